@@ -1,0 +1,206 @@
+package compiler
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"cuelang.org/go/cue"
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/promql/parser"
+
+	"github.com/vigil-dev/vigil/diag"
+)
+
+// loc is a field path inside the evaluated spec, used to position Go-side
+// diagnostics on the CUE value they concern.
+type loc struct {
+	root cue.Value
+	sels []cue.Selector
+	// idx maps paths written in the user's files to their positions.
+	idx posIndex
+}
+
+// field returns the location of a struct field below l.
+func (l loc) field(names ...string) loc {
+	sels := append(append([]cue.Selector(nil), l.sels...), make([]cue.Selector, 0, len(names))...)
+	for _, n := range names {
+		sels = append(sels, cue.Str(n))
+	}
+	return loc{l.root, sels, l.idx}
+}
+
+// index returns the location of a list element below l.
+func (l loc) index(i int) loc {
+	return loc{l.root, append(append([]cue.Selector(nil), l.sels...), cue.Index(i)), l.idx}
+}
+
+// String renders the path as CUE prints it, e.g.
+// models."fraud-detector".slos.availability.objective.
+func (l loc) String() string { return cue.MakePath(l.sels...).String() }
+
+// pos returns the position of the value at l, or of its nearest ancestor
+// that exists in the source (a defaulted field has no position of its own).
+func (l loc) pos(dir string) diag.Position {
+	// Prefer where the user wrote the field, or its nearest written
+	// ancestor.
+	for n := len(l.sels); n > 0; n-- {
+		if p, ok := l.idx[cue.MakePath(l.sels[:n]...).String()]; ok {
+			return position(p, dir)
+		}
+	}
+	for n := len(l.sels); n >= 0; n-- {
+		v := l.root.LookupPath(cue.MakePath(l.sels[:n]...))
+		if !v.Exists() {
+			continue
+		}
+		if p := position(v.Pos(), dir); p.IsValid() {
+			return p
+		}
+	}
+	return diag.Position{}
+}
+
+// checker collects Go-side diagnostics.
+type checker struct {
+	dir   string
+	diags diag.List
+	// parser is reused across PromQL checks.
+	parser parser.Parser
+}
+
+func newChecker(dir string) *checker {
+	return &checker{dir: dir, parser: parser.NewParser(parser.Options{})}
+}
+
+// errorf records a diagnostic at l.
+func (c *checker) errorf(l loc, format string, args ...any) {
+	c.diags = append(c.diags, diag.Diagnostic{
+		Pos:     l.pos(c.dir),
+		Path:    l.String(),
+		Message: fmt.Sprintf(format, args...),
+	})
+}
+
+// nameRE is the safe-name rule of #Name in the schema.
+var nameRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
+
+// reservedModelNames would collide with files vigil writes next to the
+// per-model ones (grafana/fleet.json, runbooks/index.md).
+var reservedModelNames = map[string]bool{"fleet": true, "index": true, "tests": true, "provisioning": true}
+
+// checkName verifies a name that becomes a label value and a file name.
+// CUE already enforces the pattern; this re-checks for specs built from
+// YAML with odd keys and explains why the rule exists.
+func (c *checker) checkName(l loc, kind, name string) bool {
+	if nameRE.MatchString(name) {
+		return true
+	}
+	var why string
+	switch {
+	case name == "":
+		why = "it is empty"
+	case strings.ContainsAny(name, "/\\"):
+		why = "it contains a path separator"
+	case strings.Contains(name, ".."):
+		why = `it contains ".."`
+	case strings.ContainsAny(name, "\n\r\t"):
+		why = "it contains a line break or tab"
+	case strings.ContainsAny(name, `"'`+"`"):
+		why = "it contains a quote"
+	case hasNonASCII(name):
+		why = "it contains non-ASCII characters (look-alike letters are not allowed)"
+	case len(name) > 63:
+		why = "it is longer than 63 characters"
+	default:
+		why = "it does not match ^[a-z][a-z0-9_-]*$"
+	}
+	c.errorf(l, "%s name %q is not safe: %s; names become label values and file names, so use lower-case letters, digits, '-' and '_', starting with a letter", kind, name, why)
+	return false
+}
+
+func hasNonASCII(s string) bool {
+	for _, r := range s {
+		if r > unicode.MaxASCII {
+			return true
+		}
+	}
+	return false
+}
+
+// duration parses a Prometheus duration at l. Empty strings yield def.
+func (c *checker) duration(l loc, s string, def Duration) Duration {
+	if s == "" {
+		return def
+	}
+	d, err := model.ParseDuration(s)
+	if err != nil {
+		c.errorf(l, "invalid duration %q: %v", s, err)
+		return def
+	}
+	return d
+}
+
+// positiveDuration is duration for values that must be greater than zero.
+func (c *checker) positiveDuration(l loc, s string, def Duration) Duration {
+	d := c.duration(l, s, def)
+	if d <= 0 && s != "" {
+		c.errorf(l, "duration %q must be greater than zero", s)
+	}
+	return d
+}
+
+// promQL parses a PromQL expression at l. `$window` placeholders are
+// replaced by a sample range before parsing.
+func (c *checker) promQL(l loc, q string) bool {
+	if q == "" {
+		return true
+	}
+	expr := strings.ReplaceAll(q, "$window", "5m")
+	if _, err := c.parser.ParseExpr(expr); err != nil {
+		var perrs parser.ParseErrors
+		if errors.As(err, &perrs) && len(perrs) > 0 {
+			msgs := make([]string, len(perrs))
+			for i, pe := range perrs {
+				msgs[i] = fmt.Sprintf("%s: %v", pe.PositionRange.StartPosInput(pe.Query, 0), pe.Err)
+			}
+			c.errorf(l, "invalid PromQL %q: %s", q, strings.Join(msgs, "; "))
+		} else {
+			c.errorf(l, "invalid PromQL %q: %v", q, err)
+		}
+		return false
+	}
+	return true
+}
+
+// camel turns a name into the CamelCase form used in alert names:
+// "api-latency" and "api_latency" both become "ApiLatency".
+func camel(name string) string {
+	var b strings.Builder
+	up := true
+	for _, r := range name {
+		if r == '-' || r == '_' {
+			up = true
+			continue
+		}
+		if up {
+			r = unicode.ToUpper(r)
+			up = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// Camel is the exported form of camel for targets building alert names.
+func Camel(name string) string { return camel(name) }
+
+// reservedLabels are set by vigil and cannot be overridden by a model's
+// extra labels.
+var reservedLabels = map[string]bool{
+	"model": true, "team": true, "slo": true, "severity": true, "feature": true,
+	"test": true, "alertname": true, "le": true, "window": true, "action": true,
+	"tier": true, "sli": true, "__name__": true,
+}

@@ -1,0 +1,280 @@
+// Package compiler is vigil's front end: it loads a spec written in CUE
+// (or YAML/JSON), validates it against the embedded schema and with
+// checks CUE cannot express, and normalizes it into the IR that output
+// targets consume. It never writes files.
+package compiler
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/load"
+
+	"github.com/vigil-dev/vigil/diag"
+	"github.com/vigil-dev/vigil/schema"
+)
+
+// Limits protect the loader from inputs that would exhaust memory or the
+// stack. They are far above any real spec.
+const (
+	// MaxFileSize is the largest spec file accepted.
+	MaxFileSize = 32 << 20
+	// MaxNesting is the deepest bracket nesting accepted in a spec file.
+	MaxNesting = 200
+)
+
+// Load validates the spec named by src and returns its IR. Spec problems
+// come back as diagnostics (all of them, sorted); err is reserved for
+// problems outside the spec, such as a missing file.
+func Load(src Source) (*Spec, diag.List, error) {
+	dir, args, err := resolveArgs(src)
+	if err != nil {
+		return nil, nil, err
+	}
+	if d := precheck(dir, args); len(d) > 0 {
+		return nil, d.Sort(), nil
+	}
+	l, d, err := loadInstance(src)
+	if err != nil || len(d) > 0 {
+		return nil, d.Sort(), err
+	}
+	ctx := newContext()
+	v := ctx.BuildInstance(l.inst)
+	if err := v.Err(); err != nil {
+		return nil, fromCUE(err, l.dir).Sort(), nil
+	}
+	specDef, err := schemaDef(ctx, l)
+	if err != nil {
+		return nil, nil, err
+	}
+	v = v.Unify(specDef)
+	return evaluate(v, l)
+}
+
+// schemaDef returns #Spec, loaded through the same overlay as the spec.
+func schemaDef(ctx *cue.Context, l *loaded) (cue.Value, error) {
+	cfg := loadConfig(l.dir, []string{"."})
+	insts := load.Instances([]string{schema.ImportPath}, cfg)
+	if len(insts) != 1 || insts[0].Err != nil {
+		return cue.Value{}, fmt.Errorf("loading the embedded schema: %v", insts[0].Err)
+	}
+	sv := ctx.BuildInstance(insts[0])
+	if err := sv.Err(); err != nil {
+		return cue.Value{}, fmt.Errorf("building the embedded schema: %v", err)
+	}
+	return sv.LookupPath(cue.ParsePath("#Spec")), nil
+}
+
+// evaluate validates the unified value and normalizes it model by model.
+// Models with CUE errors are reported and skipped; the others are still
+// checked, so one run reports every problem.
+func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
+	c := newChecker(l.dir)
+	var all diag.List
+	if err := v.Validate(cue.Concrete(true)); err != nil {
+		all = append(all, fromCUE(err, l.dir)...)
+	}
+	broken := map[string]bool{}
+	topBroken := false
+	for _, d := range all {
+		if name, ok := modelOfPath(d.Path); ok {
+			broken[name] = true
+		} else {
+			topBroken = true
+		}
+	}
+
+	root := loc{root: v, idx: indexFiles(l.inst.Files)}
+	var raw rawSpec
+	if !topBroken {
+		if err := decodeValue(v, &raw); err != nil {
+			all = append(all, diag.Diagnostic{Message: "cannot decode spec: " + err.Error()})
+			return nil, all.Sort(), nil
+		}
+	} else {
+		// Still decode the models map so each model can be checked.
+		_ = decodeValue(v.LookupPath(cue.ParsePath("models")), &raw.Models)
+	}
+	spec := c.normalizeSpec(root, &raw)
+	if len(raw.Models) == 0 && !topBroken {
+		c.errorf(root.field("models"), "the spec declares no models; add at least one under models")
+	}
+	for _, name := range sortedKeys(raw.Models) {
+		if broken[name] {
+			continue
+		}
+		var rm rawModel
+		if err := strictDecode(raw.Models[name], &rm); err != nil {
+			c.errorf(root.field("models", name), "cannot decode model: %v", err)
+			continue
+		}
+		spec.Models = append(spec.Models, c.normalizeModel(root.field("models", name), name, &rm, spec))
+	}
+	all = append(all, c.diags...)
+	spec.Files = append([]string(nil), l.files...)
+	sort.Strings(spec.Files)
+	if len(all) > 0 {
+		return nil, all.Sort(), nil
+	}
+	return spec, nil, nil
+}
+
+// modelOfPath extracts the model name from a diagnostic path such as
+// models."fraud-detector".slos.
+func modelOfPath(p string) (string, bool) {
+	rest, ok := strings.CutPrefix(p, "models.")
+	if !ok {
+		return "", false
+	}
+	if strings.HasPrefix(rest, `"`) {
+		end := strings.Index(rest[1:], `"`)
+		if end < 0 {
+			return "", false
+		}
+		return rest[1 : end+1], true
+	}
+	if i := strings.IndexAny(rest, ".["); i >= 0 {
+		rest = rest[:i]
+	}
+	return rest, rest != ""
+}
+
+// decodeValue exports a concrete CUE value as JSON and decodes it,
+// keeping numbers as exact text.
+func decodeValue(v cue.Value, out any) error {
+	b, err := v.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	return strictDecode(b, out)
+}
+
+func strictDecode(b []byte, out any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(out)
+}
+
+// precheck rejects files too large or too deeply nested to load safely,
+// before the CUE parser sees them.
+func precheck(dir string, args []string) diag.List {
+	var out diag.List
+	var files []string
+	for _, a := range args {
+		p := a
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		if !fi.IsDir() {
+			files = append(files, p)
+			continue
+		}
+		ents, _ := os.ReadDir(p)
+		for _, e := range ents {
+			if !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") {
+				files = append(files, filepath.Join(p, e.Name()))
+			}
+		}
+	}
+	for _, f := range files {
+		rel := relPath(dir, f)
+		fi, err := os.Stat(f)
+		if err != nil {
+			continue
+		}
+		if fi.Size() > MaxFileSize {
+			out = append(out, diag.Diagnostic{Pos: diag.Position{File: rel}, Message: fmt.Sprintf("file is %d bytes; spec files are limited to %d bytes", fi.Size(), MaxFileSize)})
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		ext := strings.ToLower(filepath.Ext(f))
+		if line, col, ok := tooDeep(b, ext == ".yaml" || ext == ".yml"); ok {
+			out = append(out, diag.Diagnostic{Pos: diag.Position{File: rel, Line: line, Column: col}, Message: fmt.Sprintf("nesting deeper than %d levels; split the spec into smaller values", MaxNesting)})
+		}
+	}
+	return out
+}
+
+// tooDeep scans for bracket nesting beyond MaxNesting, skipping string
+// literals and comments, and returns where the limit was crossed.
+func tooDeep(b []byte, yaml bool) (line, col int, deep bool) {
+	depth := 0
+	line, col = 1, 0
+	inStr := byte(0)
+	for i := 0; i < len(b); i++ {
+		ch := b[i]
+		col++
+		if ch == '\n' {
+			line, col = line+1, 0
+			if inStr == '\'' || inStr == '"' {
+				// Single-line strings end at a line break (multi-line
+				// strings use triple quotes, which still balance here).
+				inStr = 0
+			}
+			continue
+		}
+		if inStr != 0 {
+			if ch == '\\' {
+				i++
+				col++
+			} else if ch == inStr {
+				inStr = 0
+			}
+			continue
+		}
+		switch ch {
+		case '"', '\'':
+			inStr = ch
+		case '/':
+			if i+1 < len(b) && b[i+1] == '/' {
+				for i < len(b) && b[i] != '\n' {
+					i++
+				}
+				i--
+			}
+		case '#':
+			// YAML comment (only at line start or after a space).
+			if yaml && (i == 0 || b[i-1] == ' ' || b[i-1] == '\n') {
+				for i < len(b) && b[i] != '\n' {
+					i++
+				}
+				i--
+			}
+		case ' ':
+			// YAML block nesting is indentation: bound it too.
+			if yaml && col > 4*MaxNesting && (i-col+1 == 0 || allSpaces(b[i-col+1:i])) {
+				return line, col, true
+			}
+		case '{', '[', '(':
+			depth++
+			if depth > MaxNesting {
+				return line, col, true
+			}
+		case '}', ']', ')':
+			depth--
+		}
+	}
+	return 0, 0, false
+}
+
+func allSpaces(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,208 @@
+package compiler
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/load"
+
+	"github.com/vigil-dev/vigil/diag"
+	"github.com/vigil-dev/vigil/schema"
+)
+
+// syntheticModule is the cue.mod/module.cue served when a spec directory
+// has none, so that specs work without `vigil init`.
+const syntheticModule = "module: \"vigil.local/spec\"\nlanguage: version: \"v0.12.0\"\n"
+
+// Source names the spec inputs: CUE files, YAML or JSON files, or
+// directories holding a CUE package (or only YAML/JSON files).
+type Source struct {
+	// Args are the paths given on the command line. Empty means ".".
+	Args []string
+	// Dir is the working directory that relative paths (and the paths in
+	// diagnostics) are relative to. Empty means the process's.
+	Dir string
+}
+
+// loaded is the result of loading: one build instance plus what is needed
+// to evaluate it.
+type loaded struct {
+	inst *build.Instance
+	// files are the spec's own files (relative to Source.Dir), for
+	// diagnostics and for the manifest.
+	files []string
+	dir   string
+}
+
+// resolveArgs expands the command-line arguments into the loader's form.
+// A directory holding .cue files is loaded as a package; a directory
+// without any is expanded into its .yaml, .yml and .json files.
+func resolveArgs(src Source) (dir string, args []string, err error) {
+	dir = src.Dir
+	if dir == "" {
+		if dir, err = os.Getwd(); err != nil {
+			return "", nil, err
+		}
+	}
+	in := src.Args
+	if len(in) == 0 {
+		in = []string{"."}
+	}
+	for _, a := range in {
+		p := a
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			return "", nil, fmt.Errorf("%s: no such file or directory", a)
+		}
+		if !fi.IsDir() {
+			switch strings.ToLower(filepath.Ext(a)) {
+			case ".cue", ".yaml", ".yml", ".json":
+			default:
+				return "", nil, fmt.Errorf("%s: unsupported file type (want .cue, .yaml, .yml or .json)", a)
+			}
+			args = append(args, a)
+			continue
+		}
+		ents, err := os.ReadDir(p)
+		if err != nil {
+			return "", nil, err
+		}
+		var cueFiles, dataFiles []string
+		for _, e := range ents {
+			if e.IsDir() || strings.HasPrefix(e.Name(), ".") || strings.HasPrefix(e.Name(), "_") {
+				continue
+			}
+			switch strings.ToLower(filepath.Ext(e.Name())) {
+			case ".cue":
+				cueFiles = append(cueFiles, filepath.Join(a, e.Name()))
+			case ".yaml", ".yml", ".json":
+				dataFiles = append(dataFiles, filepath.Join(a, e.Name()))
+			}
+		}
+		switch {
+		case len(cueFiles) > 0:
+			// Load the directory as a package, from inside it, so that
+			// cue.mod and package clauses behave as with the cue command.
+			if len(in) > 1 {
+				return "", nil, fmt.Errorf("%s: give either one package directory or a list of files", a)
+			}
+			return dir, []string{p}, nil
+		case len(dataFiles) > 0:
+			sort.Strings(dataFiles)
+			args = append(args, dataFiles...)
+		default:
+			return "", nil, fmt.Errorf("%s: directory holds no .cue, .yaml or .json files", a)
+		}
+	}
+	return dir, args, nil
+}
+
+// moduleRoot finds the directory holding cue.mod at or above start, or
+// returns start when there is none.
+func moduleRoot(start string) (root string, found bool) {
+	for d := start; ; {
+		if fi, err := os.Stat(filepath.Join(d, "cue.mod")); err == nil && fi.IsDir() {
+			return d, true
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return start, false
+		}
+		d = parent
+	}
+}
+
+// loadConfig builds the CUE loader configuration: the embedded schema is
+// overlaid under cue.mod/pkg so the import resolves offline, and a module
+// file is synthesised when the spec has none.
+func loadConfig(dir string, args []string) *load.Config {
+	// The module root is found from the first argument's directory.
+	first := args[0]
+	if !filepath.IsAbs(first) {
+		first = filepath.Join(dir, first)
+	}
+	if fi, err := os.Stat(first); err != nil || !fi.IsDir() {
+		first = filepath.Dir(first)
+	}
+	root, found := moduleRoot(first)
+	overlay := map[string]load.Source{}
+	if !found {
+		overlay[filepath.Join(root, "cue.mod", "module.cue")] = load.FromString(syntheticModule)
+	} else if _, err := os.Stat(filepath.Join(root, "cue.mod", "module.cue")); err != nil {
+		overlay[filepath.Join(root, "cue.mod", "module.cue")] = load.FromString(syntheticModule)
+	}
+	pkgDir := filepath.Join(root, "cue.mod", "pkg", filepath.FromSlash(schema.ImportPath))
+	for name, b := range schemaFiles() {
+		overlay[filepath.Join(pkgDir, name)] = load.FromBytes(b)
+	}
+	return &load.Config{
+		Dir:        dir,
+		ModuleRoot: root,
+		Overlay:    overlay,
+		// Specs must not reach a registry: every import is either the
+		// embedded schema or the user's own module.
+		Env: []string{"CUE_REGISTRY=none"},
+	}
+}
+
+// loadInstance loads the spec's build instance. Errors come back as
+// diagnostics.
+func loadInstance(src Source) (*loaded, diag.List, error) {
+	dir, args, err := resolveArgs(src)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := loadConfig(dir, args)
+	if fi, err := os.Stat(args[0]); err == nil && fi.IsDir() {
+		cfg.Dir = args[0]
+		args = []string{"."}
+	} else {
+		for i, a := range args {
+			if !filepath.IsAbs(a) {
+				args[i] = filepath.Join(dir, a)
+			}
+		}
+	}
+	insts := load.Instances(args, cfg)
+	if len(insts) != 1 {
+		return nil, nil, fmt.Errorf("spec arguments form %d packages; give the files of one package", len(insts))
+	}
+	inst := insts[0]
+	if inst.Err != nil {
+		return nil, fromCUE(inst.Err, dir), nil
+	}
+	l := &loaded{inst: inst, dir: dir}
+	for _, f := range inst.BuildFiles {
+		l.files = append(l.files, relPath(dir, f.Filename))
+	}
+	return l, nil, nil
+}
+
+// newContext returns a fresh CUE context. A context is not safe for
+// concurrent use; each worker makes its own.
+func newContext() *cue.Context { return cuecontext.New() }
+
+// relPath makes a diagnostic path relative to dir when it lies below it.
+func relPath(dir, p string) string {
+	if p == "" || p == "-" {
+		return p
+	}
+	if filepath.IsAbs(p) {
+		if r, err := filepath.Rel(dir, p); err == nil && !strings.HasPrefix(r, "..") {
+			return r
+		}
+	}
+	return p
+}
+
+// schemaFiles returns the schema sources served to the loader.
+var schemaFiles = schema.Files

@@ -1,0 +1,55 @@
+// Package targets registers vigil's output targets. Each target lives in
+// its own sub-package and turns the compiler's IR into artifacts.
+package targets
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/vigil-dev/vigil/compiler"
+	"github.com/vigil-dev/vigil/targets/resolved"
+)
+
+// All returns every registered target, in --target name order.
+func All() []compiler.Target {
+	all := []compiler.Target{
+		resolved.Target{},
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].Name() < all[j].Name() })
+	return all
+}
+
+// Names returns the registered target names, sorted.
+func Names() []string {
+	var names []string
+	for _, t := range All() {
+		names = append(names, t.Name())
+	}
+	return names
+}
+
+// Select returns the targets with the given names, or all targets when
+// names is empty.
+func Select(names []string) ([]compiler.Target, error) {
+	if len(names) == 0 {
+		return All(), nil
+	}
+	byName := map[string]compiler.Target{}
+	for _, t := range All() {
+		byName[t.Name()] = t
+	}
+	var out []compiler.Target
+	seen := map[string]bool{}
+	for _, n := range names {
+		t, ok := byName[n]
+		if !ok {
+			return nil, fmt.Errorf("unknown target %q (known: %s)", n, strings.Join(Names(), ", "))
+		}
+		if !seen[n] {
+			out = append(out, t)
+			seen[n] = true
+		}
+	}
+	return out, nil
+}
