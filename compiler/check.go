@@ -56,9 +56,14 @@ func (l loc) pos(dir string) diag.Position {
 		if !v.Exists() {
 			continue
 		}
-		if p := position(v.Pos(), dir); p.IsValid() {
+		if p := position(v.Pos(), dir); p.IsValid() && !isSchemaFile(p.File) {
 			return p
 		}
+	}
+	// Nothing the user wrote: point at their file rather than at the
+	// schema's declaration of the field.
+	if p, ok := l.idx[""]; ok && p.IsValid() {
+		return position(p, dir)
 	}
 	return diag.Position{}
 }
@@ -111,7 +116,10 @@ func (c *checker) checkName(l loc, kind, name string) bool {
 	case strings.ContainsAny(name, `"'`+"`"):
 		why = "it contains a quote"
 	case hasNonASCII(name):
-		why = "it contains non-ASCII characters (look-alike letters are not allowed)"
+		r := firstNonASCII(name)
+		why = fmt.Sprintf("it contains the non-ASCII character %q (%U); look-alike letters are not allowed", r, r)
+	case strings.ToLower(name) != name:
+		why = "it contains upper-case letters"
 	case len(name) > 63:
 		why = "it is longer than 63 characters"
 	default:
@@ -119,6 +127,16 @@ func (c *checker) checkName(l loc, kind, name string) bool {
 	}
 	c.errorf(l, "%s name %q is not safe: %s; names become label values and file names, so use lower-case letters, digits, '-' and '_', starting with a letter", kind, name, why)
 	return false
+}
+
+// firstNonASCII returns the first rune of s outside ASCII.
+func firstNonASCII(s string) rune {
+	for _, r := range s {
+		if r > unicode.MaxASCII {
+			return r
+		}
+	}
+	return 0
 }
 
 func hasNonASCII(s string) bool {
@@ -144,10 +162,14 @@ func (c *checker) duration(l loc, s string, def Duration) Duration {
 }
 
 // positiveDuration is duration for values that must be greater than zero.
+// A zero duration is reported and replaced by def, so that checks which
+// depend on it (such as burn windows against the SLO window) do not
+// report follow-on errors.
 func (c *checker) positiveDuration(l loc, s string, def Duration) Duration {
 	d := c.duration(l, s, def)
 	if d <= 0 && s != "" {
 		c.errorf(l, "duration %q must be greater than zero", s)
+		return def
 	}
 	return d
 }
@@ -162,11 +184,11 @@ func (c *checker) promQL(l loc, q string) bool {
 	if _, err := c.parser.ParseExpr(expr); err != nil {
 		var perrs parser.ParseErrors
 		if errors.As(err, &perrs) && len(perrs) > 0 {
-			msgs := make([]string, len(perrs))
-			for i, pe := range perrs {
-				msgs[i] = fmt.Sprintf("%s: %v", pe.PositionRange.StartPosInput(pe.Query, 0), pe.Err)
-			}
-			c.errorf(l, "invalid PromQL %q: %s", q, strings.Join(msgs, "; "))
+			// Only the first error: the parser's later ones are usually
+			// follow-on noise (an unclosed parenthesis also reports
+			// "no arguments for aggregate expression").
+			pe := perrs[0]
+			c.errorf(l, "invalid PromQL %q: %s: %v", q, pe.PositionRange.StartPosInput(pe.Query, 0), pe.Err)
 		} else {
 			c.errorf(l, "invalid PromQL %q: %v", q, err)
 		}

@@ -11,9 +11,11 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/load"
 
 	"github.com/vigil-dev/vigil/diag"
@@ -49,12 +51,55 @@ func Load(src Source) (*Spec, diag.List, error) {
 	if err := v.Err(); err != nil {
 		return nil, fromCUE(err, l.dir).Sort(), nil
 	}
-	specDef, err := schemaDef(ctx, l)
-	if err != nil {
-		return nil, nil, err
+	// A spec that embeds schema.#Spec is already checked against it;
+	// unifying again would evaluate everything twice.
+	if !embedsSpec(l.inst.Files) {
+		specDef, err := schemaDef(ctx, l)
+		if err != nil {
+			return nil, nil, err
+		}
+		v = v.Unify(specDef)
 	}
-	v = v.Unify(specDef)
 	return evaluate(v, l)
+}
+
+// embedsSpec reports whether some file of the package embeds the
+// schema's #Spec at top level (`schema.#Spec`, with the schema imported
+// under any name).
+func embedsSpec(files []*ast.File) bool {
+	for _, f := range files {
+		local := ""
+		for imp := range f.ImportSpecs() {
+			path, err := strconv.Unquote(imp.Path.Value)
+			if err != nil || path != schema.ImportPath {
+				continue
+			}
+			local = "schema"
+			if imp.Name != nil {
+				local = imp.Name.Name
+			}
+		}
+		if local == "" {
+			continue
+		}
+		for _, d := range f.Decls {
+			e, ok := d.(*ast.EmbedDecl)
+			if !ok {
+				continue
+			}
+			sel, ok := e.Expr.(*ast.SelectorExpr)
+			if !ok {
+				continue
+			}
+			x, ok := sel.X.(*ast.Ident)
+			if ok && x.Name == local {
+				if name, _, err := ast.LabelName(sel.Sel); err == nil && name == "#Spec" {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // schemaDef returns #Spec, loaded through the same overlay as the spec.
@@ -77,32 +122,76 @@ func schemaDef(ctx *cue.Context, l *loaded) (cue.Value, error) {
 func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 	c := newChecker(l.dir)
 	var all diag.List
-	if err := v.Validate(cue.Concrete(true)); err != nil {
-		all = append(all, fromCUE(err, l.dir)...)
-	}
-	broken := map[string]bool{}
-	topBroken := false
-	for _, d := range all {
-		if name, ok := modelOfPath(d.Path); ok {
-			broken[name] = true
-		} else {
-			topBroken = true
-		}
-	}
-
 	root := loc{root: v, idx: indexFiles(l.inst.Files)}
 	var raw rawSpec
-	if !topBroken {
-		if err := decodeValue(v, &raw); err != nil {
-			all = append(all, diag.Diagnostic{Message: "cannot decode spec: " + err.Error()})
-			return nil, all.Sort(), nil
+	raw.Models = map[string]json.RawMessage{}
+	broken := map[string]bool{}
+	topBroken := false
+
+	// Validation is done piecewise: every top-level field but models is
+	// validated and decoded on its own, and each model is exported on its
+	// own. Exporting a model checks that it is concrete and error-free,
+	// so the (expensive) full Validate walk runs only for a model whose
+	// export failed, to collect all of its errors rather than the first.
+	it, err := v.Fields(cue.Optional(false))
+	if err != nil {
+		return nil, fromCUE(err, l.dir).Sort(), nil
+	}
+	for it.Next() {
+		name, fv := it.Selector().Unquoted(), it.Value()
+		if name == "models" {
+			mit, err := fv.Fields()
+			if err != nil {
+				all = append(all, fromCUE(err, l.dir)...)
+				topBroken = true
+				continue
+			}
+			for mit.Next() {
+				mname, mv := mit.Selector().Unquoted(), mit.Value()
+				b, err := mv.MarshalJSON()
+				if err != nil {
+					broken[mname] = true
+					if verr := mv.Validate(cue.Concrete(true)); verr != nil {
+						err = verr
+					}
+					all = append(all, fromCUE(err, l.dir)...)
+					if pb, ok := partialModel(mv); ok {
+						raw.Models[mname] = pb
+						delete(broken, mname)
+					}
+					continue
+				}
+				raw.Models[mname] = b
+			}
+			continue
 		}
-	} else {
-		// Still decode the models map so each model can be checked.
-		_ = decodeValue(v.LookupPath(cue.ParsePath("models")), &raw.Models)
+		if err := fv.Validate(cue.Concrete(true)); err != nil {
+			all = append(all, fromCUE(err, l.dir)...)
+			topBroken = true
+			continue
+		}
+		var out any
+		switch name {
+		case "links":
+			out = &raw.Links
+		case "teams":
+			out = &raw.Teams
+		case "routing":
+			out = &raw.Routing
+		default:
+			// #Spec is closed, so CUE has already rejected any other field.
+			continue
+		}
+		if err := decodeValue(fv, out); err != nil {
+			c.errorf(root.field(name), "cannot decode: %v", err)
+		}
+	}
+	if err := v.Err(); err != nil {
+		all = append(all, fromCUE(err, l.dir)...)
+		topBroken = true
 	}
 	spec := c.normalizeSpec(root, &raw)
-	if len(raw.Models) == 0 && !topBroken {
+	if len(raw.Models) == 0 && len(broken) == 0 && !topBroken {
 		c.errorf(root.field("models"), "the spec declares no models; add at least one under models")
 	}
 	for _, name := range sortedKeys(raw.Models) {
@@ -116,7 +205,7 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 		}
 		spec.Models = append(spec.Models, c.normalizeModel(root.field("models", name), name, &rm, spec))
 	}
-	all = append(all, c.diags...)
+	all = c.mergeDiags(all, root)
 	spec.Files = append([]string(nil), l.files...)
 	sort.Strings(spec.Files)
 	if len(all) > 0 {
@@ -127,23 +216,7 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 
 // modelOfPath extracts the model name from a diagnostic path such as
 // models."fraud-detector".slos.
-func modelOfPath(p string) (string, bool) {
-	rest, ok := strings.CutPrefix(p, "models.")
-	if !ok {
-		return "", false
-	}
-	if strings.HasPrefix(rest, `"`) {
-		end := strings.Index(rest[1:], `"`)
-		if end < 0 {
-			return "", false
-		}
-		return rest[1 : end+1], true
-	}
-	if i := strings.IndexAny(rest, ".["); i >= 0 {
-		rest = rest[:i]
-	}
-	return rest, rest != ""
-}
+func modelOfPath(p string) (string, bool) { return modelNameOfPath(p) }
 
 // decodeValue exports a concrete CUE value as JSON and decodes it,
 // keeping numbers as exact text.

@@ -1,16 +1,23 @@
 package compiler
 
 import (
+	stdjson "encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
+	"cuelang.org/go/encoding/json"
+	"cuelang.org/go/encoding/yaml"
 
 	"github.com/vigil-dev/vigil/diag"
 	"github.com/vigil-dev/vigil/schema"
@@ -184,7 +191,50 @@ func loadInstance(src Source) (*loaded, diag.List, error) {
 	for _, f := range inst.BuildFiles {
 		l.files = append(l.files, relPath(dir, f.Filename))
 	}
+	data, d := addDataFiles(inst, dir)
+	if len(d) > 0 {
+		return nil, d, nil
+	}
+	l.files = append(l.files, data...)
 	return l, nil, nil
+}
+
+// addDataFiles decodes the instance's YAML and JSON files and adds them to
+// it as CUE syntax. cue/load sets data files aside as orphaned files
+// rather than parsing them, so without this a YAML or JSON spec would
+// load as an empty value and its syntax errors would go unreported. It
+// returns the files added (relative to dir) and their syntax errors.
+func addDataFiles(inst *build.Instance, dir string) ([]string, diag.List) {
+	var files []string
+	var out diag.List
+	for _, bf := range inst.OrphanedFiles {
+		var f *ast.File
+		var err error
+		switch bf.Encoding {
+		case build.YAML:
+			f, err = yaml.Extract(bf.Filename, bf.Source)
+		case build.JSON:
+			var b []byte
+			if b, err = os.ReadFile(bf.Filename); err == nil {
+				var x ast.Expr
+				if x, err = json.Extract(bf.Filename, b); err == nil {
+					f = &ast.File{Filename: bf.Filename, Decls: []ast.Decl{&ast.EmbedDecl{Expr: x}}}
+				}
+			}
+		default:
+			continue
+		}
+		if err != nil {
+			out = append(out, dataFileError(err, bf.Filename, dir))
+			continue
+		}
+		if err := inst.AddSyntax(f); err != nil {
+			out = append(out, fromCUE(err, dir)...)
+			continue
+		}
+		files = append(files, relPath(dir, bf.Filename))
+	}
+	return files, out
 }
 
 // newContext returns a fresh CUE context. A context is not safe for
@@ -206,3 +256,52 @@ func relPath(dir, p string) string {
 
 // schemaFiles returns the schema sources served to the loader.
 var schemaFiles = schema.Files
+
+// dataFileError turns a YAML or JSON syntax error into a diagnostic.
+// The decoders report "FILE:LINE: message" as plain text (YAML) or wrap
+// encoding/json's error with a position and the absolute file name
+// (JSON); both become a position in the user's file and the bare message.
+// YAML errors carry no column, so the line's first non-blank character
+// stands in for it.
+func dataFileError(err error, file, dir string) diag.Diagnostic {
+	d := diag.Diagnostic{Pos: diag.Position{File: relPath(dir, file)}, Message: err.Error()}
+	if errs := cueerrors.Errors(err); len(errs) == 1 {
+		if p := position(errs[0].Position(), dir); p.IsValid() {
+			d.Pos = p
+		}
+	}
+	var inner *stdjson.SyntaxError
+	if errors.As(err, &inner) {
+		d.Message = "invalid JSON: " + inner.Error()
+		return d
+	}
+	rest, ok := strings.CutPrefix(d.Message, file+":")
+	if !ok {
+		return d
+	}
+	d.Message = strings.TrimSpace(rest)
+	num, msg, ok := strings.Cut(rest, ":")
+	if line, err := strconv.Atoi(num); ok && err == nil && line > 0 {
+		d.Pos.Line, d.Message = line, strings.TrimSpace(msg)
+		d.Pos.Column = firstNonBlank(file, line)
+	}
+	return d
+}
+
+// firstNonBlank returns the 1-based column of the first non-blank
+// character on the given line of file, or 0 when it cannot tell.
+func firstNonBlank(file string, line int) int {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return 0
+	}
+	lines := strings.Split(string(b), "\n")
+	if line > len(lines) {
+		return 0
+	}
+	text := lines[line-1]
+	if t := strings.TrimLeft(text, " \t"); t != "" {
+		return len(text) - len(t) + 1
+	}
+	return 1
+}

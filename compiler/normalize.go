@@ -235,7 +235,10 @@ func (c *checker) normalizeModel(l loc, name string, r *rawModel, spec *Spec) *M
 		m.Pipeline = Pipeline{LastSuccess: rp.LastSuccess, Rows: rp.Rows, MaxAge: c.positiveDuration(pl.field("max_age"), rp.MaxAge, 0)}
 	}
 
-	m.Drift = c.normalizeDrift(l.field("drift"), r.Drift, len(r.Features) > 0)
+	if r.Drift == nil && len(r.Features) > 0 {
+		c.errorf(l.field("features"), "features are declared but drift is not: set drift.reference and drift.current so `vigil drift` knows what to compare")
+	}
+	m.Drift = c.normalizeDrift(l.field("drift"), r.Drift)
 	for _, fn := range sortedKeys(r.Features) {
 		fl := l.field("features", fn)
 		if !c.checkName(fl, "feature", fn) {
@@ -394,11 +397,9 @@ var scheduleIntervals = map[string]struct {
 	"weekly": {"1w", "0 2 * * 1"},
 }
 
-func (c *checker) normalizeDrift(l loc, r *rawDrift, needed bool) *Drift {
+// normalizeDrift fills in the drift settings' defaults; nil when unset.
+func (c *checker) normalizeDrift(l loc, r *rawDrift) *Drift {
 	if r == nil {
-		if needed {
-			c.errorf(l, "features are declared but drift is not: set drift.reference and drift.current so `vigil drift` knows what to compare")
-		}
 		return nil
 	}
 	d := &Drift{
@@ -501,7 +502,7 @@ func (c *checker) normalizeSLO(l loc, name string, r *rawSLO, m *Model) *SLO {
 		th := c.positiveDuration(l.field("latency", "threshold"), r.Latency.Threshold, 0)
 		le := decimal.FromInt(int64(time.Duration(th) / time.Millisecond)).Quo(decimal.FromInt(1000))
 		s.Latency = &LatencySLI{Threshold: th, Le: le}
-		if !m.Metrics.Latency.HasBucket(le) {
+		if th > 0 && !m.Metrics.Latency.HasBucket(le) {
 			c.errorf(l.field("latency", "threshold"), "latency threshold %s (%ss) is not a bucket boundary of %s (buckets: %s); a threshold between buckets can only be interpolated, so pick a boundary or declare the bucket under metrics.latency.buckets",
 				r.Latency.Threshold, le, m.Metrics.Latency.Metric, joinDecimals(m.Metrics.Latency.Buckets))
 		}
@@ -567,8 +568,12 @@ func (c *checker) normalizeSLO(l loc, name string, r *rawSLO, m *Model) *SLO {
 	}
 
 	al := l.field("alerting")
-	s.Page = c.burnPolicy(al.field("page"), r.Alerting.Page, Critical, defaultPageWindows, s)
-	s.Ticket = c.burnPolicy(al.field("ticket"), r.Alerting.Ticket, Warning, defaultTicketWindows, s)
+	window := or(r.Window, "30d")
+	if d, err := model.ParseDuration(window); err != nil || d != s.Window {
+		window = "30d" // the window was invalid and s.Window fell back to 30d
+	}
+	s.Page = c.burnPolicy(al.field("page"), r.Alerting.Page, Critical, defaultPageWindows, s, window)
+	s.Ticket = c.burnPolicy(al.field("ticket"), r.Alerting.Ticket, Warning, defaultTicketWindows, s, window)
 	s.MinEventRate = c.optDec(al.field("min_event_rate"), r.Alerting.MinEventRate, decimal.Zero)
 	for i, t := range r.Alerting.BudgetTiers {
 		tl := al.field("budget_tiers").index(i)
@@ -581,7 +586,9 @@ func (c *checker) normalizeSLO(l loc, name string, r *rawSLO, m *Model) *SLO {
 	return s
 }
 
-func (c *checker) burnPolicy(l loc, r *rawBurnPolicy, sev Severity, defWindows []rawBurnWindow, s *SLO) BurnPolicy {
+// burnPolicy normalizes one burn-rate policy of s; window is the SLO
+// window as the user wrote it, for messages.
+func (c *checker) burnPolicy(l loc, r *rawBurnPolicy, sev Severity, defWindows []rawBurnWindow, s *SLO, window string) BurnPolicy {
 	p := BurnPolicy{Enabled: true, Severity: sev}
 	windows := defWindows
 	wl := l.field("windows")
@@ -611,10 +618,10 @@ func (c *checker) burnPolicy(l loc, r *rawBurnPolicy, sev Severity, defWindows [
 			continue
 		}
 		if bw.Short >= bw.Long {
-			c.errorf(il.field("short"), "short window %s must be shorter than long window %s", bw.Short, bw.Long)
+			c.errorf(il.field("short"), "short window %q must be shorter than long window %q", w.Short, w.Long)
 		}
 		if bw.Long > s.Window {
-			c.errorf(il.field("long"), "long window %s exceeds the SLO window %s", bw.Long, s.Window)
+			c.errorf(il.field("long"), "long window %q exceeds the SLO window %q", w.Long, window)
 		}
 		ratio := decimal.FromInt(int64(time.Duration(s.Window) / time.Second)).Quo(decimal.FromInt(int64(time.Duration(bw.Long) / time.Second)))
 		switch {
@@ -632,7 +639,12 @@ func (c *checker) burnPolicy(l loc, r *rawBurnPolicy, sev Severity, defWindows [
 			continue
 		}
 		if th := bw.Factor.Mul(budget); th.Cmp(decimal.One) > 0 {
-			c.errorf(il, "burn rate %s times the error budget %s is %s, above 100%% errors: this alert can never fire; lower the factor or the objective", bw.Factor, budget, th)
+			fl := il.field("factor")
+			if w.Factor == nil {
+				fl = il.field("budget_percent")
+			}
+			c.errorf(fl, "burn rate %s on an error budget of %s%% (objective %s) fires only when %s%% of events fail: this alert can never fire; lower the factor or the objective",
+				bw.Factor, budget.Mul(decimal.Hundred), s.Objective, th.Mul(decimal.Hundred))
 		}
 		p.Windows = append(p.Windows, bw)
 	}

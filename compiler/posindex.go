@@ -14,8 +14,14 @@ type posIndex map[string]token.Pos
 
 // indexFiles records the position of every field with a literal label in
 // the given files, including fields nested in struct and list literals.
+//
+// The empty path maps to the start of the first file, the fallback for
+// diagnostics about something the spec does not declare at all.
 func indexFiles(files []*ast.File) posIndex {
 	idx := posIndex{}
+	if len(files) > 0 {
+		idx[""] = files[0].Pos()
+	}
 	for _, f := range files {
 		indexDecls(idx, nil, f.Decls)
 	}

@@ -140,12 +140,10 @@ func Write(w io.Writer, f Format, l List) error {
 		if l == nil {
 			l = List{}
 		}
-		b, err := json.MarshalIndent(l, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(w, "%s\n", b)
-		return err
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return enc.Encode(l)
 	case GitHubActions:
 		for _, d := range l {
 			var props []string

@@ -112,7 +112,10 @@ Exit codes: 0 success; 1 spec errors or --check found differences;
 
 // loadSpec loads and validates a spec, printing diagnostics in the chosen
 // format. It returns an exitError when the spec is not usable.
-func loadSpec(g *globals, args []string, stderr io.Writer) (*compiler.Spec, error) {
+//
+// Text goes to stderr; the machine-readable formats (json, github-actions)
+// go to stdout, where CI runners and scripts read them.
+func loadSpec(g *globals, args []string, stdout, stderr io.Writer) (*compiler.Spec, error) {
 	format, err := diag.ParseFormat(g.errorFormat)
 	if err != nil {
 		return nil, usageErr("%v", err)
@@ -122,7 +125,11 @@ func loadSpec(g *globals, args []string, stderr io.Writer) (*compiler.Spec, erro
 		return nil, usageErr("%v", err)
 	}
 	if len(diags) > 0 {
-		if err := diag.Write(stderr, format, diags); err != nil {
+		w := stderr
+		if format != diag.Text {
+			w = stdout
+		}
+		if err := diag.Write(w, format, diags); err != nil {
 			return nil, err
 		}
 		if format == diag.Text {
@@ -148,7 +155,7 @@ func newVet(g *globals, stdout, stderr io.Writer) *cobra.Command {
 files; default: the current directory), checks it against the schema and
 vigil's semantic rules, and prints every problem with its position.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := loadSpec(g, args, stderr)
+			_, err := loadSpec(g, args, stdout, stderr)
 			return err
 		},
 	}
@@ -183,7 +190,7 @@ differ from what it would write (use it as a CI staleness gate).`,
 			if err != nil {
 				return usageErr("%v", err)
 			}
-			spec, err := loadSpec(g, args, stderr)
+			spec, err := loadSpec(g, args, stdout, stderr)
 			if err != nil {
 				return err
 			}

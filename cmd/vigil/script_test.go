@@ -1,0 +1,35 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"vigil": func() { os.Exit(Main()) },
+	})
+}
+
+// TestScripts runs the CLI scripts in testdata/script. Each script runs
+// vigil in-process with $WORK as its working directory; $EXAMPLES points
+// at the repository's examples. VIGIL_UPDATE=1 rewrites the scripts'
+// expected output files (cmp targets) from the actual output.
+func TestScripts(t *testing.T) {
+	examples, err := filepath.Abs("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 "../../testdata/script",
+		UpdateScripts:       os.Getenv("VIGIL_UPDATE") == "1",
+		RequireExplicitExec: false,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("EXAMPLES", examples)
+			return nil
+		},
+	})
+}

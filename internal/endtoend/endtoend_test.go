@@ -1,0 +1,230 @@
+// Package endtoend holds the golden tests: every example under examples/
+// is compiled with every target and compared byte for byte with the
+// expected output tree in testdata/golden/<example>/, in the style of
+// sqlc's endtoend tests. Regenerate with VIGIL_UPDATE=1 go test ./...
+// and review the diff.
+package endtoend
+
+import (
+	"encoding/json"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/vigil-dev/vigil/compiler"
+	"github.com/vigil-dev/vigil/output"
+	"github.com/vigil-dev/vigil/targets"
+)
+
+const (
+	examplesDir = "../../examples"
+	goldenDir   = "../../testdata/golden"
+)
+
+func update() bool { return os.Getenv("VIGIL_UPDATE") == "1" }
+
+// compileExample returns the full output tree a compile writes, manifest
+// included.
+func compileExample(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	spec, diags, err := compiler.Load(compiler.Source{Args: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diags) > 0 {
+		t.Fatalf("example does not compile:\n%v", diags)
+	}
+	files, err := compiler.Generate(spec, targets.All())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := map[string][]byte{}
+	for k, v := range files {
+		tree[k] = v
+	}
+	tree[output.ManifestName] = output.Manifest{Generator: "vigil", Files: compiler.SortedPaths(files)}.Encode()
+	return tree
+}
+
+// readTree reads every file below dir, keyed by slash path.
+func readTree(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	tree := map[string][]byte{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		tree[filepath.ToSlash(rel)] = b
+		return nil
+	})
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	return tree
+}
+
+func examples(t *testing.T) []string {
+	ents, err := os.ReadDir(examplesDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		if e.IsDir() {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	if len(names) < 3 {
+		t.Fatalf("want at least 3 examples, found %v", names)
+	}
+	return names
+}
+
+func TestGolden(t *testing.T) {
+	for _, name := range examples(t) {
+		t.Run(name, func(t *testing.T) {
+			got := compileExample(t, filepath.Join(examplesDir, name))
+			want := filepath.Join(goldenDir, name)
+			if update() {
+				if err := os.RemoveAll(want); err != nil {
+					t.Fatal(err)
+				}
+				for p, b := range got {
+					full := filepath.Join(want, filepath.FromSlash(p))
+					if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(full, b, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			wantTree := readTree(t, want)
+			if len(wantTree) == 0 {
+				t.Fatalf("no golden files in %s; run VIGIL_UPDATE=1 go test ./internal/endtoend and review them", want)
+			}
+			for _, p := range union(got, wantTree) {
+				g, gok := got[p]
+				w, wok := wantTree[p]
+				switch {
+				case !gok:
+					t.Errorf("%s: in golden tree but no longer generated", p)
+				case !wok:
+					t.Errorf("%s: generated but missing from golden tree", p)
+				default:
+					if d := cmp.Diff(string(w), string(g)); d != "" {
+						t.Errorf("%s differs from golden (-want +got):\n%s", p, d)
+					}
+				}
+				if wok {
+					reparse(t, p, w)
+				}
+			}
+		})
+	}
+}
+
+// TestGoldenOrphans fails when a golden tree has no example.
+func TestGoldenOrphans(t *testing.T) {
+	have := map[string]bool{}
+	for _, n := range examples(t) {
+		have[n] = true
+	}
+	ents, _ := os.ReadDir(goldenDir)
+	for _, e := range ents {
+		if !have[e.Name()] {
+			t.Errorf("testdata/golden/%s has no example; delete it", e.Name())
+		}
+	}
+}
+
+// TestIdempotent compiles each example twice and writes it twice: the
+// bytes must not change, and --check must see no difference.
+func TestIdempotent(t *testing.T) {
+	for _, name := range examples(t) {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join(examplesDir, name)
+			first := compileExample(t, dir)
+			second := compileExample(t, dir)
+			if d := cmp.Diff(first, second); d != "" {
+				t.Fatalf("two compiles differ:\n%s", d)
+			}
+			spec, _, err := compiler.Load(compiler.Source{Args: []string{dir}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			files, err := compiler.Generate(spec, targets.All())
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(t.TempDir(), "out")
+			for i := 0; i < 2; i++ {
+				if err := output.Write(out, files); err != nil {
+					t.Fatal(err)
+				}
+				diffs, err := output.Check(out, files)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(diffs) > 0 {
+					t.Fatalf("after write %d, check reports %v", i+1, diffs)
+				}
+			}
+			if d := cmp.Diff(first, readTree(t, out)); d != "" {
+				t.Fatalf("written tree differs from the compile:\n%s", d)
+			}
+		})
+	}
+}
+
+// reparse checks that a golden file is valid in its format, so a golden
+// file can never enshrine unparsable output.
+func reparse(t *testing.T, p string, b []byte) {
+	t.Helper()
+	switch {
+	case strings.HasSuffix(p, ".json"):
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			t.Errorf("%s: invalid JSON: %v", p, err)
+		}
+	case strings.HasSuffix(p, ".yaml"), strings.HasSuffix(p, ".yml"):
+		var v any
+		if err := yaml.Unmarshal(b, &v); err != nil {
+			t.Errorf("%s: invalid YAML: %v", p, err)
+		}
+	}
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		t.Errorf("%s: does not end with a newline", p)
+	}
+	if strings.Contains(string(b), "\r") {
+		t.Errorf("%s: contains a carriage return", p)
+	}
+}
+
+func union(a, b map[string][]byte) []string {
+	seen := map[string]bool{}
+	for k := range a {
+		seen[k] = true
+	}
+	for k := range b {
+		seen[k] = true
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
