@@ -126,39 +126,72 @@ type Label struct {
 	Value string `json:"value,omitempty"`
 }
 
-// Selector is a set of equality matchers, sorted by label name.
-type Selector []Label
+// Matcher is one PromQL label matcher.
+type Matcher struct {
+	Name string `json:"name"`
+	// Op is "=", "!=", "=~" or "!~".
+	Op    string `json:"op"`
+	Value string `json:"value"`
+}
+
+// String renders the matcher in PromQL, e.g. `code=~"5.."`.
+func (m Matcher) String() string { return m.Name + m.Op + quote(m.Value) }
+
+// Selector is a set of label matchers, sorted by label name, operator and
+// value.
+type Selector []Matcher
 
 // String renders the selector's matchers without braces, e.g.
 // `model="fraud",outcome="error"`, for use inside a PromQL selector.
 func (s Selector) String() string {
 	parts := make([]string, len(s))
-	for i, l := range s {
-		parts[i] = l.Name + "=" + quote(l.Value)
+	for i, m := range s {
+		parts[i] = m.String()
 	}
 	return strings.Join(parts, ",")
 }
 
-// With returns a new selector with extra matchers added (an extra
-// matcher replaces one on the same label).
+// With returns a new selector with extra matchers added. An extra matcher
+// replaces every matcher of s on the same label.
 func (s Selector) With(extra Selector) Selector {
-	m := map[string]string{}
-	for _, l := range s {
-		m[l.Name] = l.Value
+	override := map[string]bool{}
+	for _, m := range extra {
+		override[m.Name] = true
 	}
-	for _, l := range extra {
-		m[l.Name] = l.Value
+	out := Selector{}
+	for _, m := range s {
+		if !override[m.Name] {
+			out = append(out, m)
+		}
 	}
-	return selectorFromMap(m)
+	return sortSelector(append(out, extra...))
+}
+
+func sortSelector(s Selector) Selector {
+	sort.Slice(s, func(i, j int) bool {
+		if s[i].Name != s[j].Name {
+			return s[i].Name < s[j].Name
+		}
+		if s[i].Op != s[j].Op {
+			return s[i].Op < s[j].Op
+		}
+		return s[i].Value < s[j].Value
+	})
+	out := s[:0]
+	for i, m := range s {
+		if i == 0 || m != s[i-1] {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func selectorFromMap(m map[string]string) Selector {
 	out := make(Selector, 0, len(m))
 	for k, v := range m {
-		out = append(out, Label{k, v})
+		out = append(out, Matcher{Name: k, Op: "=", Value: v})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	return sortSelector(out)
 }
 
 // quote renders a PromQL string literal.
@@ -177,7 +210,7 @@ type Series struct {
 type Histogram struct {
 	Series
 	// Buckets are the `le` boundaries, ascending, without +Inf.
-	Buckets []decimal.D `json:"buckets,omitempty"`
+	Buckets []decimal.D `json:"buckets,omitzero"`
 }
 
 // HasBucket reports whether b is one of the declared boundaries.
@@ -193,7 +226,8 @@ func (h Histogram) HasBucket(b decimal.D) bool {
 // Metrics maps the metric contract onto a model's series.
 type Metrics struct {
 	// Requests selects all requests; failed requests match
-	// Requests.Selector plus ErrorSelector.
+	// Requests.Selector plus ErrorSelector (an ErrorSelector matcher
+	// replaces a request matcher on the same label).
 	Requests      Series    `json:"requests,omitempty"`
 	ErrorSelector Selector  `json:"error_selector,omitempty"`
 	Latency       Histogram `json:"latency,omitempty"`
@@ -294,7 +328,7 @@ type DriftTest struct {
 	Method string `json:"method,omitempty"`
 	// Threshold is the alert threshold (a distance for distance tests, a
 	// p-value for hypothesis tests).
-	Threshold decimal.D `json:"threshold,omitempty"`
+	Threshold decimal.D `json:"threshold,omitzero"`
 	// ThresholdIsDefault reports whether the threshold came from the
 	// per-test default rather than the spec.
 	ThresholdIsDefault bool     `json:"threshold_is_default"`
@@ -337,7 +371,7 @@ type Drift struct {
 	Correction  string   `json:"correction,omitempty"`
 	// ShareThreshold is the percentage of drifting features that raises a
 	// model-level alert; zero means no such alert.
-	ShareThreshold decimal.D `json:"share_threshold,omitempty"`
+	ShareThreshold decimal.D `json:"share_threshold,omitzero"`
 }
 
 // DataSource is a set of data files.
@@ -364,7 +398,7 @@ type SLO struct {
 	Name        string `json:"name,omitempty"`
 	Description string `json:"description,omitempty"`
 	// Objective is the target percentage, e.g. 99.9.
-	Objective decimal.D `json:"objective,omitempty"`
+	Objective decimal.D `json:"objective,omitzero"`
 	Window    Duration  `json:"window,omitempty"`
 	Kind      SLIKind   `json:"kind,omitempty"`
 	// Exactly one of the following is set, matching Kind.
@@ -378,7 +412,7 @@ type SLO struct {
 	// Tiers are budget-consumption tiers in increasing order.
 	Tiers []BudgetTier `json:"tiers,omitempty"`
 	// MinEventRate is the low-traffic guard in events per second.
-	MinEventRate decimal.D      `json:"min_event_rate,omitempty"`
+	MinEventRate decimal.D      `json:"min_event_rate,omitzero"`
 	Runbook      RunbookContent `json:"runbook,omitempty"`
 }
 
@@ -399,7 +433,7 @@ func (s *SLO) BudgetDuration() time.Duration {
 type LatencySLI struct {
 	Threshold Duration `json:"threshold,omitempty"`
 	// Le is the histogram bucket boundary (seconds) equal to Threshold.
-	Le decimal.D `json:"le,omitempty"`
+	Le decimal.D `json:"le,omitzero"`
 }
 
 // QualitySLI measures prediction quality from feedback.
@@ -408,7 +442,7 @@ type QualitySLI struct {
 	Metric          string    `json:"metric,omitempty"`
 	PositiveClass   string    `json:"positive_class,omitempty"`
 	RollingWindow   Duration  `json:"rolling_window,omitempty"`
-	MinFeedbackRate decimal.D `json:"min_feedback_rate,omitempty"`
+	MinFeedbackRate decimal.D `json:"min_feedback_rate,omitzero"`
 }
 
 // FreshnessSLI counts time as good while the data is younger than MaxAge.
@@ -430,6 +464,9 @@ type BurnPolicy struct {
 	Severity Severity     `json:"severity,omitempty"`
 	For      Duration     `json:"for,omitempty"`
 	Windows  []BurnWindow `json:"windows,omitempty"`
+	// Unreachable lists default window pairs left out because the error
+	// budget is too large for them to ever fire (factor x budget > 100%).
+	Unreachable []BurnWindow `json:"unreachable,omitempty"`
 }
 
 // BurnWindow is a long/short window pair with its burn-rate factor.
@@ -437,14 +474,14 @@ type BurnWindow struct {
 	Long  Duration `json:"long,omitempty"`
 	Short Duration `json:"short,omitempty"`
 	// Factor is the burn rate that fires the alert, e.g. 14.4.
-	Factor decimal.D `json:"factor,omitempty"`
+	Factor decimal.D `json:"factor,omitzero"`
 	// BudgetPercent is the share of the budget burnt in Long at Factor.
-	BudgetPercent decimal.D `json:"budget_percent,omitempty"`
+	BudgetPercent decimal.D `json:"budget_percent,omitzero"`
 }
 
 // BudgetTier alerts when Consumed percent of the budget is spent.
 type BudgetTier struct {
-	Consumed decimal.D `json:"consumed,omitempty"`
+	Consumed decimal.D `json:"consumed,omitzero"`
 	Severity Severity  `json:"severity,omitempty"`
 }
 
@@ -456,10 +493,10 @@ type ShareAlert struct {
 	Histogram string `json:"histogram,omitempty"`
 	// Below is true when counting observations <= Bound, false for > Bound.
 	Below      bool           `json:"below"`
-	Bound      decimal.D      `json:"bound,omitempty"`
-	MaxPercent decimal.D      `json:"max_percent,omitempty"`
+	Bound      decimal.D      `json:"bound,omitzero"`
+	MaxPercent decimal.D      `json:"max_percent,omitzero"`
 	Window     Duration       `json:"window,omitempty"`
-	MinRate    decimal.D      `json:"min_rate,omitempty"`
+	MinRate    decimal.D      `json:"min_rate,omitzero"`
 	For        Duration       `json:"for,omitempty"`
 	Severity   Severity       `json:"severity,omitempty"`
 	Runbook    RunbookContent `json:"runbook,omitempty"`
@@ -474,7 +511,7 @@ type AnomalyAlert struct {
 	Baseline       string         `json:"baseline,omitempty"`
 	BaselineWindow Duration       `json:"baseline_window,omitempty"`
 	Season         Duration       `json:"season,omitempty"`
-	ZThreshold     decimal.D      `json:"z_threshold,omitempty"`
+	ZThreshold     decimal.D      `json:"z_threshold,omitzero"`
 	Direction      string         `json:"direction,omitempty"`
 	For            Duration       `json:"for,omitempty"`
 	Severity       Severity       `json:"severity,omitempty"`

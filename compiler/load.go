@@ -247,7 +247,7 @@ func relPath(dir, p string) string {
 		return p
 	}
 	if filepath.IsAbs(p) {
-		if r, err := filepath.Rel(dir, p); err == nil && !strings.HasPrefix(r, "..") {
+		if r, err := filepath.Rel(dir, p); err == nil {
 			return r
 		}
 	}

@@ -18,13 +18,18 @@ import (
 var (
 	defaultLatencyBuckets    = decimals("0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10")
 	defaultConfidenceBuckets = decimals("0.1", "0.2", "0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "0.95", "0.99", "1")
-	defaultPageWindows       = []rawBurnWindow{
-		{Long: "1h", Short: "5m", BudgetPercent: num("2")},
-		{Long: "6h", Short: "30m", BudgetPercent: num("5")},
+	// The SRE workbook's burn-rate factors (chapter 5, table 5-8). They
+	// are fixed factors, not budget shares: "10% of the budget in 3 days"
+	// is a 1x burn on a 30-day window but a 0.23x burn (slower than
+	// allowed) on a 7-day one, which would alert on a healthy service.
+	// A factor of 14.4 means the same urgency whatever the window.
+	defaultPageWindows = []rawBurnWindow{
+		{Long: "1h", Short: "5m", Factor: num("14.4")},
+		{Long: "6h", Short: "30m", Factor: num("6")},
 	}
 	defaultTicketWindows = []rawBurnWindow{
-		{Long: "1d", Short: "2h", BudgetPercent: num("10")},
-		{Long: "3d", Short: "6h", BudgetPercent: num("10")},
+		{Long: "1d", Short: "2h", Factor: num("3")},
+		{Long: "3d", Short: "6h", Factor: num("1")},
 	}
 	defaultGroupBy = []string{"alertname", "model", "slo"}
 )
@@ -318,31 +323,31 @@ func (c *checker) normalizeModel(l loc, name string, r *rawModel, spec *Spec) *M
 
 // normalizeMetrics fills in the metric contract's defaults.
 func (c *checker) normalizeMetrics(l loc, model string, r *rawMetrics) Metrics {
-	base := Selector{{Name: "model", Value: model}}
-	if r.Selector != nil {
-		base = selectorFromMap(r.Selector)
+	base := Selector{{Name: "model", Op: "=", Value: model}}
+	if r.Selector != nil || r.Matchers != nil {
+		base = selectorFromMap(r.Selector).With(c.matchers(l.field("matchers"), r.Matchers))
 	}
-	sel := func(s map[string]string) Selector {
-		if s != nil {
-			return selectorFromMap(s)
+	sel := func(name string, s rawSeries) Selector {
+		if s.Selector == nil && s.Matchers == nil {
+			return base
 		}
-		return base
+		return selectorFromMap(s.Selector).With(c.matchers(l.field(name, "matchers"), s.Matchers))
 	}
 	m := Metrics{
-		Requests:          Series{Metric: or(r.Requests.Metric, "model_requests_total"), Selector: sel(r.Requests.Selector)},
-		ErrorSelector:     Selector{{Name: "outcome", Value: "error"}},
-		Latency:           Histogram{Series: Series{Metric: or(r.Latency.Metric, "model_request_duration_seconds"), Selector: sel(r.Latency.Selector)}, Buckets: defaultLatencyBuckets},
-		Confidence:        Histogram{Series: Series{Metric: or(r.Confidence.Metric, "model_prediction_confidence"), Selector: sel(r.Confidence.Selector)}, Buckets: defaultConfidenceBuckets},
-		Predictions:       Series{Metric: or(r.Predictions.Metric, "model_predictions_total"), Selector: sel(r.Predictions.Selector)},
+		Requests:          Series{Metric: or(r.Requests.Metric, "model_requests_total"), Selector: sel("requests", r.Requests.rawSeries)},
+		ErrorSelector:     Selector{{Name: "outcome", Op: "=", Value: "error"}},
+		Latency:           Histogram{Series: Series{Metric: or(r.Latency.Metric, "model_request_duration_seconds"), Selector: sel("latency", r.Latency.rawSeries)}, Buckets: defaultLatencyBuckets},
+		Confidence:        Histogram{Series: Series{Metric: or(r.Confidence.Metric, "model_prediction_confidence"), Selector: sel("confidence", r.Confidence.rawSeries)}, Buckets: defaultConfidenceBuckets},
+		Predictions:       Series{Metric: or(r.Predictions.Metric, "model_predictions_total"), Selector: sel("predictions", r.Predictions.rawSeries)},
 		PredictionLabel:   or(r.Predictions.Label, "label"),
-		Feedback:          Series{Metric: or(r.Feedback.Metric, "model_feedback_total"), Selector: sel(r.Feedback.Selector)},
+		Feedback:          Series{Metric: or(r.Feedback.Metric, "model_feedback_total"), Selector: sel("feedback", r.Feedback.rawSeries)},
 		FeedbackPredicted: or(r.Feedback.PredictedLabel, "predicted"),
 		FeedbackActual:    or(r.Feedback.ActualLabel, "actual"),
 		DriftPrefix:       or(r.Drift.Prefix, "vigil_drift"),
 	}
-	if r.Requests.ErrorSelector != nil {
-		m.ErrorSelector = selectorFromMap(r.Requests.ErrorSelector)
-		if len(m.ErrorSelector) == 0 {
+	if r.Requests.ErrorSelector != nil || r.Requests.ErrorMatchers != nil {
+		m.ErrorSelector = selectorFromMap(r.Requests.ErrorSelector).With(c.matchers(l.field("requests", "error_matchers"), r.Requests.ErrorMatchers))
+		if len(r.Requests.ErrorSelector) == 0 && len(r.Requests.ErrorMatchers) == 0 {
 			c.errorf(l.field("requests", "error_selector"), "error_selector is empty, so every request would count as an error")
 		}
 	}
@@ -366,6 +371,24 @@ func (c *checker) normalizeMetrics(l loc, model string, r *rawMetrics) Metrics {
 		m.Confidence.Buckets = c.buckets(l.field("confidence", "buckets"), r.Confidence.Buckets, true)
 	}
 	return m
+}
+
+// matchers parses raw PromQL label matchers such as `code=~"5.."`.
+func (c *checker) matchers(l loc, raw []string) Selector {
+	var out Selector
+	for i, m := range raw {
+		ms, err := c.parser.ParseMetricSelector("{" + m + "}")
+		if err != nil || len(ms) != 1 {
+			msg := "want exactly one matcher"
+			if err != nil {
+				msg = err.Error()
+			}
+			c.errorf(l.index(i), "invalid label matcher %q (write one matcher such as code=~\"5..\"): %s", m, msg)
+			continue
+		}
+		out = append(out, Matcher{Name: ms[0].Name, Op: ms[0].Type.String(), Value: ms[0].Value})
+	}
+	return sortSelector(out)
 }
 
 // buckets checks that histogram boundaries ascend strictly.
@@ -411,6 +434,12 @@ func (c *checker) normalizeDrift(l loc, r *rawDrift) *Drift {
 		Cron:        r.Cron,
 	}
 	sched := or(r.Schedule, "daily")
+	// A duration equal to a named schedule gets that schedule's cron.
+	for name, named := range scheduleIntervals {
+		if sd, err := model.ParseDuration(sched); err == nil && sd == dur(named.every) {
+			sched = name
+		}
+	}
 	if named, ok := scheduleIntervals[sched]; ok {
 		d.Schedule = dur(named.every)
 		if d.Cron == "" {
@@ -459,6 +488,16 @@ func (c *checker) normalizeFeature(l loc, name string, r *rawFeature, d *Drift) 
 	}
 	if t.Bins != nil {
 		f.Test.Bins = *t.Bins
+	}
+	if f.Type != Numeric {
+		// Categories are their own bins.
+		if t.Bins != nil {
+			c.errorf(l.field("test", "bins"), "bins applies to numeric features only; %s feature %q is compared category by category", f.Type, name)
+		}
+		if t.Binning != "" {
+			c.errorf(l.field("test", "binning"), "binning applies to numeric features only; %s feature %q is compared category by category", f.Type, name)
+		}
+		f.Test.Bins, f.Test.Binning = 0, ""
 	}
 	if t.Consecutive != nil {
 		f.Test.Consecutive = *t.Consecutive
@@ -591,6 +630,7 @@ func (c *checker) normalizeSLO(l loc, name string, r *rawSLO, m *Model) *SLO {
 func (c *checker) burnPolicy(l loc, r *rawBurnPolicy, sev Severity, defWindows []rawBurnWindow, s *SLO, window string) BurnPolicy {
 	p := BurnPolicy{Enabled: true, Severity: sev}
 	windows := defWindows
+	defaulted := true
 	wl := l.field("windows")
 	if r != nil {
 		if r.Enabled != nil {
@@ -601,7 +641,7 @@ func (c *checker) burnPolicy(l loc, r *rawBurnPolicy, sev Severity, defWindows [
 		}
 		p.For = c.duration(l.field("for"), r.For, 0)
 		if r.Windows != nil {
-			windows = r.Windows
+			windows, defaulted = r.Windows, false
 		}
 	}
 	if p.Enabled && len(windows) == 0 {
@@ -623,27 +663,44 @@ func (c *checker) burnPolicy(l loc, r *rawBurnPolicy, sev Severity, defWindows [
 		if bw.Long > s.Window {
 			c.errorf(il.field("long"), "long window %q exceeds the SLO window %q", w.Long, window)
 		}
-		ratio := decimal.FromInt(int64(time.Duration(s.Window) / time.Second)).Quo(decimal.FromInt(int64(time.Duration(bw.Long) / time.Second)))
+		// Divide last, so a non-terminating result is rounded once.
+		windowSecs := decimal.FromInt(int64(time.Duration(s.Window) / time.Second))
+		longSecs := decimal.FromInt(int64(time.Duration(bw.Long) / time.Second))
 		switch {
 		case w.Factor != nil && w.BudgetPercent != nil:
 			c.errorf(il, "set factor or budget_percent, not both")
 			continue
 		case w.Factor != nil:
 			bw.Factor = c.dec(il.field("factor"), *w.Factor)
-			bw.BudgetPercent = bw.Factor.Mul(decimal.Hundred).Quo(ratio)
+			bw.BudgetPercent = bw.Factor.Mul(decimal.Hundred).Mul(longSecs).Quo(windowSecs)
 		case w.BudgetPercent != nil:
 			bw.BudgetPercent = c.dec(il.field("budget_percent"), *w.BudgetPercent)
-			bw.Factor = bw.BudgetPercent.Quo(decimal.Hundred).Mul(ratio)
+			bw.Factor = bw.BudgetPercent.Mul(windowSecs).Quo(decimal.Hundred.Mul(longSecs))
 		default:
 			c.errorf(il, "a window pair needs factor or budget_percent")
 			continue
 		}
-		if th := bw.Factor.Mul(budget); th.Cmp(decimal.One) > 0 {
-			fl := il.field("factor")
-			if w.Factor == nil {
-				fl = il.field("budget_percent")
-			}
-			c.errorf(fl, "burn rate %s on an error budget of %s%% (objective %s) fires only when %s%% of events fail: this alert can never fire; lower the factor or the objective",
+		fl := il.field("factor")
+		if w.Factor == nil {
+			fl = il.field("budget_percent")
+		}
+		if !p.Enabled {
+			// A disabled policy generates nothing; its windows are kept
+			// for reference but not judged.
+			p.Windows = append(p.Windows, bw)
+			continue
+		}
+		if bw.Factor.Cmp(decimal.One) < 0 {
+			c.errorf(fl, "burn rate %s is below 1: the budget would last longer than the %q window at this rate, so the alert would fire while the SLO is being met; use a factor of at least 1", bw.Factor, window)
+		}
+		if th := bw.Factor.Mul(budget); th.Cmp(decimal.One) > 0 && defaulted {
+			// The user did not choose these windows: a low objective
+			// (e.g. 90% precision) cannot burn 14.4x. Leave the pair out
+			// and record why, rather than failing the spec.
+			p.Unreachable = append(p.Unreachable, bw)
+			continue
+		} else if th.Cmp(decimal.One) > 0 {
+			c.errorf(fl, "burn rate %s on an error budget of %s%% (objective %s) fires only when %s%% of events fail: this alert can never fire; lower the factor, or disable this policy (enabled: false)",
 				bw.Factor, budget.Mul(decimal.Hundred), s.Objective, th.Mul(decimal.Hundred))
 		}
 		p.Windows = append(p.Windows, bw)

@@ -71,9 +71,11 @@ type rawModel struct {
 
 type rawMetrics struct {
 	Selector map[string]string `json:"selector"`
+	Matchers []string          `json:"matchers"`
 	Requests struct {
 		rawSeries
 		ErrorSelector map[string]string `json:"error_selector"`
+		ErrorMatchers []string          `json:"error_matchers"`
 	} `json:"requests"`
 	Latency     rawHistogram `json:"latency"`
 	Confidence  rawHistogram `json:"confidence"`
@@ -95,6 +97,7 @@ type rawMetrics struct {
 type rawSeries struct {
 	Metric   string            `json:"metric"`
 	Selector map[string]string `json:"selector"`
+	Matchers []string          `json:"matchers"`
 }
 
 type rawHistogram struct {
