@@ -46,6 +46,17 @@ func Load(src Source) (*Spec, diag.List, error) {
 	if err != nil || len(d) > 0 {
 		return nil, d.Sort(), err
 	}
+	if parts := partitionInstance(l.inst, workers()); parts != nil {
+		if spec, ok := loadParallel(l, parts); ok {
+			return spec, nil, nil
+		}
+	}
+	return evaluateInstance(l)
+}
+
+// evaluateInstance builds, validates and normalizes one build instance in
+// a context of its own.
+func evaluateInstance(l *loaded) (*Spec, diag.List, error) {
 	ctx := newContext()
 	v := ctx.BuildInstance(l.inst)
 	if err := v.Err(); err != nil {
