@@ -20,7 +20,7 @@ type loc struct {
 	root cue.Value
 	sels []cue.Selector
 	// idx maps paths written in the user's files to their positions.
-	idx posIndex
+	idx *lazyIndex
 }
 
 // field returns the location of a struct field below l.
@@ -47,7 +47,7 @@ func (l loc) pos(dir string) diag.Position {
 	// Prefer where the user wrote the field, or its nearest written
 	// ancestor.
 	for n := len(l.sels); n > 0; n-- {
-		if p, ok := l.idx[cue.MakePath(l.sels[:n]...).String()]; ok {
+		if p, ok := l.idx.get()[cue.MakePath(l.sels[:n]...).String()]; ok {
 			return position(p, dir)
 		}
 	}
@@ -62,7 +62,7 @@ func (l loc) pos(dir string) diag.Position {
 	}
 	// Nothing the user wrote: point at their file rather than at the
 	// schema's declaration of the field.
-	if p, ok := l.idx[""]; ok && p.IsValid() {
+	if p, ok := l.idx.get()[""]; ok && p.IsValid() {
 		return position(p, dir)
 	}
 	return diag.Position{}

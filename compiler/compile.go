@@ -133,7 +133,7 @@ func schemaDef(ctx *cue.Context, l *loaded) (cue.Value, error) {
 func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 	c := newChecker(l.dir)
 	var all diag.List
-	root := loc{root: v, idx: indexFiles(l.inst.Files)}
+	root := loc{root: v, idx: newLazyIndex(l.inst.Files)}
 	var raw rawSpec
 	raw.Models = map[string]json.RawMessage{}
 	broken := map[string]bool{}

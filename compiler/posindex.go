@@ -1,6 +1,8 @@
 package compiler
 
 import (
+	"sync"
+
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/token"
@@ -67,4 +69,24 @@ func indexExpr(idx posIndex, prefix []cue.Selector, e ast.Expr) {
 			indexExpr(idx, prefix, x.Y)
 		}
 	}
+}
+
+// lazyIndex builds a posIndex on first use: positions are only needed
+// when there is something to report, and indexing a large spec is not
+// free.
+type lazyIndex struct {
+	files []*ast.File
+	once  sync.Once
+	idx   posIndex
+}
+
+func newLazyIndex(files []*ast.File) *lazyIndex { return &lazyIndex{files: files} }
+
+// get returns the index, building it once.
+func (z *lazyIndex) get() posIndex {
+	if z == nil {
+		return nil
+	}
+	z.once.Do(func() { z.idx = indexFiles(z.files) })
+	return z.idx
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // maxFractionDigits bounds the digits printed for a non-terminating
@@ -99,20 +101,55 @@ func (d D) Sign() int { return d.Rat().Sign() }
 func (d D) Cmp(e D) int { return d.Rat().Cmp(e.Rat()) }
 
 // Add returns d + e.
-func (d D) Add(e D) D { return FromRat(new(big.Rat).Add(d.Rat(), e.Rat())) }
+func (d D) Add(e D) D {
+	return memo('+', d, e, func() D { return FromRat(new(big.Rat).Add(d.Rat(), e.Rat())) })
+}
 
 // Sub returns d - e.
-func (d D) Sub(e D) D { return FromRat(new(big.Rat).Sub(d.Rat(), e.Rat())) }
+func (d D) Sub(e D) D {
+	return memo('-', d, e, func() D { return FromRat(new(big.Rat).Sub(d.Rat(), e.Rat())) })
+}
 
 // Mul returns d * e.
-func (d D) Mul(e D) D { return FromRat(new(big.Rat).Mul(d.Rat(), e.Rat())) }
+func (d D) Mul(e D) D {
+	return memo('*', d, e, func() D { return FromRat(new(big.Rat).Mul(d.Rat(), e.Rat())) })
+}
 
 // Quo returns d / e. It panics if e is zero, like integer division.
 func (d D) Quo(e D) D {
 	if e.IsZero() {
 		panic("decimal: division by zero")
 	}
-	return FromRat(new(big.Rat).Quo(d.Rat(), e.Rat()))
+	return memo('/', d, e, func() D { return FromRat(new(big.Rat).Quo(d.Rat(), e.Rat())) })
+}
+
+// A spec repeats the same few numbers (objectives, windows, factors)
+// across many SLOs, and big.Rat arithmetic through decimal text is slow,
+// so results of binary operations are memoized, up to maxMemo entries.
+const maxMemo = 1 << 16
+
+type memoKey struct {
+	op   byte
+	a, b string
+}
+
+var (
+	memoTable sync.Map
+	memoSize  atomic.Int64
+)
+
+func memo(op byte, a, b D, f func() D) D {
+	k := memoKey{op, a.s, b.s}
+	if v, ok := memoTable.Load(k); ok {
+		return v.(D)
+	}
+	r := f()
+	if memoSize.Load() < maxMemo {
+		if _, loaded := memoTable.LoadOrStore(k, r); !loaded {
+			memoSize.Add(1)
+		}
+	}
+	return r
 }
 
 // MarshalText implements encoding.TextMarshaler.
