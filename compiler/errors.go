@@ -25,6 +25,19 @@ func fromCUE(err error, dir string) diag.List {
 			Path:    formatPath(e.Path()),
 			Message: fmt.Sprintf(format, args...),
 		}
+		if strings.TrimSpace(d.Message) == "" {
+			// Some scanner errors carry no message of their own (found by
+			// FuzzLoad with a lone `"`).
+			d.Message = strings.TrimSpace(e.Error())
+			if i := strings.Index(d.Message, "cannot get syntax for "); i >= 0 {
+				if j := strings.Index(d.Message[i:], `": `); j >= 0 {
+					d.Message = d.Message[i+j+3:]
+				}
+			}
+			if d.Message == "" || strings.HasSuffix(d.Message, ":") {
+				d.Message = "syntax error: unexpected end of input or unterminated literal"
+			}
+		}
 		for _, p := range e.InputPositions() {
 			rp := position(p, dir)
 			if rp.IsValid() && rp != d.Pos {

@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -194,11 +195,14 @@ func selectorFromMap(m map[string]string) Selector {
 	return sortSelector(out)
 }
 
-// quote renders a PromQL string literal.
-func quote(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
-	return `"` + r.Replace(s) + `"`
-}
+// quote renders a PromQL string literal. PromQL strings use Go's escape
+// sequences, so strconv.Quote escapes quotes, backslashes, control
+// characters and invalid UTF-8: a spec value can never end the literal
+// early and inject PromQL.
+func quote(s string) string { return strconv.Quote(s) }
+
+// Quote is quote for targets.
+func Quote(s string) string { return quote(s) }
 
 // Series is a metric selected by name and matchers.
 type Series struct {

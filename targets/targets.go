@@ -8,12 +8,14 @@ import (
 	"strings"
 
 	"github.com/vigil-dev/vigil/compiler"
+	"github.com/vigil-dev/vigil/targets/prometheus"
 	"github.com/vigil-dev/vigil/targets/resolved"
 )
 
 // All returns every registered target, in --target name order.
 func All() []compiler.Target {
 	all := []compiler.Target{
+		prometheus.Target{},
 		resolved.Target{},
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Name() < all[j].Name() })

@@ -20,6 +20,7 @@ import (
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/output"
 	"github.com/vigil-dev/vigil/targets"
+	"github.com/vigil-dev/vigil/targets/prometheus"
 )
 
 const (
@@ -198,6 +199,10 @@ func reparse(t *testing.T, p string, b []byte) {
 		var v any
 		if err := json.Unmarshal(b, &v); err != nil {
 			t.Errorf("%s: invalid JSON: %v", p, err)
+		}
+	case strings.HasSuffix(p, ".rules.yaml"):
+		if err := prometheus.Validate(b); err != nil {
+			t.Errorf("%s: not a valid Prometheus rule file: %v", p, err)
 		}
 	case strings.HasSuffix(p, ".yaml"), strings.HasSuffix(p, ".yml"):
 		var v any

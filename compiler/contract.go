@@ -1,0 +1,106 @@
+package compiler
+
+import (
+	"strings"
+	"time"
+)
+
+// This file is the contract shared by targets: names that the Prometheus
+// rules, the Grafana dashboards, the runbooks and the drift evaluator must
+// agree on. Change it in one place.
+
+// DriftMetrics are the series `vigil drift` exports for a model, built
+// from the model's metrics.drift.prefix.
+type DriftMetrics struct {
+	// Score is the test statistic (distance, or p-value for hypothesis
+	// tests), labelled model, feature, test.
+	Score string
+	// Threshold is the threshold in force, labelled like Score.
+	Threshold string
+	// Detected is 1 when the latest evaluation breached the threshold,
+	// else 0, labelled like Score.
+	Detected string
+	// LastRun is the Unix time of the latest completed evaluation,
+	// labelled model.
+	LastRun string
+	// MissingRatio is the share of missing values in the current sample,
+	// labelled model, feature.
+	MissingRatio string
+}
+
+// DriftMetricNames returns the drift series names for the model.
+func (m *Model) DriftMetricNames() DriftMetrics {
+	p := m.Metrics.DriftPrefix
+	return DriftMetrics{
+		Score:        p + "_score",
+		Threshold:    p + "_threshold",
+		Detected:     p + "_detected",
+		LastRun:      p + "_last_run_timestamp_seconds",
+		MissingRatio: p + "_missing_ratio",
+	}
+}
+
+// DashboardUID is the stable Grafana UID of a model's dashboard (Grafana
+// allows at most 40 characters).
+func DashboardUID(model string) string {
+	uid := "vigil-" + model
+	if len(uid) > 40 {
+		uid = uid[:40]
+	}
+	return uid
+}
+
+// FleetDashboardUID is the UID of the fleet overview dashboard.
+const FleetDashboardUID = "vigil-fleet"
+
+// DashboardURL links to a model's dashboard under the spec's Grafana base
+// URL (a path relative to Grafana's root when none is set).
+func (s *Spec) DashboardURL(model string) string {
+	return s.Links.Grafana + "/d/" + DashboardUID(model)
+}
+
+// RunbookURL links to an alert's runbook page under the spec's runbook
+// base URL (a path relative to the output directory when none is set).
+func (s *Spec) RunbookURL(model, alert string) string {
+	base := s.Links.Runbooks
+	if base == "" {
+		base = "runbooks"
+	}
+	return base + "/" + model + "/" + alert + ".md"
+}
+
+// FormatDuration renders a duration in the form vigil uses in rule names
+// and PromQL ranges: whole days as "30d" (never "4w2d"), else the
+// largest units, e.g. "1h30m", "5m", "90s".
+func FormatDuration(d time.Duration) string {
+	if d <= 0 {
+		return "0s"
+	}
+	var b strings.Builder
+	units := []struct {
+		suffix string
+		size   time.Duration
+	}{{"d", 24 * time.Hour}, {"h", time.Hour}, {"m", time.Minute}, {"s", time.Second}, {"ms", time.Millisecond}}
+	for _, u := range units {
+		if n := d / u.size; n > 0 {
+			b.WriteString(itoa(int64(n)))
+			b.WriteString(u.suffix)
+			d -= n * u.size
+		}
+	}
+	return b.String()
+}
+
+func itoa(n int64) string {
+	if n == 0 {
+		return "0"
+	}
+	var buf [20]byte
+	i := len(buf)
+	for n > 0 {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(buf[i:])
+}

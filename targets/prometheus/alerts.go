@@ -1,0 +1,399 @@
+package prometheus
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/prometheus/prometheus/model/rulefmt"
+
+	"github.com/vigil-dev/vigil/compiler"
+	"github.com/vigil-dev/vigil/internal/decimal"
+)
+
+// Alert kinds, matching the schema's #AlertKind (runbook content is keyed
+// by them).
+const (
+	KindBurnRate   = "burn_rate"
+	KindBudgetTier = "budget_tier"
+	KindQuality    = "quality"
+	KindDrift      = "drift"
+	KindDriftStale = "drift_stale"
+	KindShare      = "share"
+	KindAnomaly    = "anomaly"
+	KindAbsent     = "absent"
+)
+
+// Alert is one generated alerting rule with what other targets (runbooks,
+// dashboards, routing) need to know about it.
+type Alert struct {
+	// Rule is the alerting rule as written to the rule file.
+	Rule rulefmt.Rule
+	// Kind is one of the Kind constants.
+	Kind string
+	// Severity is the vigil severity (the rule's severity label may carry
+	// a renamed value, see routing.severity_names).
+	Severity compiler.Severity
+	// SLO is set for burn-rate, budget-tier and quality alerts.
+	SLO *compiler.SLO
+	// Windows are the burn-rate window pairs (burn-rate alerts).
+	Windows []compiler.BurnWindow
+	// Tier is set for budget-tier alerts.
+	Tier *compiler.BudgetTier
+	// Feature is set for per-feature drift alerts.
+	Feature *compiler.Feature
+	// Share, Anomaly are set for those kinds.
+	Share   *compiler.ShareAlert
+	Anomaly *compiler.AnomalyAlert
+	// Metric is the absent series (absent-data alerts).
+	Metric string
+}
+
+// Alerts returns every alert of a model, sorted by name. Names are unique
+// within a model (the compiler rejects spec names that would collide).
+func Alerts(spec *compiler.Spec, m *compiler.Model) []Alert {
+	return newAlerts(spec, m).list
+}
+
+type alertBuilder struct {
+	spec *compiler.Spec
+	m    *compiler.Model
+	list []Alert
+}
+
+func newAlerts(spec *compiler.Spec, m *compiler.Model) *alertBuilder {
+	b := &alertBuilder{spec: spec, m: m}
+	for _, s := range m.SLOs {
+		b.slo(s)
+	}
+	b.drift()
+	for _, a := range m.Shares {
+		b.share(a)
+	}
+	for _, a := range m.Anomalies {
+		b.anomaly(a)
+	}
+	b.absent()
+	sort.SliceStable(b.list, func(i, j int) bool { return b.list[i].Rule.Alert < b.list[j].Rule.Alert })
+	return b
+}
+
+// all returns the alerting rules.
+func (b *alertBuilder) all() []rulefmt.Rule {
+	out := make([]rulefmt.Rule, len(b.list))
+	for i, a := range b.list {
+		out[i] = a.Rule
+	}
+	return out
+}
+
+// add completes an alert's labels and annotations and records it.
+func (b *alertBuilder) add(a Alert, summary, description string, extra map[string]string) {
+	m := b.m
+	lb := map[string]string{
+		"severity": b.spec.Routing.SeverityNames[a.Severity],
+		"model":    m.Name,
+		"team":     m.Team,
+	}
+	for _, l := range m.Labels {
+		lb[l.Name] = l.Value
+	}
+	if a.SLO != nil {
+		lb["slo"] = a.SLO.Name
+	}
+	for k, v := range extra {
+		lb[k] = v
+	}
+	a.Rule.Labels = lb
+	a.Rule.Annotations = map[string]string{
+		"summary":       summary,
+		"description":   description,
+		"runbook_url":   b.spec.RunbookURL(m.Name, a.Rule.Alert),
+		"dashboard_url": b.spec.DashboardURL(m.Name),
+	}
+	b.list = append(b.list, a)
+}
+
+func pct(d decimal.D) string { return d.Mul(decimal.Hundred).String() + "%" }
+
+// humanDuration renders a duration for sentences, e.g. "2 days 2 hours".
+func humanDuration(d time.Duration) string {
+	return compiler.FormatDuration(d.Round(time.Minute))
+}
+
+func (b *alertBuilder) slo(s *compiler.SLO) {
+	m := b.m
+	sel := sliSelector(m, s)
+	budget := s.ErrorBudget()
+	name := compiler.Camel(s.Name)
+	what := fmt.Sprintf("%s %s SLO", m.DisplayName, s.Name)
+
+	for _, class := range []struct {
+		policy compiler.BurnPolicy
+		suffix string
+		speed  string
+	}{{s.Page, "FastBurn", "fast"}, {s.Ticket, "SlowBurn", "steadily"}} {
+		p := class.policy
+		if !p.Enabled || len(p.Windows) == 0 {
+			continue
+		}
+		var pairs, conds []string
+		for _, w := range p.Windows {
+			th := w.Factor.Mul(budget)
+			parts := []string{
+				fmt.Sprintf("%s%s > %s", rec(recErrorRatio, time.Duration(w.Long)), sel, th),
+				fmt.Sprintf("%s%s > %s", rec(recErrorRatio, time.Duration(w.Short)), sel, th),
+			}
+			if !s.MinEventRate.IsZero() {
+				parts = append(parts, fmt.Sprintf("%s%s >= %s", rec(recEvents, time.Duration(w.Long)), sel, s.MinEventRate))
+			}
+			pairs = append(pairs, "(\n  "+strings.Join(parts, "\nand\n  ")+"\n)")
+			exhaust := time.Duration(float64(time.Duration(s.Window)) / w.Factor.Float64())
+			conds = append(conds, fmt.Sprintf("%sx over %s and %s (error ratio above %s; the budget would last %s)",
+				w.Factor, win(time.Duration(w.Long)), win(time.Duration(w.Short)), pct(th), humanDuration(exhaust)))
+		}
+		a := Alert{
+			Rule:     rulefmt.Rule{Alert: name + class.suffix, Expr: strings.Join(pairs, "\nor\n"), For: dur(time.Duration(p.For))},
+			Kind:     KindBurnRate,
+			Severity: p.Severity,
+			SLO:      s,
+			Windows:  p.Windows,
+		}
+		b.add(a,
+			fmt.Sprintf("%s is burning its error budget %s.", what, class.speed),
+			fmt.Sprintf("The %s error ratio is {{ $value | humanizePercentage }} over the long window, against a budget of %s over %s. Fires at %s.",
+				s.Name, pct(budget), win(time.Duration(s.Window)), strings.Join(conds, ", or ")),
+			nil)
+	}
+
+	for i := range s.Tiers {
+		t := &s.Tiers[i]
+		frac := t.Consumed.Quo(decimal.Hundred)
+		a := Alert{
+			Rule: rulefmt.Rule{
+				Alert: fmt.Sprintf("%sBudget%sPercentConsumed", name, strings.ReplaceAll(t.Consumed.String(), ".", "p")),
+				Expr:  fmt.Sprintf("%s%s >= %s", recBudgetConsumed, sel, frac),
+				For:   dur(5 * time.Minute),
+			},
+			Kind:     KindBudgetTier,
+			Severity: t.Severity,
+			SLO:      s,
+			Tier:     t,
+		}
+		b.add(a,
+			fmt.Sprintf("%s has used %s%% of its error budget.", what, t.Consumed),
+			fmt.Sprintf("{{ $value | humanizePercentage }} of the %s error budget (%s of events over %s, %s of full outage) is spent.",
+				s.Name, pct(budget), win(time.Duration(s.Window)), humanDuration(s.BudgetDuration())),
+			nil)
+	}
+
+	if s.Quality != nil {
+		rw := time.Duration(s.Quality.RollingWindow)
+		parts := []string{fmt.Sprintf("%s%s > %s", rec(recErrorRatio, rw), sel, budget)}
+		if !s.Quality.MinFeedbackRate.IsZero() {
+			parts = append(parts, fmt.Sprintf("%s%s >= %s", rec(recEvents, rw), sel, s.Quality.MinFeedbackRate))
+		}
+		a := Alert{
+			Rule:     rulefmt.Rule{Alert: name + "BelowObjective", Expr: strings.Join(parts, "\nand\n"), For: dur(10 * time.Minute)},
+			Kind:     KindQuality,
+			Severity: s.Ticket.Severity,
+			SLO:      s,
+		}
+		b.add(a,
+			fmt.Sprintf("%s %s is below its %s%% objective.", m.DisplayName, s.Quality.Metric, s.Objective),
+			fmt.Sprintf("Over the last %s, {{ $value | humanizePercentage }} of labelled predictions were wrong for %s (at most %s allowed).",
+				win(rw), s.Quality.Metric, pct(budget)),
+			nil)
+	}
+}
+
+// driftMargin is how far before the oldest evaluation the consecutive-
+// breach window reaches, to absorb scrape delay and schedule jitter.
+func driftMargin(schedule time.Duration) time.Duration {
+	m := schedule / 4
+	if m > time.Hour {
+		m = time.Hour
+	}
+	return m
+}
+
+func (b *alertBuilder) drift() {
+	m := b.m
+	if m.Drift == nil || len(m.Features) == 0 {
+		return
+	}
+	dm := m.DriftMetricNames()
+	sched := time.Duration(m.Drift.Schedule)
+	model := "model=" + compiler.Quote(m.Name)
+	lastRun := dm.LastRun + "{" + model + "}"
+	fresh := fmt.Sprintf("time() - %s < %d", lastRun, int64(2*sched/time.Second))
+	for _, f := range m.Features {
+		n := f.Test.Consecutive
+		// The detected flag holds each evaluation's verdict until the
+		// next one. Over (n-1) schedules plus a margin, the window holds
+		// the verdicts of the last n evaluations, so its minimum is 1 only
+		// if all n breached. At least n-1 changes of the run timestamp in
+		// the window prove n evaluations happened (so one breach right
+		// after the evaluator starts does not count as three), and the
+		// freshness guard stops a stale verdict from alerting forever.
+		// Everything is read from the TSDB, so a Prometheus restart does
+		// not reset the count the way a `for` clause would.
+		l := time.Duration(n-1)*sched + driftMargin(sched)
+		sel := fmt.Sprintf("{%s,feature=%s}", model, compiler.Quote(f.Name))
+		expr := fmt.Sprintf("min_over_time(%s%s[%s]) == 1\nand on (model)\nchanges(%s[%s]) >= %d\nand on (model)\n%s",
+			dm.Detected, sel, win(l), lastRun, win(l), n-1, fresh)
+		a := Alert{
+			Rule:     rulefmt.Rule{Alert: compiler.Camel(f.Name) + "Drift", Expr: expr},
+			Kind:     KindDrift,
+			Severity: f.Test.Severity,
+			Feature:  f,
+		}
+		b.add(a,
+			fmt.Sprintf("Feature %s of %s has drifted in %d consecutive evaluations.", f.Name, m.DisplayName, n),
+			fmt.Sprintf("The %s test on %s breached its threshold in each of the last %d %s evaluations against the reference sample.",
+				f.Test.Method, f.Name, n, humanDuration(sched)),
+			map[string]string{"feature": f.Name})
+	}
+	stale := fmt.Sprintf("time() - max by (model) (%s) > %d\nor\nabsent_over_time(%s[%s])",
+		lastRun, int64(2*sched/time.Second), lastRun, win(2*sched))
+	b.add(Alert{
+		Rule:     rulefmt.Rule{Alert: "DriftEvaluationStale", Expr: stale},
+		Kind:     KindDriftStale,
+		Severity: compiler.Warning,
+	},
+		fmt.Sprintf("Drift evaluation for %s is stale.", m.DisplayName),
+		fmt.Sprintf("No drift evaluation completed in the last %s (twice the %s schedule), so drift alerts cannot fire.", humanDuration(2*sched), humanDuration(sched)),
+		nil)
+	if !m.Drift.ShareThreshold.IsZero() {
+		expr := fmt.Sprintf("100 * sum by (model) (%s{%s}) / count by (model) (%s{%s}) >= %s\nand on (model)\n%s",
+			dm.Detected, model, dm.Detected, model, m.Drift.ShareThreshold, fresh)
+		b.add(Alert{
+			Rule:     rulefmt.Rule{Alert: "FeatureDriftShareHigh", Expr: expr},
+			Kind:     KindDrift,
+			Severity: m.Drift.Severity,
+		},
+			fmt.Sprintf("At least %s%% of the features of %s drift at once.", m.Drift.ShareThreshold, m.DisplayName),
+			"{{ $value | humanize }}% of the model's features breached their drift threshold in the latest evaluation.",
+			nil)
+	}
+}
+
+func (b *alertBuilder) share(a *compiler.ShareAlert) {
+	m := b.m
+	w := time.Duration(a.Window)
+	sel := fmt.Sprintf(`{model=%s,share=%s}`, compiler.Quote(m.Name), compiler.Quote(a.Name))
+	parts := []string{fmt.Sprintf("%s%s > %s", rec(recShare, w), sel, a.MaxPercent.Quo(decimal.Hundred))}
+	if !a.MinRate.IsZero() {
+		parts = append(parts, fmt.Sprintf("%s%s >= %s", rec(recShareEvents, w), sel, a.MinRate))
+	}
+	side := "at or below"
+	if !a.Below {
+		side = "above"
+	}
+	noun := "predictions have confidence"
+	if a.Histogram == "latency" {
+		noun = "requests take"
+	}
+	b.add(Alert{
+		Rule:     rulefmt.Rule{Alert: compiler.Camel(a.Name) + "ShareHigh", Expr: strings.Join(parts, "\nand\n"), For: dur(time.Duration(a.For))},
+		Kind:     KindShare,
+		Severity: a.Severity,
+		Share:    a,
+	},
+		fmt.Sprintf("More than %s%% of %s %s %s %s.", a.MaxPercent, m.DisplayName, noun, side, a.Bound),
+		fmt.Sprintf("{{ $value | humanizePercentage }} of observations over the last %s were %s %s (threshold %s%%).", win(w), side, a.Bound, a.MaxPercent),
+		map[string]string{"share": a.Name})
+}
+
+func (b *alertBuilder) anomaly(a *compiler.AnomalyAlert) {
+	m := b.m
+	z := fmt.Sprintf(`%s{model=%s,anomaly=%s}`, recAnomalyZ, compiler.Quote(m.Name), compiler.Quote(a.Name))
+	var expr, dir string
+	switch a.Direction {
+	case "up":
+		expr, dir = fmt.Sprintf("%s > %s", z, a.ZThreshold), "above"
+	case "down":
+		expr, dir = fmt.Sprintf("%s < -%s", z, a.ZThreshold), "below"
+	default:
+		expr, dir = fmt.Sprintf("abs(%s) > %s", z, a.ZThreshold), "away from"
+	}
+	what := a.Name
+	if a.KPI != "" {
+		what = "KPI " + a.KPI
+	}
+	base := fmt.Sprintf("its mean over the last %s", win(time.Duration(a.BaselineWindow)))
+	if a.Baseline == "seasonal" {
+		base = fmt.Sprintf("the same hour %s earlier", win(time.Duration(a.Season)))
+	}
+	b.add(Alert{
+		Rule:     rulefmt.Rule{Alert: compiler.Camel(a.Name) + "Anomaly", Expr: expr, For: dur(time.Duration(a.For))},
+		Kind:     KindAnomaly,
+		Severity: a.Severity,
+		Anomaly:  a,
+	},
+		fmt.Sprintf("%s of %s is anomalous.", upperFirst(what), m.DisplayName),
+		fmt.Sprintf("The value is {{ $value | humanize }} standard deviations %s %s (threshold %s).", dir, base, a.ZThreshold),
+		map[string]string{"anomaly": a.Name})
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// absent adds an absent-data alert for every source series the model's
+// rules read.
+func (b *alertBuilder) absent() {
+	m := b.m
+	if !m.Absent.Enabled {
+		return
+	}
+	type src struct{ metric, sel string }
+	seen := map[string]bool{}
+	var srcs []src
+	use := func(metric string, sel compiler.Selector) {
+		s := selector(metric, sel)
+		if !seen[s] {
+			seen[s] = true
+			srcs = append(srcs, src{metric, s})
+		}
+	}
+	mt := m.Metrics
+	for _, s := range m.SLOs {
+		switch s.Kind {
+		case compiler.Availability:
+			use(mt.Requests.Metric, mt.Requests.Selector)
+		case compiler.Latency:
+			use(mt.Latency.Metric+"_count", mt.Latency.Selector)
+		case compiler.Quality:
+			use(mt.Feedback.Metric, mt.Feedback.Selector)
+		}
+	}
+	for _, a := range m.Shares {
+		h := mt.Confidence
+		if a.Histogram == "latency" {
+			h = mt.Latency
+		}
+		use(h.Metric+"_count", h.Selector)
+	}
+	count := map[string]int{}
+	for _, s := range srcs {
+		name := compiler.Camel(strings.ReplaceAll(strings.ToLower(s.metric), ":", "_")) + "Absent"
+		// The same metric under two selectors gets numbered names.
+		if count[name]++; count[name] > 1 {
+			name = fmt.Sprintf("%s%d", name, count[name])
+		}
+		b.add(Alert{
+			Rule:     rulefmt.Rule{Alert: name, Expr: "absent(" + s.sel + ")", For: dur(time.Duration(m.Absent.For))},
+			Kind:     KindAbsent,
+			Severity: m.Absent.Severity,
+			Metric:   s.sel,
+		},
+			fmt.Sprintf("%s has reported no %s series for %s.", m.DisplayName, s.metric, humanDuration(time.Duration(m.Absent.For))),
+			fmt.Sprintf("No series match %s. Alerts that read it cannot fire: check the scrape target, the exporter and the metric name.", s.sel),
+			nil)
+	}
+}

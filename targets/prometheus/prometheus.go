@@ -1,0 +1,92 @@
+// Package prometheus is the Prometheus target: per model, a rule file
+// with SLI recording rules, error-budget meta rules, multiwindow
+// multi-burn-rate alerts, budget-tier alerts and ML alerts (quality,
+// drift, confidence share, anomaly, absent data).
+//
+// Every file is parsed back with rulefmt and every expression with the
+// PromQL parser before it is returned: a rule that does not parse is a
+// vigil bug and fails the compile instead of reaching Prometheus.
+package prometheus
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql/parser"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/vigil-dev/vigil/compiler"
+)
+
+// Target is the Prometheus rules target.
+type Target struct{}
+
+// Name implements compiler.Target.
+func (Target) Name() string { return "prometheus" }
+
+// Generate implements compiler.Target.
+func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
+	var out []compiler.Artifact
+	for _, m := range spec.Models {
+		groups := Groups(spec, m)
+		b, err := Render(groups)
+		if err != nil {
+			return nil, fmt.Errorf("model %s: %w", m.Name, err)
+		}
+		if err := Validate(b); err != nil {
+			return nil, fmt.Errorf("model %s: generated rules are invalid (this is a vigil bug): %w", m.Name, err)
+		}
+		out = append(out, compiler.Artifact{Path: "prometheus/" + m.Name + ".rules.yaml", Bytes: b})
+	}
+	return out, nil
+}
+
+// Render writes rule groups as a Prometheus rule file with the generated
+// header. Maps (labels, annotations) are written with sorted keys.
+func Render(groups []rulefmt.RuleGroup) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString("# " + compiler.GeneratedHeader + "\n")
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(rulefmt.RuleGroups{Groups: groups}); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Validate parses a rule file the way Prometheus loads it and checks for
+// duplicate group and alert names.
+func Validate(b []byte) error {
+	p := parser.NewParser(parser.Options{})
+	rgs, errs := rulefmt.Parse(b, false, model.UTF8Validation, p, nil)
+	if len(errs) > 0 {
+		msgs := make([]string, len(errs))
+		for i, e := range errs {
+			msgs[i] = e.Error()
+		}
+		return fmt.Errorf("%s", strings.Join(msgs, "; "))
+	}
+	alerts := map[string]bool{}
+	for _, g := range rgs.Groups {
+		for _, r := range g.Rules {
+			name := r.Record
+			if r.Alert != "" {
+				name = r.Alert
+				if alerts[name] {
+					return fmt.Errorf("alert %s is defined twice", name)
+				}
+				alerts[name] = true
+			}
+			if _, err := p.ParseExpr(r.Expr); err != nil {
+				return fmt.Errorf("rule %s in group %s: %v", name, g.Name, err)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+package prometheus
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/model/rulefmt"
+
+	"github.com/vigil-dev/vigil/compiler"
+	"github.com/vigil-dev/vigil/internal/decimal"
+)
+
+// Groups returns the rule groups for one model, in a stable order:
+// per SLO a raw-SLI group and a derived-window/meta group (so each SLO's
+// groups evaluate in parallel with other SLOs'), one group for ML
+// recordings, and one group for every alert of the model. Group names are
+// "vigil:<model>:<purpose>".
+func Groups(spec *compiler.Spec, m *compiler.Model) []rulefmt.RuleGroup {
+	var groups []rulefmt.RuleGroup
+	for _, s := range m.SLOs {
+		raw, slo := sloRecordings(m, s)
+		groups = append(groups,
+			rulefmt.RuleGroup{Name: groupName(m, "slo", s.Name, "sli"), Rules: raw},
+			rulefmt.RuleGroup{Name: groupName(m, "slo", s.Name, "budget"), Rules: slo},
+		)
+	}
+	if ml := mlRecordings(m); len(ml) > 0 {
+		groups = append(groups, rulefmt.RuleGroup{Name: groupName(m, "ml"), Rules: ml})
+	}
+	if alerts := newAlerts(spec, m).all(); len(alerts) > 0 {
+		groups = append(groups, rulefmt.RuleGroup{Name: groupName(m, "alerts"), Rules: alerts})
+	}
+	return groups
+}
+
+func groupName(m *compiler.Model, parts ...string) string {
+	return "vigil:" + m.Name + ":" + strings.Join(parts, ":")
+}
+
+// labels returns the {model, slo} rule labels.
+func sloLabels(m *compiler.Model, s *compiler.SLO) map[string]string {
+	return map[string]string{"model": m.Name, "slo": s.Name}
+}
+
+func record(name, expr string, labels map[string]string) rulefmt.Rule {
+	return rulefmt.Rule{Record: name, Expr: expr, Labels: labels}
+}
+
+// sloRecordings returns an SLO's raw-window SLI rules and its
+// derived-window and meta rules.
+func sloRecordings(m *compiler.Model, s *compiler.SLO) (raw, derived []rulefmt.Rule) {
+	ws := windowsFor(s)
+	lb := sloLabels(m, s)
+	sel := sliSelector(m, s)
+	ratio := func(w time.Duration) rulefmt.Rule {
+		return record(rec(recErrorRatio, w), fmt.Sprintf("%s%s / %s%s", rec(recErrors, w), sel, rec(recEvents, w), sel), lb)
+	}
+	fromBase := func(w time.Duration) []rulefmt.Rule {
+		return []rulefmt.Rule{
+			record(rec(recErrors, w), fmt.Sprintf("avg_over_time(%s%s[%s])", rec(recErrors, ws.base), sel, win(w)), lb),
+			record(rec(recEvents, w), fmt.Sprintf("avg_over_time(%s%s[%s])", rec(recEvents, ws.base), sel, win(w)), lb),
+			ratio(w),
+		}
+	}
+	for _, w := range ws.raw {
+		if s.Kind == compiler.Freshness && w != ws.base {
+			raw = append(raw, fromBase(w)...)
+			continue
+		}
+		errs, events := rawSLI(m, s, w)
+		raw = append(raw, record(rec(recErrors, w), errs, lb), record(rec(recEvents, w), events, lb), ratio(w))
+	}
+	for _, w := range ws.derived {
+		derived = append(derived, fromBase(w)...)
+	}
+
+	budget := s.ErrorBudget()
+	full := time.Duration(s.Window)
+	derived = append(derived,
+		record(recObjective, "vector("+s.ObjectiveRatio().String()+")", lb),
+		record(recErrorBudget, "vector("+budget.String()+")", lb),
+		record(rec(recSLI, full), fmt.Sprintf("1 - %s%s", rec(recErrorRatio, full), sel), lb),
+	)
+	for _, w := range ws.all() {
+		derived = append(derived, record(rec(recBurnRate, w), fmt.Sprintf("%s%s / %s", rec(recErrorRatio, w), sel, budget), lb))
+	}
+	derived = append(derived,
+		record(recBudgetConsumed, fmt.Sprintf("%s%s / %s", rec(recErrorRatio, full), sel, budget), lb),
+		record(recBudgetRemaining, fmt.Sprintf("1 - %s%s", recBudgetConsumed, sel), lb),
+		// The budget left, as seconds of full outage, for dashboards and
+		// runbooks ("12 minutes left").
+		record(recBudgetSeconds, fmt.Sprintf("%s%s * %s", recBudgetRemaining, sel, budget.Mul(decimal.FromInt(int64(full/time.Second)))), lb),
+	)
+	return raw, derived
+}
+
+// mlRecordings returns share-of-observation and anomaly recordings.
+func mlRecordings(m *compiler.Model) []rulefmt.Rule {
+	var out []rulefmt.Rule
+	for _, a := range m.Shares {
+		lb := map[string]string{"model": m.Name, "share": a.Name}
+		h := m.Metrics.Confidence
+		if a.Histogram == "latency" {
+			h = m.Metrics.Latency
+		}
+		r := "[" + win(time.Duration(a.Window)) + "]"
+		count := fmt.Sprintf("sum(rate(%s%s))", selector(h.Metric+"_count", h.Selector), r)
+		below := fmt.Sprintf("(sum(rate(%s%s)) or vector(0))", selector(h.Metric+"_bucket", h.Selector.With(leMatcher(a.Bound.String()))), r)
+		share := below + " / " + count
+		if !a.Below {
+			share = "1 - " + share
+		}
+		out = append(out,
+			record(rec(recShareEvents, time.Duration(a.Window)), count, lb),
+			record(rec(recShare, time.Duration(a.Window)), share, lb),
+		)
+	}
+	for _, a := range m.Anomalies {
+		lb := map[string]string{"model": m.Name, "anomaly": a.Name}
+		sel := fmt.Sprintf(`{model=%s,anomaly=%s}`, compiler.Quote(m.Name), compiler.Quote(a.Name))
+		bw := win(time.Duration(a.BaselineWindow))
+		mean := fmt.Sprintf("avg_over_time(%s%s[%s])", recAnomalyValue, sel, bw)
+		if a.Baseline == "seasonal" {
+			// The same hour one season ago.
+			mean = fmt.Sprintf("avg_over_time(%s%s[1h] offset %s)", recAnomalyValue, sel, win(time.Duration(a.Season)))
+		}
+		out = append(out,
+			record(recAnomalyValue, "sum("+a.Query+")", lb),
+			record(recAnomalyMean, mean, lb),
+			record(recAnomalyStddev, fmt.Sprintf("stddev_over_time(%s%s[%s])", recAnomalyValue, sel, bw), lb),
+			record(recAnomalyZ, fmt.Sprintf("(%s%s - %s%s) / %s%s", recAnomalyValue, sel, recAnomalyMean, sel, recAnomalyStddev, sel), lb),
+		)
+	}
+	return out
+}
+
+// dur converts a time.Duration to the rule file's duration type.
+func dur(d time.Duration) model.Duration { return model.Duration(d) }

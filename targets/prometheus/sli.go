@@ -1,0 +1,205 @@
+package prometheus
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vigil-dev/vigil/compiler"
+)
+
+// Windows.
+//
+// Every SLO records, for each window its alerts and dashboards need, the
+// rate of bad events, the rate of all events, and their ratio:
+//
+//	vigil:sli_errors:rate<W>       bad events per second over W
+//	vigil:sli_events:rate<W>       events per second over W
+//	vigil:sli_error_ratio:rate<W>  errors / events over W
+//
+// all labelled {model, slo}.
+//
+// Windows shorter than derivedFrom are computed from the raw counters.
+// Longer windows (1d, 3d, and the 28-30 day SLO window) are derived from
+// the base window's recorded rates:
+//
+//	errors(W) = avg_over_time(vigil:sli_errors:rate<base>[W])
+//	events(W) = avg_over_time(vigil:sli_events:rate<base>[W])
+//
+// so that Prometheus never scans 30 days of raw samples for every model
+// on every evaluation; it reads one recorded sample per evaluation
+// interval instead. The ratio of the two averages is traffic-weighted:
+// each base interval counts in proportion to its traffic, exactly as a
+// rate over the raw counters would (up to the base window at the edge),
+// unlike averaging per-interval error ratios (Sloth's "optimized" mode),
+// which gives a quiet night the same weight as a busy day and is wrong
+// whenever traffic varies. The price is that a derived window starts when
+// the base recording started: after the rules are first deployed, the 30d
+// window covers only the time since, and it is blind to samples that
+// arrived while the base rule was not evaluated (both errors and events
+// are missing then, so the ratio stays unbiased).
+const derivedFrom = 24 * time.Hour
+
+// baseWindow is the preferred base window; a policy with a shorter short
+// window lowers it.
+const baseWindow = 5 * time.Minute
+
+// sloWindows is the set of windows one SLO needs.
+type sloWindows struct {
+	base    time.Duration
+	raw     []time.Duration // < derivedFrom, includes base, ascending
+	derived []time.Duration // >= derivedFrom, ascending
+}
+
+func (w sloWindows) all() []time.Duration {
+	return append(append([]time.Duration(nil), w.raw...), w.derived...)
+}
+
+// windowsFor collects the windows an SLO's policy, quality alert and
+// meta rules use.
+func windowsFor(s *compiler.SLO) sloWindows {
+	set := map[time.Duration]bool{}
+	for _, p := range []compiler.BurnPolicy{s.Page, s.Ticket} {
+		if !p.Enabled {
+			continue
+		}
+		for _, w := range p.Windows {
+			set[time.Duration(w.Long)] = true
+			set[time.Duration(w.Short)] = true
+		}
+	}
+	if s.Quality != nil {
+		set[time.Duration(s.Quality.RollingWindow)] = true
+	}
+	set[time.Duration(s.Window)] = true
+	base := baseWindow
+	for w := range set {
+		if w < base {
+			base = w
+		}
+	}
+	set[base] = true
+	out := sloWindows{base: base}
+	for w := range set {
+		if w < derivedFrom {
+			out.raw = append(out.raw, w)
+		} else {
+			out.derived = append(out.derived, w)
+		}
+	}
+	sort.Slice(out.raw, func(i, j int) bool { return out.raw[i] < out.raw[j] })
+	sort.Slice(out.derived, func(i, j int) bool { return out.derived[i] < out.derived[j] })
+	return out
+}
+
+// Recording rule names.
+const (
+	recErrors     = "vigil:sli_errors:rate"
+	recEvents     = "vigil:sli_events:rate"
+	recErrorRatio = "vigil:sli_error_ratio:rate"
+	recBurnRate   = "vigil:slo_burn_rate:rate"
+
+	recObjective       = "vigil:slo_objective:ratio"
+	recErrorBudget     = "vigil:slo_error_budget:ratio"
+	recSLI             = "vigil:slo_sli:ratio"
+	recBudgetConsumed  = "vigil:slo_budget_consumed:ratio"
+	recBudgetRemaining = "vigil:slo_budget_remaining:ratio"
+	recBudgetSeconds   = "vigil:slo_budget_remaining:seconds"
+
+	recShare       = "vigil:share:ratio_rate"
+	recShareEvents = "vigil:share_events:rate"
+
+	recAnomalyValue  = "vigil:anomaly:value"
+	recAnomalyMean   = "vigil:anomaly_baseline:mean"
+	recAnomalyStddev = "vigil:anomaly_baseline:stddev"
+	recAnomalyZ      = "vigil:anomaly:zscore"
+)
+
+// Rec returns a windowed recording rule name, e.g. Rec(recErrorRatio,
+// 5m) = "vigil:sli_error_ratio:rate5m".
+func rec(prefix string, w time.Duration) string { return prefix + win(w) }
+
+func win(w time.Duration) string { return compiler.FormatDuration(w) }
+
+// sliSelector selects one SLO's recorded series.
+func sliSelector(m *compiler.Model, s *compiler.SLO) string {
+	return fmt.Sprintf(`{model=%s,slo=%s}`, compiler.Quote(m.Name), compiler.Quote(s.Name))
+}
+
+// selector renders a metric selector.
+func selector(metric string, sel compiler.Selector) string {
+	if len(sel) == 0 {
+		return metric
+	}
+	return metric + "{" + sel.String() + "}"
+}
+
+// eqMatcher is an equality matcher.
+func eqMatcher(name, value string) compiler.Selector {
+	return compiler.Selector{{Name: name, Op: "=", Value: value}}
+}
+
+// leMatcher selects the bucket of an upper bound. Integer bounds are
+// written "1" by some client libraries and "1.0" by others (and by
+// Prometheus 3, which normalizes classic histogram `le` labels), so they
+// match both.
+func leMatcher(le string) compiler.Selector {
+	if !strings.Contains(le, ".") {
+		return compiler.Selector{{Name: "le", Op: "=~", Value: le + `(\.0)?`}}
+	}
+	return eqMatcher("le", le)
+}
+
+// rawSLI returns the PromQL for bad and all events per second over w, from
+// the raw series. ok is false for SLIs that have no raw form (freshness,
+// which is sampled at the base window only).
+func rawSLI(m *compiler.Model, s *compiler.SLO, w time.Duration) (errors, events string) {
+	r := "[" + win(w) + "]"
+	mt := m.Metrics
+	sumRate := func(metric string, sel compiler.Selector) string {
+		return fmt.Sprintf("sum(rate(%s%s))", selector(metric, sel), r)
+	}
+	orZero := func(e string) string { return "(" + e + " or vector(0))" }
+	switch s.Kind {
+	case compiler.Availability:
+		sel := mt.Requests.Selector
+		events = sumRate(mt.Requests.Metric, sel)
+		errors = orZero(sumRate(mt.Requests.Metric, sel.With(mt.ErrorSelector)))
+	case compiler.Latency:
+		h := mt.Latency
+		events = sumRate(h.Metric+"_count", h.Selector)
+		good := orZero(sumRate(h.Metric+"_bucket", h.Selector.With(leMatcher(s.Latency.Le.String()))))
+		errors = fmt.Sprintf("(%s - %s)", events, good)
+	case compiler.Quality:
+		f := mt.Feedback
+		q := s.Quality
+		pred, act := mt.FeedbackPredicted, mt.FeedbackActual
+		switch q.Metric {
+		case "precision":
+			events = sumRate(f.Metric, f.Selector.With(eqMatcher(pred, q.PositiveClass)))
+			errors = orZero(sumRate(f.Metric, f.Selector.With(eqMatcher(pred, q.PositiveClass)).With(compiler.Selector{{Name: act, Op: "!=", Value: q.PositiveClass}})))
+		case "recall":
+			events = sumRate(f.Metric, f.Selector.With(eqMatcher(act, q.PositiveClass)))
+			errors = orZero(sumRate(f.Metric, f.Selector.With(eqMatcher(act, q.PositiveClass)).With(compiler.Selector{{Name: pred, Op: "!=", Value: q.PositiveClass}})))
+		default: // accuracy: PromQL cannot compare two labels, so sum the diagonal.
+			events = sumRate(f.Metric, f.Selector)
+			var diag []string
+			for _, c := range mt.FeedbackClasses {
+				diag = append(diag, orZero(sumRate(f.Metric, f.Selector.With(eqMatcher(pred, c)).With(eqMatcher(act, c)))))
+			}
+			errors = fmt.Sprintf("(%s - (%s))", events, strings.Join(diag, " + "))
+		}
+	case compiler.Ratio:
+		errors = "sum(" + strings.ReplaceAll(s.Ratio.Errors, "$window", win(w)) + ")"
+		events = "sum(" + strings.ReplaceAll(s.Ratio.Total, "$window", win(w)) + ")"
+	case compiler.Freshness:
+		// Time-based: each evaluation is one event, bad when the data is
+		// older than max_age. Only the base window has this form.
+		q := s.Freshness.LastSuccess
+		maxAge := int64(time.Duration(s.Freshness.MaxAge) / time.Second)
+		errors = fmt.Sprintf("((time() - max(%s)) > bool %d)", q, maxAge)
+		events = fmt.Sprintf("((time() - max(%s)) * 0 + 1)", q)
+	}
+	return errors, events
+}
