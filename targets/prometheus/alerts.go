@@ -208,8 +208,8 @@ func (b *alertBuilder) slo(s *compiler.SLO) {
 	}
 }
 
-// driftMargin is how far before the oldest evaluation the consecutive-
-// breach window reaches, to absorb scrape delay and schedule jitter.
+// driftMargin is how much shorter than n-1 schedules the consecutive-
+// breach window is, to absorb scrape delay and schedule jitter.
 func driftMargin(schedule time.Duration) time.Duration {
 	m := schedule / 4
 	if m > time.Hour {
@@ -231,18 +231,26 @@ func (b *alertBuilder) drift() {
 	for _, f := range m.Features {
 		n := f.Test.Consecutive
 		// The detected flag holds each evaluation's verdict until the
-		// next one. Over (n-1) schedules plus a margin, the window holds
-		// the verdicts of the last n evaluations, so its minimum is 1 only
-		// if all n breached. At least n-1 changes of the run timestamp in
-		// the window prove n evaluations happened (so one breach right
-		// after the evaluator starts does not count as three), and the
-		// freshness guard stops a stale verdict from alerting forever.
-		// Everything is read from the TSDB, so a Prometheus restart does
-		// not reset the count the way a `for` clause would.
-		l := time.Duration(n-1)*sched + driftMargin(sched)
+		// next one, so a window spanning the last n evaluations has
+		// minimum 1 only if all n breached. n-1 changes of the run
+		// timestamp in the window prove that n evaluations happened (one
+		// breach right after the evaluator starts does not count as
+		// three), and the freshness guard stops a stale verdict from
+		// alerting forever. Everything is read from the TSDB, so a
+		// Prometheus restart does not reset the count the way a `for`
+		// clause would.
 		sel := fmt.Sprintf("{%s,feature=%s}", model, compiler.Quote(f.Name))
-		expr := fmt.Sprintf("min_over_time(%s%s[%s]) == 1\nand on (model)\nchanges(%s[%s]) >= %d\nand on (model)\n%s",
-			dm.Detected, sel, win(l), lastRun, win(l), n-1, fresh)
+		expr := fmt.Sprintf("%s%s == 1\nand on (model)\n%s", dm.Detected, sel, fresh)
+		if n > 1 {
+			// Just after the n-th run, a window of (n-1) schedules less a
+			// margin reaches back into the (n-1)-th previous run's verdict
+			// but not the one before; just before the next run it has
+			// lost that verdict, but then it also holds only n-2 run
+			// timestamp changes, which the second condition rejects.
+			l := time.Duration(n-1)*sched - driftMargin(sched)
+			expr = fmt.Sprintf("min_over_time(%s%s[%s]) == 1\nand on (model)\nchanges(%s[%s]) >= %d\nand on (model)\n%s",
+				dm.Detected, sel, win(l), lastRun, win(l), n-1, fresh)
+		}
 		a := Alert{
 			Rule:     rulefmt.Rule{Alert: compiler.Camel(f.Name) + "Drift", Expr: expr},
 			Kind:     KindDrift,

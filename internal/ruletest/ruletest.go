@@ -1,0 +1,255 @@
+// Package ruletest evaluates generated Prometheus rule files in the real
+// Prometheus rule engine, in process, over synthetic series: the same
+// machinery `promtool test rules` uses (promqltest's lazy loader, the
+// rules manager's group loading, Group.Eval step by step). It is imported
+// only by tests, so the engine and its dependencies stay out of the vigil
+// binary.
+package ruletest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/prometheus/common/model"
+	"github.com/prometheus/common/promslog"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql/parser"
+	"github.com/prometheus/prometheus/promql/promqltest"
+	"github.com/prometheus/prometheus/rules"
+)
+
+// Run is one evaluation of rule files over series.
+type Run struct {
+	suite  *promqltest.LazyLoader
+	groups []*rules.Group
+	dir    string
+}
+
+// New loads series (promqltest `load` syntax, e.g. "load 1m\n  x 0+1x60")
+// and rule files (their contents). Evaluation time starts at the Unix
+// epoch, like promtool.
+func New(series string, ruleFiles ...[]byte) (*Run, error) {
+	p := parser.NewParser(parser.Options{})
+	suite, err := promqltest.NewLazyLoader(series, promqltest.LazyLoaderOpts{
+		EnableAtModifier: true, EnableNegativeOffset: true, Parser: p,
+	})
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "vigil-ruletest-")
+	if err != nil {
+		suite.Close()
+		return nil, err
+	}
+	var files []string
+	for i, b := range ruleFiles {
+		f := filepath.Join(dir, fmt.Sprintf("rules-%d.yaml", i))
+		if err := os.WriteFile(f, b, 0o644); err != nil {
+			return nil, err
+		}
+		files = append(files, f)
+	}
+	m := rules.NewManager(&rules.ManagerOptions{
+		QueryFunc:    rules.EngineQueryFunc(suite.QueryEngine(), suite.Storage()),
+		AppendableV2: suite.Storage(),
+		Queryable:    suite.Storage(),
+		Context:      context.Background(),
+		NotifyFunc:   func(context.Context, string, ...*rules.Alert) {},
+		Logger:       promslog.NewNopLogger(),
+		Parser:       p,
+	})
+	gm, errs := m.LoadGroups(time.Minute, labels.EmptyLabels(), "", nil, false, files...)
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("loading rules: %v", errs)
+	}
+	r := &Run{suite: suite, dir: dir}
+	// Evaluate groups in the order the files list them, as promtool does:
+	// vigil lists recording groups before the alerts that read them.
+	order := map[string]int{}
+	for fi, b := range ruleFiles {
+		rgs, errs := rulefmt.Parse(b, false, model.UTF8Validation, p, nil)
+		if len(errs) > 0 {
+			return nil, fmt.Errorf("parsing rules: %v", errs)
+		}
+		for gi, g := range rgs.Groups {
+			order[fmt.Sprintf("%s;%s", files[fi], g.Name)] = fi*100000 + gi
+		}
+	}
+	for _, g := range gm {
+		r.groups = append(r.groups, g)
+	}
+	sort.Slice(r.groups, func(i, j int) bool {
+		return order[r.groups[i].File()+";"+r.groups[i].Name()] < order[r.groups[j].File()+";"+r.groups[j].Name()]
+	})
+	for _, g := range r.groups {
+		for _, rl := range g.Rules() {
+			if ar, ok := rl.(*rules.AlertingRule); ok {
+				ar.SetRestored(true)
+			}
+		}
+	}
+	return r, nil
+}
+
+// Close releases the storage.
+func (r *Run) Close() error {
+	os.RemoveAll(r.dir)
+	return r.suite.Close()
+}
+
+// Firing maps alert names to the label sets of their firing alerts.
+type Firing map[string][]labels.Labels
+
+// Names returns the firing alert names, sorted.
+func (f Firing) Names() []string {
+	var out []string
+	for k := range f {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Eval evaluates every group at every step from 0 to until (inclusive),
+// calling fn after each step with the offset from the start and the alerts
+// firing then. It stops early when fn returns false. Any rule evaluation
+// error fails the run.
+func (r *Run) Eval(until, step time.Duration, fn func(at time.Duration, firing Firing) bool) error {
+	start := time.Unix(0, 0).UTC()
+	for at := time.Duration(0); at <= until; at += step {
+		ts := start.Add(at)
+		var evalErr error
+		r.suite.WithSamplesTill(ts, func(err error) {
+			if err != nil {
+				evalErr = err
+				return
+			}
+			for _, g := range r.groups {
+				g.Eval(r.suite.Context(), ts)
+				for _, rl := range g.Rules() {
+					if rl.LastError() != nil && evalErr == nil {
+						evalErr = fmt.Errorf("rule %s at %s: %w", rl.Name(), at, rl.LastError())
+					}
+				}
+			}
+		})
+		if evalErr != nil {
+			return evalErr
+		}
+		firing := Firing{}
+		for _, g := range r.groups {
+			for _, rl := range g.Rules() {
+				ar, ok := rl.(*rules.AlertingRule)
+				if !ok {
+					continue
+				}
+				for _, a := range ar.ActiveAlerts() {
+					if a.State == rules.StateFiring {
+						firing[ar.Name()] = append(firing[ar.Name()], a.Labels)
+					}
+				}
+			}
+		}
+		if !fn(at, firing) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// Query evaluates an instant query at offset at (after Eval has run past
+// it) and returns the sample values by label set string.
+func (r *Run) Query(expr string, at time.Duration) (map[string]float64, error) {
+	q, err := r.suite.QueryEngine().NewInstantQuery(context.Background(), r.suite.Queryable(), nil, expr, time.Unix(0, 0).UTC().Add(at))
+	if err != nil {
+		return nil, err
+	}
+	res := q.Exec(context.Background())
+	if res.Err != nil {
+		return nil, res.Err
+	}
+	vec, err := res.Vector()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for _, s := range vec {
+		out[s.Metric.String()] = s.F
+	}
+	return out, nil
+}
+
+// Series builds a promqltest load block.
+type Series struct {
+	step  time.Duration
+	lines []string
+}
+
+// NewSeries starts a load block with the given scrape step.
+func NewSeries(step time.Duration) *Series { return &Series{step: step} }
+
+// Add appends one series given as a metric selector and a value list in
+// promqltest expanding notation (e.g. "0+10x60 600+0x60").
+func (s *Series) Add(metric, values string) *Series {
+	s.lines = append(s.lines, "  "+metric+" "+values)
+	return s
+}
+
+// Counter appends a counter starting at 0 that grows by
+// segments[i].PerStep per step during segments[i].Steps steps, one segment
+// after another.
+func (s *Series) Counter(metric string, segments ...Segment) *Series {
+	var parts []string
+	v := 0.0
+	first := true
+	for _, seg := range segments {
+		if seg.Steps <= 0 {
+			continue
+		}
+		if first {
+			parts = append(parts, fmt.Sprintf("%s+%sx%d", num(v), num(seg.PerStep), seg.Steps))
+			v += seg.PerStep * float64(seg.Steps)
+			first = false
+			continue
+		}
+		v += seg.PerStep
+		parts = append(parts, fmt.Sprintf("%s+%sx%d", num(v), num(seg.PerStep), seg.Steps-1))
+		v += seg.PerStep * float64(seg.Steps-1)
+	}
+	return s.Add(metric, strings.Join(parts, " "))
+}
+
+// Gauge appends a gauge holding segments[i].Value for segments[i].Steps
+// samples each, starting with the sample at time 0.
+func (s *Series) Gauge(metric string, segments ...Segment) *Series {
+	var parts []string
+	for _, seg := range segments {
+		if seg.Steps <= 0 {
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%sx%d", num(seg.Value), seg.Steps-1))
+	}
+	return s.Add(metric, strings.Join(parts, " "))
+}
+
+// Segment is a run of steps for Counter (PerStep) or Gauge (Value).
+type Segment struct {
+	Steps   int
+	PerStep float64
+	Value   float64
+}
+
+// String renders the load block.
+func (s *Series) String() string {
+	return "load " + model.Duration(s.step).String() + "\n" + strings.Join(s.lines, "\n") + "\n"
+}
+
+func num(f float64) string {
+	return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%.6f", f), "0"), ".")
+}

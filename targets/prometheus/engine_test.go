@@ -1,0 +1,355 @@
+package prometheus_test
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/vigil-dev/vigil/compiler"
+	"github.com/vigil-dev/vigil/internal/ruletest"
+	"github.com/vigil-dev/vigil/targets/prometheus"
+)
+
+// These tests run the generated rules in the real Prometheus rule engine
+// over synthetic series and check when alerts fire. Expected times come
+// from the SRE workbook's formulas, computed here, not from the code
+// under test:
+//
+//	time to detect = factor * budget * long window / error ratio
+//	budget consumed after t of steady burn = error ratio * t / (budget * SLO window)
+
+const (
+	day    = 24 * time.Hour
+	budget = 0.001 // objective 99.9
+)
+
+// compileRules compiles a CUE spec and returns the rule file of its only
+// model.
+func compileRules(t *testing.T, src string) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "spec.cue"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec, diags, err := compiler.Load(compiler.Source{Args: []string{"spec.cue"}, Dir: dir})
+	if err != nil || len(diags) > 0 {
+		t.Fatalf("spec does not compile: %v %v", err, diags)
+	}
+	b, err := prometheus.Render(prometheus.Groups(spec, spec.Models[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := prometheus.Validate(b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// firstFiring evaluates until `until` and returns, per alert name, the
+// first offset at which it was firing.
+func firstFiring(t *testing.T, series string, rules []byte, until, step time.Duration) map[string]time.Duration {
+	t.Helper()
+	run, err := ruletest.New(series, rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	first := map[string]time.Duration{}
+	err = run.Eval(until, step, func(at time.Duration, firing ruletest.Firing) bool {
+		for name := range firing {
+			if _, ok := first[name]; !ok {
+				first[name] = at
+			}
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return first
+}
+
+const availabilitySpec = `package x
+models: m: {
+	team: "t"
+	slos: availability: {objective: 99.9, availability: {}%s}
+}
+`
+
+// requests returns success and error counters at 1m resolution: `rps`
+// requests per second, with error ratio ratios[i] during steps[i] minutes.
+func requests(s *ruletest.Series, rps float64, phases ...phase) *ruletest.Series {
+	var ok, bad []ruletest.Segment
+	for _, p := range phases {
+		perMin := rps * 60
+		ok = append(ok, ruletest.Segment{Steps: int(p.d / time.Minute), PerStep: perMin * (1 - p.ratio)})
+		bad = append(bad, ruletest.Segment{Steps: int(p.d / time.Minute), PerStep: perMin * p.ratio})
+	}
+	return s.Counter(`model_requests_total{model="m",outcome="success"}`, ok...).
+		Counter(`model_requests_total{model="m",outcome="error"}`, bad...)
+}
+
+type phase struct {
+	d     time.Duration
+	ratio float64
+}
+
+func TestOutagePagesWithinTwoMinutes(t *testing.T) {
+	rules := compileRules(t, fmt.Sprintf(availabilitySpec, ""))
+	start := 2 * time.Hour
+	series := requests(ruletest.NewSeries(time.Minute), 10, phase{start, 0}, phase{time.Hour, 1}).String()
+	first := firstFiring(t, series, rules, 3*time.Hour, time.Minute)
+
+	// Workbook: a 100% outage crosses the 14.4x threshold over 1h after
+	// 14.4 * 0.001 * 1h = 52s; add one scrape for the first error sample
+	// and one evaluation step.
+	detect := time.Duration(14.4 * budget * float64(time.Hour))
+	limit := start + detect + 2*time.Minute
+	got, ok := first["AvailabilityFastBurn"]
+	if !ok {
+		t.Fatalf("page alert never fired; fired: %v", first)
+	}
+	if got <= start || got > limit || got-start > 2*time.Minute+detect {
+		t.Fatalf("page fired at %s, want after the outage at %s and by %s", got, start, limit)
+	}
+	if got-start > 2*time.Minute {
+		t.Fatalf("page fired %s after the outage began, want within 2 minutes", got-start)
+	}
+}
+
+func TestTwoXBurnTicketsButDoesNotPage(t *testing.T) {
+	rules := compileRules(t, fmt.Sprintf(availabilitySpec, ""))
+	history := 3 * day
+	series := requests(ruletest.NewSeries(time.Minute), 10, phase{history, 0}, phase{2 * day, 2 * budget}).String()
+	first := firstFiring(t, series, rules, history+2*day, 5*time.Minute)
+
+	if at, ok := first["AvailabilityFastBurn"]; ok {
+		t.Errorf("a 2x burn paged at %s; the page thresholds are 14.4x and 6x", at)
+	}
+	// Ticket: the 3x/1d pair never fires at 2x; the 1x/3d pair fires when
+	// the 3d window, which starts clean, averages above the budget:
+	// x * 2*budget / 3d > budget  =>  x > 1.5d (the workbook's detection
+	// time 1 * budget * 3d / (2*budget)).
+	want := history + time.Duration(1*budget*float64(3*day)/(2*budget))
+	got, ok := first["AvailabilitySlowBurn"]
+	if !ok {
+		t.Fatalf("a 2x burn never opened a ticket; fired: %v", first)
+	}
+	if d := got - want; d < -30*time.Minute || d > 30*time.Minute {
+		t.Fatalf("ticket fired at %s, want %s ± 30m", got, want)
+	}
+}
+
+func TestHalfXBurnIsQuietForThreeDays(t *testing.T) {
+	rules := compileRules(t, fmt.Sprintf(availabilitySpec, ""))
+	series := requests(ruletest.NewSeries(time.Minute), 10, phase{3 * day, 0.5 * budget}).String()
+	first := firstFiring(t, series, rules, 3*day, 5*time.Minute)
+	if len(first) > 0 {
+		t.Fatalf("a 0.5x burn fired %v", first)
+	}
+}
+
+func TestBudgetTiersFireOnSchedule(t *testing.T) {
+	rules := compileRules(t, fmt.Sprintf(availabilitySpec, `
+		window: "7d"
+		alerting: budget_tiers: [{consumed: 50, severity: "warning"}, {consumed: 80, severity: "critical"}]`))
+	history, window := 7*day, 7*day
+	ratio := 2 * budget
+	series := requests(ruletest.NewSeries(time.Minute), 10, phase{history, 0}, phase{3 * day, ratio}).String()
+	first := firstFiring(t, series, rules, history+3*day, 5*time.Minute)
+
+	for _, tier := range []struct {
+		alert    string
+		consumed float64
+	}{{"AvailabilityBudget50PercentConsumed", 0.5}, {"AvailabilityBudget80PercentConsumed", 0.8}} {
+		// consumed(x) = ratio * x / (budget * window)
+		want := history + time.Duration(tier.consumed*budget*float64(window)/ratio) + 5*time.Minute // + for: 5m
+		got, ok := first[tier.alert]
+		if !ok {
+			t.Errorf("%s never fired; fired: %v", tier.alert, first)
+			continue
+		}
+		if d := got - want; d < -30*time.Minute || d > 30*time.Minute {
+			t.Errorf("%s fired at %s, want %s ± 30m", tier.alert, got, want)
+		}
+	}
+	if first["AvailabilityBudget50PercentConsumed"] >= first["AvailabilityBudget80PercentConsumed"] {
+		t.Errorf("the 50%% tier must fire before the 80%% tier: %v", first)
+	}
+}
+
+func TestLowTrafficGuardSuppressesSparseFailures(t *testing.T) {
+	// 10 requests an hour, all failing for an hour.
+	rps := 10.0 / 3600
+	series := requests(ruletest.NewSeries(time.Minute), rps, phase{2 * time.Hour, 0}, phase{time.Hour, 1}).String()
+
+	// Control: without the guard the burst pages, so the test below can
+	// fail for the right reason.
+	first := firstFiring(t, series, compileRules(t, fmt.Sprintf(availabilitySpec, "")), 3*time.Hour, time.Minute)
+	if _, ok := first["AvailabilityFastBurn"]; !ok {
+		t.Fatalf("control: without a guard the burst should page; fired %v", first)
+	}
+	guarded := compileRules(t, fmt.Sprintf(availabilitySpec, `
+		alerting: min_event_rate: 1`))
+	first = firstFiring(t, series, guarded, 3*time.Hour, time.Minute)
+	for _, a := range []string{"AvailabilityFastBurn", "AvailabilitySlowBurn"} {
+		if at, ok := first[a]; ok {
+			t.Errorf("%s fired at %s despite 10 requests/hour being below the 1 request/s guard", a, at)
+		}
+	}
+}
+
+const driftSpec = `package x
+models: m: {
+	team: "t"
+	drift: {
+		reference: path: "ref.parquet"
+		current: {path: "cur/*.parquet", time_column: "ts"}
+		schedule: "daily"
+		consecutive: 3
+	}
+	features: f: {type: "numeric", test: method: "psi"}
+}
+`
+
+// driftSeries lays out daily evaluations: verdicts[i] is the detected flag
+// of the run at day i, held until the next run, at 5m resolution.
+func driftSeries(verdicts ...float64) string {
+	s := ruletest.NewSeries(5 * time.Minute)
+	perDay := int(day / (5 * time.Minute))
+	var det, ts []ruletest.Segment
+	for i, v := range verdicts {
+		det = append(det, ruletest.Segment{Steps: perDay, Value: v})
+		ts = append(ts, ruletest.Segment{Steps: perDay, Value: float64(i) * day.Seconds()})
+	}
+	return s.Gauge(`vigil_drift_detected{model="m",feature="f",test="psi"}`, det...).
+		Gauge(`vigil_drift_last_run_timestamp_seconds{model="m"}`, ts...).String()
+}
+
+func TestDriftFiresOnThirdConsecutiveBreach(t *testing.T) {
+	rules := compileRules(t, driftSpec)
+	// Runs at day 0..4; breaches from day 1: the 3rd consecutive breach is
+	// the run at day 3.
+	first := firstFiring(t, driftSeries(0, 1, 1, 1, 1), rules, 5*day-5*time.Minute, 5*time.Minute)
+	got, ok := first["FDrift"]
+	if !ok {
+		t.Fatalf("drift alert never fired; fired: %v", first)
+	}
+	if got < 3*day {
+		t.Fatalf("drift alert fired at %s, before the 3rd consecutive breach at %s", got, 3*day)
+	}
+	if got > 3*day+5*time.Minute {
+		t.Fatalf("drift alert fired at %s, want at the 3rd breach (%s) within one evaluation", got, 3*day)
+	}
+}
+
+func TestDriftNeedsConsecutiveBreaches(t *testing.T) {
+	rules := compileRules(t, driftSpec)
+	first := firstFiring(t, driftSeries(1, 1, 0, 1, 1, 0), rules, 6*day-5*time.Minute, 5*time.Minute)
+	if at, ok := first["FDrift"]; ok {
+		t.Fatalf("drift alert fired at %s, but no three breaches were consecutive", at)
+	}
+}
+
+func TestDriftStaleWhenEvaluatorStops(t *testing.T) {
+	rules := compileRules(t, driftSpec)
+	// Two runs, then the evaluator stops: the timestamp keeps its value
+	// (the Pushgateway keeps serving it).
+	s := ruletest.NewSeries(5*time.Minute).
+		Gauge(`vigil_drift_detected{model="m",feature="f",test="psi"}`, ruletest.Segment{Steps: 4 * 288, Value: 1}).
+		Gauge(`vigil_drift_last_run_timestamp_seconds{model="m"}`, ruletest.Segment{Steps: 288, Value: 0}, ruletest.Segment{Steps: 3 * 288, Value: day.Seconds()})
+	first := firstFiring(t, s.String(), rules, 4*day-5*time.Minute, 5*time.Minute)
+	// Last run at day 1; stale after twice the daily schedule.
+	got, ok := first["DriftEvaluationStale"]
+	if !ok || got < 3*day || got > 3*day+10*time.Minute {
+		t.Fatalf("stale alert fired at %v (fired: %v), want at %s", got, ok, 3*day)
+	}
+}
+
+const shareSpec = `package x
+models: m: {
+	team: "t"
+	alerts: shares: "low-confidence": {below: 0.8, max_percent: 5, window: "1h"}
+}
+`
+
+func confidenceSeries(lowPercent float64) string {
+	n := int(2 * time.Hour / time.Minute)
+	return ruletest.NewSeries(time.Minute).
+		Counter(`model_prediction_confidence_bucket{model="m",le="0.8"}`, ruletest.Segment{Steps: n, PerStep: lowPercent}).
+		Counter(`model_prediction_confidence_count{model="m"}`, ruletest.Segment{Steps: n, PerStep: 100}).String()
+}
+
+func TestConfidenceShareAlert(t *testing.T) {
+	rules := compileRules(t, shareSpec)
+	first := firstFiring(t, confidenceSeries(6), rules, 2*time.Hour, time.Minute)
+	got, ok := first["LowConfidenceShareHigh"]
+	if !ok {
+		t.Fatalf("6%% low-confidence predictions did not fire; fired: %v", first)
+	}
+	// The 1h share is 6% as soon as two samples exist; for: 5m.
+	if got > 10*time.Minute {
+		t.Fatalf("fired at %s, want within the 5m `for` plus a few evaluations", got)
+	}
+	first = firstFiring(t, confidenceSeries(4), rules, 2*time.Hour, time.Minute)
+	if at, ok := first["LowConfidenceShareHigh"]; ok {
+		t.Fatalf("4%% low-confidence predictions fired at %s", at)
+	}
+}
+
+func TestAbsentMetricFires(t *testing.T) {
+	rules := compileRules(t, fmt.Sprintf(availabilitySpec, ""))
+	series := ruletest.NewSeries(time.Minute).Counter(`unrelated_total{job="x"}`, ruletest.Segment{Steps: 60, PerStep: 1}).String()
+	first := firstFiring(t, series, rules, time.Hour, time.Minute)
+	got, ok := first["ModelRequestsTotalAbsent"]
+	if !ok {
+		t.Fatalf("absent alert did not fire; fired: %v", first)
+	}
+	if got < 15*time.Minute || got > 17*time.Minute {
+		t.Fatalf("absent alert fired at %s, want after its 15m `for`", got)
+	}
+	// With the metric present, it stays quiet.
+	first = firstFiring(t, requests(ruletest.NewSeries(time.Minute), 10, phase{time.Hour, 0}).String(), rules, time.Hour, time.Minute)
+	if at, ok := first["ModelRequestsTotalAbsent"]; ok {
+		t.Fatalf("absent alert fired at %s with the metric present", at)
+	}
+}
+
+// TestLongWindowIsTrafficWeighted checks the derived 1d error ratio
+// against the exact traffic-weighted value when traffic varies: 12h at 100
+// rps with 1% errors, then 12h at 1 rps with 50% errors. An unweighted
+// average of the two halves would say ~25.5%; the truth is
+// (0.01*100 + 0.5*1) / (100 + 1) = 1.49%.
+func TestLongWindowIsTrafficWeighted(t *testing.T) {
+	rules := compileRules(t, fmt.Sprintf(availabilitySpec, ""))
+	half := 12 * time.Hour
+	s := ruletest.NewSeries(time.Minute).
+		Counter(`model_requests_total{model="m",outcome="success"}`,
+			ruletest.Segment{Steps: int(half / time.Minute), PerStep: 100 * 60 * 0.99},
+			ruletest.Segment{Steps: int(half / time.Minute), PerStep: 1 * 60 * 0.5}).
+		Counter(`model_requests_total{model="m",outcome="error"}`,
+			ruletest.Segment{Steps: int(half / time.Minute), PerStep: 100 * 60 * 0.01},
+			ruletest.Segment{Steps: int(half / time.Minute), PerStep: 1 * 60 * 0.5})
+	run, err := ruletest.New(s.String(), rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	end := 2 * half
+	if err := run.Eval(end, 5*time.Minute, func(time.Duration, ruletest.Firing) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := run.Query(`vigil:sli_error_ratio:rate1d{model="m",slo="availability"}`, end)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("query: %v %v", got, err)
+	}
+	want := (0.01*100 + 0.5*1) / (100 + 1)
+	for _, v := range got {
+		if math.Abs(v-want)/want > 0.02 {
+			t.Fatalf("1d error ratio %.5f, want traffic-weighted %.5f (±2%%)", v, want)
+		}
+	}
+}
