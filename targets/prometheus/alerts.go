@@ -48,6 +48,8 @@ type Alert struct {
 	Anomaly *compiler.AnomalyAlert
 	// Metric is the absent series (absent-data alerts).
 	Metric string
+	// selector is the absent series' selector.
+	selector compiler.Selector
 }
 
 // Alerts returns every alert of a model, sorted by name. Names are unique
@@ -359,14 +361,17 @@ func (b *alertBuilder) absent() {
 	if !m.Absent.Enabled {
 		return
 	}
-	type src struct{ metric, sel string }
+	type src struct {
+		metric, sel string
+		matchers    compiler.Selector
+	}
 	seen := map[string]bool{}
 	var srcs []src
 	use := func(metric string, sel compiler.Selector) {
 		s := selector(metric, sel)
 		if !seen[s] {
 			seen[s] = true
-			srcs = append(srcs, src{metric, s})
+			srcs = append(srcs, src{metric, s, sel})
 		}
 	}
 	mt := m.Metrics
@@ -399,6 +404,7 @@ func (b *alertBuilder) absent() {
 			Kind:     KindAbsent,
 			Severity: m.Absent.Severity,
 			Metric:   s.sel,
+			selector: s.matchers,
 		},
 			fmt.Sprintf("%s has reported no %s series for %s.", m.DisplayName, s.metric, humanDuration(time.Duration(m.Absent.For))),
 			fmt.Sprintf("No series match %s. Alerts that read it cannot fire: check the scrape target, the exporter and the metric name.", s.sel),

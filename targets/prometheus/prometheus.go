@@ -40,6 +40,13 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 			return nil, fmt.Errorf("model %s: generated rules are invalid (this is a vigil bug): %w", m.Name, err)
 		}
 		out = append(out, compiler.Artifact{Path: "prometheus/" + m.Name + ".rules.yaml", Bytes: b})
+		tests, err := UnitTests(spec, m)
+		if err != nil {
+			return nil, fmt.Errorf("model %s: unit tests: %w", m.Name, err)
+		}
+		if tests != nil {
+			out = append(out, compiler.Artifact{Path: "prometheus/tests/" + m.Name + ".test.yaml", Bytes: tests})
+		}
 	}
 	return out, nil
 }

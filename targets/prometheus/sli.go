@@ -161,11 +161,16 @@ func rawSLI(m *compiler.Model, s *compiler.SLO, w time.Duration) (errors, events
 		return fmt.Sprintf("sum(rate(%s%s))", selector(metric, sel), r)
 	}
 	orZero := func(e string) string { return "(" + e + " or vector(0))" }
+	// zeroWithEvents is e, or 0 where only the event count exists: a
+	// service with no failures yet has no error series, but an error
+	// sample must exist exactly when an event sample does, or the derived
+	// windows would average in zeros from moments without traffic.
+	zeroWithEvents := func(e, events string) string { return "(" + e + " or 0 * " + events + ")" }
 	switch s.Kind {
 	case compiler.Availability:
 		sel := mt.Requests.Selector
 		events = sumRate(mt.Requests.Metric, sel)
-		errors = orZero(sumRate(mt.Requests.Metric, sel.With(mt.ErrorSelector)))
+		errors = zeroWithEvents(sumRate(mt.Requests.Metric, sel.With(mt.ErrorSelector)), events)
 	case compiler.Latency:
 		h := mt.Latency
 		events = sumRate(h.Metric+"_count", h.Selector)
@@ -178,10 +183,10 @@ func rawSLI(m *compiler.Model, s *compiler.SLO, w time.Duration) (errors, events
 		switch q.Metric {
 		case "precision":
 			events = sumRate(f.Metric, f.Selector.With(eqMatcher(pred, q.PositiveClass)))
-			errors = orZero(sumRate(f.Metric, f.Selector.With(eqMatcher(pred, q.PositiveClass)).With(compiler.Selector{{Name: act, Op: "!=", Value: q.PositiveClass}})))
+			errors = zeroWithEvents(sumRate(f.Metric, f.Selector.With(eqMatcher(pred, q.PositiveClass)).With(compiler.Selector{{Name: act, Op: "!=", Value: q.PositiveClass}})), events)
 		case "recall":
 			events = sumRate(f.Metric, f.Selector.With(eqMatcher(act, q.PositiveClass)))
-			errors = orZero(sumRate(f.Metric, f.Selector.With(eqMatcher(act, q.PositiveClass)).With(compiler.Selector{{Name: pred, Op: "!=", Value: q.PositiveClass}})))
+			errors = zeroWithEvents(sumRate(f.Metric, f.Selector.With(eqMatcher(act, q.PositiveClass)).With(compiler.Selector{{Name: pred, Op: "!=", Value: q.PositiveClass}})), events)
 		default: // accuracy: PromQL cannot compare two labels, so sum the diagonal.
 			events = sumRate(f.Metric, f.Selector)
 			var diag []string

@@ -1,0 +1,68 @@
+package endtoend
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/vigil-dev/vigil/output"
+)
+
+// requireBinary returns the path of an external tool, skipping the test
+// when it is missing, except under CI (CI=true), where a skipped
+// end-to-end check would hide a broken pipeline.
+func requireBinary(t *testing.T, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s not found on PATH; CI must install it (apt-get install -y %s)", name, pkg)
+	}
+	t.Skipf("%s not found on PATH; install it with `apt-get install -y %s` to run this test", name, pkg)
+	return ""
+}
+
+// writeExample compiles an example into a fresh output directory.
+func writeExample(t *testing.T, name string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "out")
+	if err := output.Write(out, compileExample(t, filepath.Join(examplesDir, name))); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestPromtool runs Prometheus's own promtool over every example's
+// generated rules (`check rules`) and generated unit tests (`test rules`).
+func TestPromtool(t *testing.T) {
+	promtool := requireBinary(t, "promtool", "prometheus")
+	for _, name := range examples(t) {
+		t.Run(name, func(t *testing.T) {
+			out := writeExample(t, name)
+			rules, _ := filepath.Glob(filepath.Join(out, "prometheus", "*.rules.yaml"))
+			if len(rules) == 0 {
+				t.Fatal("no rule files generated")
+			}
+			for _, f := range rules {
+				cmd := exec.Command(promtool, "check", "rules", f)
+				if b, err := cmd.CombinedOutput(); err != nil {
+					t.Errorf("promtool check rules %s: %v\n%s", filepath.Base(f), err, b)
+				}
+			}
+			tests, _ := filepath.Glob(filepath.Join(out, "prometheus", "tests", "*.test.yaml"))
+			if len(tests) == 0 {
+				t.Fatal("no promtool unit tests generated")
+			}
+			for _, f := range tests {
+				cmd := exec.Command(promtool, "test", "rules", filepath.Base(f))
+				cmd.Dir = filepath.Dir(f)
+				if b, err := cmd.CombinedOutput(); err != nil {
+					t.Errorf("promtool test rules %s: %v\n%s", filepath.Base(f), err, b)
+				}
+			}
+		})
+	}
+}

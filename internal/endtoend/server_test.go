@@ -1,0 +1,218 @@
+package endtoend
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/vigil-dev/vigil/compiler"
+	"github.com/vigil-dev/vigil/output"
+	"github.com/vigil-dev/vigil/targets"
+)
+
+// e2eSpec is a model whose service is down: every request fails.
+const e2eSpec = `package e2e
+models: e2e: {
+	team: "sre"
+	slos: availability: {objective: 99.9, availability: {}}
+}
+`
+
+// TestRealPrometheus starts Debian's Prometheus server on loopback with
+// the rules of every example plus a model whose synthetic service fails
+// every request, scrapes that service, and checks through the HTTP API
+// that every rule group evaluates without error and that the outage page
+// reaches the firing state.
+func TestRealPrometheus(t *testing.T) {
+	bin := requireBinary(t, "prometheus", "prometheus")
+	work := t.TempDir()
+
+	// Rules: the examples and the e2e model.
+	var ruleFiles []string
+	for _, name := range examples(t) {
+		out := writeExample(t, name)
+		files, _ := filepath.Glob(filepath.Join(out, "prometheus", "*.rules.yaml"))
+		ruleFiles = append(ruleFiles, files...)
+	}
+	specDir := filepath.Join(work, "spec")
+	os.MkdirAll(specDir, 0o755)
+	if err := os.WriteFile(filepath.Join(specDir, "spec.cue"), []byte(e2eSpec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec, diags, err := compiler.Load(compiler.Source{Args: []string{specDir}})
+	if err != nil || len(diags) > 0 {
+		t.Fatalf("e2e spec: %v %v", err, diags)
+	}
+	files, err := compiler.Generate(spec, targets.All())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e2eOut := filepath.Join(work, "e2e-out")
+	if err := output.Write(e2eOut, files); err != nil {
+		t.Fatal(err)
+	}
+	ruleFiles = append(ruleFiles, filepath.Join(e2eOut, "prometheus", "e2e.rules.yaml"))
+
+	// The synthetic service: 10 failed requests a second.
+	start := time.Now()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "model_requests_total", Help: "Requests.", ConstLabels: prometheus.Labels{"model": "e2e", "outcome": "error"}},
+			func() float64 { return 10 * time.Since(start).Seconds() }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "model_requests_total", Help: "Requests.", ConstLabels: prometheus.Labels{"model": "e2e", "outcome": "success"}},
+			func() float64 { return 0 }),
+	)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: promhttp.HandlerFor(reg, promhttp.HandlerOpts{})}
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	promAddr := freeAddr(t)
+	cfg := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files:
+%s
+scrape_configs:
+  - job_name: synthetic
+    static_configs:
+      - targets: [%q]
+`, yamlList(ruleFiles), ln.Addr().String())
+	cfgFile := filepath.Join(work, "prometheus.yml")
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin,
+		"--config.file="+cfgFile,
+		"--storage.tsdb.path="+filepath.Join(work, "data"),
+		"--web.listen-address="+promAddr,
+	)
+	logFile, _ := os.Create(filepath.Join(work, "prometheus.log"))
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(work, "prometheus.log"))
+			t.Logf("prometheus log:\n%s", tail(string(b), 4000))
+		}
+	}()
+	base := "http://" + promAddr
+
+	deadline := time.Now().Add(90 * time.Second)
+	var lastState string
+	for time.Now().Before(deadline) {
+		time.Sleep(time.Second)
+		var rules struct {
+			Data struct {
+				Groups []struct {
+					Name           string `json:"name"`
+					LastEvaluation string `json:"lastEvaluation"`
+					Rules          []struct {
+						Name      string `json:"name"`
+						Health    string `json:"health"`
+						LastError string `json:"lastError"`
+					} `json:"rules"`
+				} `json:"groups"`
+			} `json:"data"`
+		}
+		if err := getJSON(base+"/api/v1/rules", &rules); err != nil {
+			lastState = err.Error()
+			continue
+		}
+		evaluated, unhealthy := 0, []string{}
+		for _, g := range rules.Data.Groups {
+			if !strings.HasPrefix(g.LastEvaluation, "0001") {
+				evaluated++
+			}
+			for _, r := range g.Rules {
+				if r.Health == "err" {
+					unhealthy = append(unhealthy, fmt.Sprintf("%s/%s: %s", g.Name, r.Name, r.LastError))
+				}
+			}
+		}
+		if len(unhealthy) > 0 {
+			t.Fatalf("rules failed to evaluate in Prometheus:\n%s", strings.Join(unhealthy, "\n"))
+		}
+		var alerts struct {
+			Data struct {
+				Alerts []struct {
+					Labels map[string]string `json:"labels"`
+					State  string            `json:"state"`
+				} `json:"alerts"`
+			} `json:"data"`
+		}
+		if err := getJSON(base+"/api/v1/alerts", &alerts); err != nil {
+			lastState = err.Error()
+			continue
+		}
+		firing := false
+		for _, a := range alerts.Data.Alerts {
+			if a.Labels["alertname"] == "AvailabilityFastBurn" && a.Labels["model"] == "e2e" && a.State == "firing" {
+				firing = true
+			}
+		}
+		lastState = fmt.Sprintf("%d/%d groups evaluated, %d alerts active", evaluated, len(rules.Data.Groups), len(alerts.Data.Alerts))
+		if firing && evaluated == len(rules.Data.Groups) && len(rules.Data.Groups) > 0 {
+			t.Logf("%s; AvailabilityFastBurn firing after %s", lastState, time.Since(start).Round(time.Second))
+			return
+		}
+	}
+	t.Fatalf("outage alert did not reach firing in time; last state: %s", lastState)
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func yamlList(items []string) string {
+	var b strings.Builder
+	for _, it := range items {
+		fmt.Fprintf(&b, "  - %q\n", it)
+	}
+	return b.String()
+}
+
+func getJSON(url string, v any) error {
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
+}

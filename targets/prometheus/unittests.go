@@ -1,0 +1,333 @@
+package prometheus
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/vigil-dev/vigil/compiler"
+	"github.com/vigil-dev/vigil/internal/decimal"
+)
+
+// Generated promtool unit tests.
+//
+// For each model, tests/<model>.test.yaml holds `promtool test rules`
+// cases that users (and vigil's CI) run against the generated rules: for
+// every SLO whose series can be synthesised (availability, latency,
+// precision and recall, all with equality selectors), a total outage must
+// fire the fast-burn page (or, with paging disabled, the slow-burn ticket)
+// and healthy traffic must fire nothing; share alerts fire at twice their
+// threshold; absent-data alerts fire when their series is missing. The
+// outage lasts long enough that every window's error ratio is exactly 1,
+// so the templated annotations are predictable.
+
+// unitTestFile is promtool's test file layout.
+type unitTestFile struct {
+	RuleFiles          []string   `yaml:"rule_files"`
+	EvaluationInterval string     `yaml:"evaluation_interval"`
+	Tests              []unitTest `yaml:"tests"`
+}
+
+type unitTest struct {
+	Name         string          `yaml:"name"`
+	Interval     string          `yaml:"interval"`
+	InputSeries  []inputSeries   `yaml:"input_series"`
+	AlertTests   []alertRuleTest `yaml:"alert_rule_test"`
+	PromQLTests  []promqlTest    `yaml:"promql_expr_test,omitempty"`
+	testDuration time.Duration
+}
+
+type inputSeries struct {
+	Series string `yaml:"series"`
+	Values string `yaml:"values"`
+}
+
+type alertRuleTest struct {
+	EvalTime  string     `yaml:"eval_time"`
+	Alertname string     `yaml:"alertname"`
+	ExpAlerts []expAlert `yaml:"exp_alerts"`
+}
+
+type expAlert struct {
+	ExpLabels      map[string]string `yaml:"exp_labels"`
+	ExpAnnotations map[string]string `yaml:"exp_annotations"`
+}
+
+type promqlTest struct {
+	Expr       string      `yaml:"expr"`
+	EvalTime   string      `yaml:"eval_time"`
+	ExpSamples []expSample `yaml:"exp_samples"`
+}
+
+type expSample struct {
+	Labels string  `yaml:"labels"`
+	Value  float64 `yaml:"value"`
+}
+
+// testMinutes is how long synthetic series run: the outage starts at 0,
+// so after 2h every raw window (up to 1h long in the page pairs) holds
+// only outage samples.
+const (
+	testMinutes  = 150
+	testEvalTime = "2h"
+)
+
+// UnitTests returns the promtool test file for a model, or nil when no
+// case can be generated.
+func UnitTests(spec *compiler.Spec, m *compiler.Model) ([]byte, error) {
+	byName := map[string]Alert{}
+	for _, a := range Alerts(spec, m) {
+		byName[a.Rule.Alert] = a
+	}
+	var tests []unitTest
+	for _, s := range m.SLOs {
+		tests = append(tests, sloTests(m, s, byName)...)
+	}
+	for _, a := range m.Shares {
+		if t, ok := shareTest(m, a, byName); ok {
+			tests = append(tests, t)
+		}
+	}
+	if t, ok := absentTest(byName); ok {
+		tests = append(tests, t)
+	}
+	if len(tests) == 0 {
+		return nil, nil
+	}
+	f := unitTestFile{
+		RuleFiles:          []string{"../" + m.Name + ".rules.yaml"},
+		EvaluationInterval: "1m",
+		Tests:              tests,
+	}
+	var buf bytes.Buffer
+	buf.WriteString("# " + compiler.GeneratedHeader + "\n# Run with: promtool test rules " + m.Name + ".test.yaml\n")
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(f); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// equalityOnly reports whether every matcher is an equality, so a series
+// with exactly those labels matches.
+func equalityOnly(sels ...compiler.Selector) bool {
+	for _, s := range sels {
+		for _, m := range s {
+			if m.Op != "=" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// seriesText renders a series name with labels for promtool input.
+func seriesText(metric string, sel compiler.Selector) string {
+	return selector(metric, sel)
+}
+
+// counter returns promtool values for a counter growing by perMin each
+// minute for testMinutes.
+func counter(perMin float64) string {
+	if perMin == 0 {
+		return fmt.Sprintf("0x%d", testMinutes)
+	}
+	return fmt.Sprintf("0+%sx%d", decimal.MustParse(fmt.Sprintf("%g", perMin)), testMinutes)
+}
+
+// expected builds the exp_alerts entry for an alert firing with the given
+// series labels and $value.
+func expected(a Alert, seriesLabels map[string]string, value string) expAlert {
+	lb := map[string]string{}
+	for k, v := range seriesLabels {
+		lb[k] = v
+	}
+	for k, v := range a.Rule.Labels {
+		lb[k] = v
+	}
+	ann := map[string]string{}
+	for k, v := range a.Rule.Annotations {
+		ann[k] = expandValue(v, value)
+	}
+	return expAlert{ExpLabels: lb, ExpAnnotations: ann}
+}
+
+// expandValue fills the only template vigil's annotations use on values
+// these tests make exact.
+func expandValue(s, value string) string {
+	for _, pat := range []string{"{{ $value | humanizePercentage }}", "{{ $value | humanize }}"} {
+		s = replaceAll(s, pat, value)
+	}
+	return s
+}
+
+func replaceAll(s, old, new string) string {
+	return string(bytes.ReplaceAll([]byte(s), []byte(old), []byte(new)))
+}
+
+// rateFor returns a request rate (per minute) above the SLO's low-traffic
+// guard.
+func rateFor(s *compiler.SLO) float64 {
+	perMin := 600.0
+	if g := s.MinEventRate.Float64() * 60 * 10; g > perMin {
+		perMin = g
+	}
+	return perMin
+}
+
+func sloTests(m *compiler.Model, s *compiler.SLO, byName map[string]Alert) []unitTest {
+	name := compiler.Camel(s.Name)
+	var target Alert
+	var ok bool
+	if target, ok = byName[name+"FastBurn"]; !ok {
+		if target, ok = byName[name+"SlowBurn"]; !ok {
+			return nil
+		}
+	}
+	mt := m.Metrics
+	perMin := rateFor(s)
+	var outage, healthy []inputSeries
+	switch s.Kind {
+	case compiler.Availability:
+		okSel := mt.Requests.Selector
+		errSel := okSel.With(mt.ErrorSelector)
+		if !equalityOnly(okSel, errSel) || sameLabels(okSel, errSel) {
+			return nil
+		}
+		// Successful requests carry the request selector only; failures
+		// add the error labels.
+		outage = []inputSeries{{seriesText(mt.Requests.Metric, errSel), counter(perMin)}}
+		healthy = []inputSeries{{seriesText(mt.Requests.Metric, okSel), counter(perMin)}}
+	case compiler.Latency:
+		h := mt.Latency
+		le := leMatcher(s.Latency.Le.String())
+		if !equalityOnly(h.Selector) {
+			return nil
+		}
+		bucket := h.Selector.With(compiler.Selector{{Name: "le", Op: "=", Value: le[0].Value}})
+		if le[0].Op != "=" {
+			bucket = h.Selector.With(compiler.Selector{{Name: "le", Op: "=", Value: s.Latency.Le.String()}})
+		}
+		outage = []inputSeries{
+			{seriesText(h.Metric+"_count", h.Selector), counter(perMin)},
+			{seriesText(h.Metric+"_bucket", bucket), counter(0)},
+		}
+		healthy = []inputSeries{
+			{seriesText(h.Metric+"_count", h.Selector), counter(perMin)},
+			{seriesText(h.Metric+"_bucket", bucket), counter(perMin)},
+		}
+	case compiler.Quality:
+		q := s.Quality
+		if q.Metric == "accuracy" || !equalityOnly(mt.Feedback.Selector) {
+			return nil
+		}
+		pred, act := mt.FeedbackPredicted, mt.FeedbackActual
+		other := otherClass(mt.FeedbackClasses, q.PositiveClass)
+		wrong, right := compiler.Selector{{Name: pred, Op: "=", Value: q.PositiveClass}, {Name: act, Op: "=", Value: other}},
+			compiler.Selector{{Name: pred, Op: "=", Value: q.PositiveClass}, {Name: act, Op: "=", Value: q.PositiveClass}}
+		if q.Metric == "recall" {
+			wrong = compiler.Selector{{Name: pred, Op: "=", Value: other}, {Name: act, Op: "=", Value: q.PositiveClass}}
+		}
+		perMin = 600
+		if g := q.MinFeedbackRate.Float64() * 600; g > perMin {
+			perMin = g
+		}
+		outage = []inputSeries{{seriesText(mt.Feedback.Metric, mt.Feedback.Selector.With(wrong)), counter(perMin)}}
+		healthy = []inputSeries{{seriesText(mt.Feedback.Metric, mt.Feedback.Selector.With(right)), counter(perMin)}}
+	default:
+		return nil
+	}
+	lb := map[string]string{"model": m.Name, "slo": s.Name}
+	outageTests := []alertRuleTest{{EvalTime: testEvalTime, Alertname: target.Rule.Alert, ExpAlerts: []expAlert{expected(target, lb, "100%")}}}
+	healthyTests := []alertRuleTest{{EvalTime: testEvalTime, Alertname: target.Rule.Alert, ExpAlerts: []expAlert{}}}
+	if q, ok := byName[name+"BelowObjective"]; ok {
+		outageTests = append(outageTests, alertRuleTest{EvalTime: testEvalTime, Alertname: q.Rule.Alert, ExpAlerts: []expAlert{expected(q, lb, "100%")}})
+		healthyTests = append(healthyTests, alertRuleTest{EvalTime: testEvalTime, Alertname: q.Rule.Alert, ExpAlerts: []expAlert{}})
+	}
+	return []unitTest{
+		{Name: s.Name + ": a total outage fires " + target.Rule.Alert, Interval: "1m", InputSeries: outage, AlertTests: outageTests},
+		{Name: s.Name + ": healthy traffic fires nothing", Interval: "1m", InputSeries: healthy, AlertTests: healthyTests},
+	}
+}
+
+func sameLabels(a, b compiler.Selector) bool { return a.String() == b.String() }
+
+func otherClass(classes []string, positive string) string {
+	for _, c := range classes {
+		if c != positive {
+			return c
+		}
+	}
+	return "not_" + positive
+}
+
+func shareTest(m *compiler.Model, a *compiler.ShareAlert, byName map[string]Alert) (unitTest, bool) {
+	alert, ok := byName[compiler.Camel(a.Name)+"ShareHigh"]
+	h := m.Metrics.Confidence
+	if a.Histogram == "latency" {
+		h = m.Metrics.Latency
+	}
+	if !ok || !equalityOnly(h.Selector) || !a.MinRate.IsZero() && a.MinRate.Float64() > 10 {
+		return unitTest{}, false
+	}
+	// Twice the allowed share (capped at 100%) of 600 observations a
+	// minute land on the alerting side of the bound.
+	share := a.MaxPercent.Mul(decimal.FromInt(2))
+	if share.Cmp(decimal.Hundred) > 0 {
+		share = decimal.Hundred
+	}
+	side := share.Mul(decimal.FromInt(6)) // per minute, out of 600
+	bucketPerMin := side.Float64()
+	if !a.Below {
+		bucketPerMin = 600 - bucketPerMin
+	}
+	bucket := h.Selector.With(compiler.Selector{{Name: "le", Op: "=", Value: a.Bound.String()}})
+	in := []inputSeries{
+		{seriesText(h.Metric+"_count", h.Selector), counter(600)},
+		{seriesText(h.Metric+"_bucket", bucket), counter(bucketPerMin)},
+	}
+	lb := map[string]string{"model": m.Name, "share": a.Name}
+	return unitTest{
+		Name:        a.Name + ": twice the allowed share fires " + alert.Rule.Alert,
+		Interval:    "1m",
+		InputSeries: in,
+		AlertTests:  []alertRuleTest{{EvalTime: testEvalTime, Alertname: alert.Rule.Alert, ExpAlerts: []expAlert{expected(alert, lb, share.String()+"%")}}},
+	}, true
+}
+
+func absentTest(byName map[string]Alert) (unitTest, bool) {
+	var names []string
+	for n, a := range byName {
+		if a.Kind == KindAbsent {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return unitTest{}, false
+	}
+	sort.Strings(names)
+	t := unitTest{
+		Name:        "absent series fire their absent-data alerts",
+		Interval:    "1m",
+		InputSeries: []inputSeries{{"vigil_unrelated_series", counter(1)}},
+	}
+	for _, n := range names {
+		a := byName[n]
+		// absent() returns the equality matchers of its selector as labels.
+		lb := map[string]string{}
+		for _, m := range a.selector {
+			if m.Op == "=" {
+				lb[m.Name] = m.Value
+			}
+		}
+		t.AlertTests = append(t.AlertTests, alertRuleTest{EvalTime: "30m", Alertname: n, ExpAlerts: []expAlert{expected(a, lb, "1")}})
+	}
+	return t, true
+}
