@@ -189,6 +189,8 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 			out = &raw.Teams
 		case "routing":
 			out = &raw.Routing
+		case "output":
+			out = &raw.Output
 		default:
 			// #Spec is closed, so CUE has already rejected any other field.
 			continue

@@ -26,6 +26,8 @@ type Spec struct {
 	Teams []*Team `json:"teams,omitempty"`
 	// Routing holds the Alertmanager routing hints.
 	Routing Routing `json:"routing,omitempty"`
+	// Output holds the chosen artifact forms.
+	Output Output `json:"output,omitempty"`
 	// Files are the spec's source files, relative to the working
 	// directory, sorted.
 	Files []string `json:"files,omitempty"`
@@ -56,6 +58,19 @@ type Links struct {
 	Runbooks string `json:"runbooks,omitempty"`
 	Grafana  string `json:"grafana,omitempty"`
 }
+
+// Output holds the chosen artifact forms.
+type Output struct {
+	// RulesFormat is "plain", "operator" or "mimir".
+	RulesFormat string `json:"rules_format,omitempty"`
+	// Namespace is the Kubernetes namespace of PrometheusRule objects.
+	Namespace string `json:"namespace,omitempty"`
+	// RuleLabels are labels on PrometheusRule objects, sorted by name.
+	RuleLabels []Label `json:"rule_labels,omitempty"`
+}
+
+// RulesFormats are the accepted Output.RulesFormat values.
+var RulesFormats = []string{"plain", "operator", "mimir"}
 
 // Team is a team that owns models.
 type Team struct {

@@ -114,6 +114,12 @@ func (c *checker) normalizeSpec(l loc, r *rawSpec) *Spec {
 	if r.Links != nil {
 		s.Links = Links{Runbooks: strings.TrimRight(r.Links.Runbooks, "/"), Grafana: strings.TrimRight(r.Links.Grafana, "/")}
 	}
+	s.Output = Output{RulesFormat: "plain"}
+	if o := r.Output; o != nil && o.Prometheus != nil {
+		s.Output.RulesFormat = or(o.Prometheus.Format, "plain")
+		s.Output.Namespace = o.Prometheus.Namespace
+		s.Output.RuleLabels = labelsFromMap(o.Prometheus.Labels)
+	}
 	rt := r.Routing
 	if rt == nil {
 		rt = &rawRouting{}

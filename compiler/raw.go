@@ -12,6 +12,7 @@ type rawSpec struct {
 	Links   *rawSpecLinks              `json:"links"`
 	Teams   map[string]*rawTeam        `json:"teams"`
 	Routing *rawRouting                `json:"routing"`
+	Output  *rawOutput                 `json:"output"`
 }
 
 type rawSpecLinks struct {
@@ -264,4 +265,12 @@ type rawRetraining struct {
 	Drift       string `json:"drift"`
 	Quality     *bool  `json:"quality"`
 	MinSeverity string `json:"min_severity"`
+}
+
+type rawOutput struct {
+	Prometheus *struct {
+		Format    string            `json:"format"`
+		Namespace string            `json:"namespace"`
+		Labels    map[string]string `json:"labels"`
+	} `json:"prometheus"`
 }

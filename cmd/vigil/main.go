@@ -167,6 +167,7 @@ func newCompile(g *globals, stdout, stderr io.Writer) *cobra.Command {
 		names    []string
 		check    bool
 		listOnly bool
+		rulesFmt string
 	)
 	cmd := &cobra.Command{
 		Use:   "compile [SPEC...] -o DIR",
@@ -190,9 +191,15 @@ differ from what it would write (use it as a CI staleness gate).`,
 			if err != nil {
 				return usageErr("%v", err)
 			}
+			if rulesFmt != "" && !contains(compiler.RulesFormats, rulesFmt) {
+				return usageErr("--rules-format %q: want one of %s", rulesFmt, strings.Join(compiler.RulesFormats, ", "))
+			}
 			spec, err := loadSpec(g, args, stdout, stderr)
 			if err != nil {
 				return err
+			}
+			if rulesFmt != "" {
+				spec.Output.RulesFormat = rulesFmt
 			}
 			files, err := compiler.Generate(spec, sel)
 			if err != nil {
@@ -228,6 +235,7 @@ differ from what it would write (use it as a CI staleness gate).`,
 	cmd.Flags().StringSliceVar(&names, "target", nil, "generate only these targets (repeatable; known: "+strings.Join(targets.Names(), ", ")+")")
 	cmd.Flags().BoolVar(&check, "check", false, "write nothing; exit 1 and list files that differ from the spec")
 	cmd.Flags().BoolVar(&listOnly, "list", false, "print the paths that would be written, and write nothing")
+	cmd.Flags().StringVar(&rulesFmt, "rules-format", "", "Prometheus rules form: plain, operator (PrometheusRule) or mimir (ruler namespaces); overrides output.prometheus.format")
 	return cmd
 }
 
@@ -270,4 +278,13 @@ func newVersion(stdout io.Writer) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

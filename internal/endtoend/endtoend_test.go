@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/prometheus/model/rulefmt"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/vigil-dev/vigil/compiler"
@@ -33,6 +34,12 @@ func update() bool { return os.Getenv("VIGIL_UPDATE") == "1" }
 // compileExample returns the full output tree a compile writes, manifest
 // included.
 func compileExample(t *testing.T, dir string) map[string][]byte {
+	return compileExampleAs(t, dir, "")
+}
+
+// compileExampleAs compiles with the rules format forced (empty: the
+// spec's own).
+func compileExampleAs(t *testing.T, dir, rulesFormat string) map[string][]byte {
 	t.Helper()
 	spec, diags, err := compiler.Load(compiler.Source{Args: []string{dir}})
 	if err != nil {
@@ -40,6 +47,9 @@ func compileExample(t *testing.T, dir string) map[string][]byte {
 	}
 	if len(diags) > 0 {
 		t.Fatalf("example does not compile:\n%v", diags)
+	}
+	if rulesFormat != "" {
+		spec.Output.RulesFormat = rulesFormat
 	}
 	files, err := compiler.Generate(spec, targets.All())
 	if err != nil {
@@ -96,44 +106,66 @@ func examples(t *testing.T) []string {
 func TestGolden(t *testing.T) {
 	for _, name := range examples(t) {
 		t.Run(name, func(t *testing.T) {
-			got := compileExample(t, filepath.Join(examplesDir, name))
-			want := filepath.Join(goldenDir, name)
-			if update() {
-				if err := os.RemoveAll(want); err != nil {
-					t.Fatal(err)
-				}
-				for p, b := range got {
-					full := filepath.Join(want, filepath.FromSlash(p))
-					if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(full, b, 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
-			}
-			wantTree := readTree(t, want)
-			if len(wantTree) == 0 {
-				t.Fatalf("no golden files in %s; run VIGIL_UPDATE=1 go test ./internal/endtoend and review them", want)
-			}
-			for _, p := range union(got, wantTree) {
-				g, gok := got[p]
-				w, wok := wantTree[p]
-				switch {
-				case !gok:
-					t.Errorf("%s: in golden tree but no longer generated", p)
-				case !wok:
-					t.Errorf("%s: generated but missing from golden tree", p)
-				default:
-					if d := cmp.Diff(string(w), string(g)); d != "" {
-						t.Errorf("%s differs from golden (-want +got):\n%s", p, d)
-					}
-				}
-				if wok {
-					reparse(t, p, w)
-				}
-			}
+			compareGolden(t, compileExample(t, filepath.Join(examplesDir, name)), filepath.Join(goldenDir, name))
 		})
+	}
+}
+
+// TestGoldenRulesForms pins the PrometheusRule and Mimir forms of each
+// example's rules (the Prometheus files only) under
+// testdata/golden-forms/<example>/<form>/.
+func TestGoldenRulesForms(t *testing.T) {
+	for _, name := range examples(t) {
+		for _, form := range []string{"operator", "mimir"} {
+			t.Run(name+"/"+form, func(t *testing.T) {
+				tree := compileExampleAs(t, filepath.Join(examplesDir, name), form)
+				for p := range tree {
+					if !strings.HasPrefix(p, "prometheus/") {
+						delete(tree, p)
+					}
+				}
+				compareGolden(t, tree, filepath.Join("../../testdata/golden-forms", name, form))
+			})
+		}
+	}
+}
+
+func compareGolden(t *testing.T, got map[string][]byte, want string) {
+	t.Helper()
+	if update() {
+		if err := os.RemoveAll(want); err != nil {
+			t.Fatal(err)
+		}
+		for p, b := range got {
+			full := filepath.Join(want, filepath.FromSlash(p))
+			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(full, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	wantTree := readTree(t, want)
+	if len(wantTree) == 0 {
+		t.Fatalf("no golden files in %s; run VIGIL_UPDATE=1 go test ./internal/endtoend and review them", want)
+	}
+	for _, p := range union(got, wantTree) {
+		g, gok := got[p]
+		w, wok := wantTree[p]
+		switch {
+		case !gok:
+			t.Errorf("%s: in golden tree but no longer generated", p)
+		case !wok:
+			t.Errorf("%s: generated but missing from golden tree", p)
+		default:
+			if d := cmp.Diff(string(w), string(g)); d != "" {
+				t.Errorf("%s differs from golden (-want +got):\n%s", p, d)
+			}
+		}
+		if wok {
+			reparse(t, p, w)
+		}
 	}
 }
 
@@ -203,6 +235,33 @@ func reparse(t *testing.T, p string, b []byte) {
 	case strings.HasSuffix(p, ".rules.yaml"):
 		if err := prometheus.Validate(b); err != nil {
 			t.Errorf("%s: not a valid Prometheus rule file: %v", p, err)
+		}
+	case strings.HasSuffix(p, ".prometheusrule.yaml"), strings.HasPrefix(p, "prometheus/mimir/"):
+		// Both forms hold rule groups: under spec (PrometheusRule) or at
+		// the top (Mimir namespace). Re-render them as a rule file and
+		// validate that.
+		var doc struct {
+			Kind   string              `yaml:"kind"`
+			Spec   rulefmt.RuleGroups  `yaml:"spec"`
+			Groups []rulefmt.RuleGroup `yaml:"groups"`
+		}
+		if err := yaml.Unmarshal(b, &doc); err != nil {
+			t.Errorf("%s: invalid YAML: %v", p, err)
+			return
+		}
+		groups := doc.Groups
+		if doc.Kind == "PrometheusRule" {
+			groups = doc.Spec.Groups
+		}
+		if len(groups) == 0 {
+			t.Errorf("%s: no rule groups", p)
+		}
+		rb, err := prometheus.Render(groups)
+		if err == nil {
+			err = prometheus.Validate(rb)
+		}
+		if err != nil {
+			t.Errorf("%s: rule groups invalid: %v", p, err)
 		}
 	case strings.HasSuffix(p, ".yaml"), strings.HasSuffix(p, ".yml"):
 		var v any

@@ -353,3 +353,37 @@ func TestLongWindowIsTrafficWeighted(t *testing.T) {
 		}
 	}
 }
+
+// TestSelectorValuesAreEscaped puts quotes, a backslash and a brace in a
+// selector value: the generated PromQL must select exactly the series with
+// that label value (no injected matcher, no parse error).
+func TestSelectorValuesAreEscaped(t *testing.T) {
+	rules := compileRules(t, `package x
+models: m: {
+	team: "t"
+	metrics: selector: service: #"we"ird\"} or vector(1) #"#
+	slos: availability: {objective: 99.9, availability: {}}
+}
+`)
+	value := `we"ird\"} or vector(1) #`
+	odd := func(outcome string) string {
+		return fmt.Sprintf(`model_requests_total{service=%q,outcome=%q}`, value, outcome)
+	}
+	n := 120
+	// The odd service is healthy and another service fails: a mangled or
+	// dropped matcher would pick up the failures and page.
+	series := ruletest.NewSeries(time.Minute).
+		Counter(odd("success"), ruletest.Segment{Steps: n, PerStep: 600}).
+		Counter(`model_requests_total{service="other",outcome="error"}`, ruletest.Segment{Steps: n, PerStep: 600}).String()
+	if first := firstFiring(t, series, rules, 2*time.Hour, time.Minute); len(first) > 0 {
+		t.Fatalf("the healthy odd-named service fired %v: its matcher selects other series", first)
+	}
+	// And its own failures are seen.
+	series = ruletest.NewSeries(time.Minute).
+		Counter(odd("error"), ruletest.Segment{Steps: n, PerStep: 600}).String()
+	if first := firstFiring(t, series, rules, 2*time.Hour, time.Minute); first["AvailabilityFastBurn"] == 0 {
+		if _, ok := first["AvailabilityFastBurn"]; !ok {
+			t.Fatalf("the failing odd-named service was not selected; fired: %v", first)
+		}
+	}
+}

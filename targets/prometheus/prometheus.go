@@ -27,38 +27,98 @@ type Target struct{}
 // Name implements compiler.Target.
 func (Target) Name() string { return "prometheus" }
 
-// Generate implements compiler.Target.
+// Generate implements compiler.Target. The spec's output.prometheus.format
+// picks the form: plain rule files with promtool unit tests (default),
+// prometheus-operator PrometheusRule objects, or Mimir/Cortex ruler
+// namespace files. All forms hold the same groups, validated as a plain
+// rule file.
 func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 	var out []compiler.Artifact
 	for _, m := range spec.Models {
 		groups := Groups(spec, m)
-		b, err := Render(groups)
+		plain, err := Render(groups)
 		if err != nil {
 			return nil, fmt.Errorf("model %s: %w", m.Name, err)
 		}
-		if err := Validate(b); err != nil {
+		if err := Validate(plain); err != nil {
 			return nil, fmt.Errorf("model %s: generated rules are invalid (this is a vigil bug): %w", m.Name, err)
 		}
-		out = append(out, compiler.Artifact{Path: "prometheus/" + m.Name + ".rules.yaml", Bytes: b})
-		tests, err := UnitTests(spec, m)
-		if err != nil {
-			return nil, fmt.Errorf("model %s: unit tests: %w", m.Name, err)
-		}
-		if tests != nil {
-			out = append(out, compiler.Artifact{Path: "prometheus/tests/" + m.Name + ".test.yaml", Bytes: tests})
+		switch spec.Output.RulesFormat {
+		case "operator":
+			b, err := renderOperator(spec, m, groups)
+			if err != nil {
+				return nil, fmt.Errorf("model %s: %w", m.Name, err)
+			}
+			out = append(out, compiler.Artifact{Path: "prometheus/" + m.Name + ".prometheusrule.yaml", Bytes: b})
+		case "mimir":
+			b, err := renderYAML(mimirNamespace{Namespace: "vigil-" + m.Name, Groups: groups})
+			if err != nil {
+				return nil, fmt.Errorf("model %s: %w", m.Name, err)
+			}
+			out = append(out, compiler.Artifact{Path: "prometheus/mimir/" + m.Name + ".yaml", Bytes: b})
+		default:
+			out = append(out, compiler.Artifact{Path: "prometheus/" + m.Name + ".rules.yaml", Bytes: plain})
+			tests, err := UnitTests(spec, m)
+			if err != nil {
+				return nil, fmt.Errorf("model %s: unit tests: %w", m.Name, err)
+			}
+			if tests != nil {
+				out = append(out, compiler.Artifact{Path: "prometheus/tests/" + m.Name + ".test.yaml", Bytes: tests})
+			}
 		}
 	}
 	return out, nil
 }
 
+// mimirNamespace is a Mimir/Cortex ruler namespace file.
+type mimirNamespace struct {
+	Namespace string              `yaml:"namespace"`
+	Groups    []rulefmt.RuleGroup `yaml:"groups"`
+}
+
+// prometheusRule is a prometheus-operator PrometheusRule object.
+type prometheusRule struct {
+	APIVersion string             `yaml:"apiVersion"`
+	Kind       string             `yaml:"kind"`
+	Metadata   objectMeta         `yaml:"metadata"`
+	Spec       rulefmt.RuleGroups `yaml:"spec"`
+}
+
+type objectMeta struct {
+	Name      string            `yaml:"name"`
+	Namespace string            `yaml:"namespace,omitempty"`
+	Labels    map[string]string `yaml:"labels"`
+}
+
+func renderOperator(spec *compiler.Spec, m *compiler.Model, groups []rulefmt.RuleGroup) ([]byte, error) {
+	labels := map[string]string{
+		"app.kubernetes.io/managed-by": "vigil",
+		"vigil.dev/model":              m.Name,
+	}
+	for _, l := range spec.Output.RuleLabels {
+		labels[l.Name] = l.Value
+	}
+	return renderYAML(prometheusRule{
+		APIVersion: "monitoring.coreos.com/v1",
+		Kind:       "PrometheusRule",
+		Metadata:   objectMeta{Name: "vigil-" + m.Name, Namespace: spec.Output.Namespace, Labels: labels},
+		Spec:       rulefmt.RuleGroups{Groups: groups},
+	})
+}
+
 // Render writes rule groups as a Prometheus rule file with the generated
 // header. Maps (labels, annotations) are written with sorted keys.
 func Render(groups []rulefmt.RuleGroup) ([]byte, error) {
+	return renderYAML(rulefmt.RuleGroups{Groups: groups})
+}
+
+// renderYAML writes v as YAML after the generated header.
+func renderYAML(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("# " + compiler.GeneratedHeader + "\n")
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	if err := enc.Encode(rulefmt.RuleGroups{Groups: groups}); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
 	if err := enc.Close(); err != nil {
