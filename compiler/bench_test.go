@@ -16,8 +16,9 @@ import (
 )
 
 // BenchmarkCompileLarge compiles a generated spec (models x 10 features x
-// 3 SLOs) through load, validation, normalization and every registered
-// target. It reports the peak Go heap seen during an iteration. The
+// 3 SLOs): "frontend" runs load, validation and normalization;
+// "all-targets" adds every registered target. It reports the peak Go heap
+// seen during the run. The
 // default sizes are 100 and 1000 models; set VIGIL_BENCH_MODELS=5000 (a
 // comma-separated list) for the scaling run.
 func BenchmarkCompileLarge(b *testing.B) {
@@ -32,53 +33,58 @@ func BenchmarkCompileLarge(b *testing.B) {
 			sizes = append(sizes, n)
 		}
 	}
-	for _, n := range sizes {
-		b.Run(fmt.Sprintf("models=%d", n), func(b *testing.B) {
-			dir := b.TempDir()
-			if err := specgen.Write(dir, specgen.Size{Models: n, Features: 10, SLOs: 3}); err != nil {
-				b.Fatal(err)
-			}
-			all := targets.All()
-			var peak atomic.Uint64
-			stop := make(chan struct{})
-			var wg sync.WaitGroup
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				var ms runtime.MemStats
-				t := time.NewTicker(5 * time.Millisecond)
-				defer t.Stop()
-				for {
-					select {
-					case <-stop:
-						return
-					case <-t.C:
-						runtime.ReadMemStats(&ms)
-						if ms.HeapAlloc > peak.Load() {
-							peak.Store(ms.HeapAlloc)
-						}
-					}
-				}
-			}()
-			runtime.GC()
-			b.ResetTimer()
-			for b.Loop() {
-				spec, diags, err := compiler.Load(compiler.Source{Args: []string{dir}})
-				if err != nil || len(diags) > 0 {
-					b.Fatalf("compile failed: %v %v", err, diags)
-				}
-				if len(spec.Models) != n {
-					b.Fatalf("got %d models, want %d", len(spec.Models), n)
-				}
-				if _, err := compiler.Generate(spec, all); err != nil {
+	for _, stage := range []string{"frontend", "all-targets"} {
+		for _, n := range sizes {
+			b.Run(fmt.Sprintf("%s/models=%d", stage, n), func(b *testing.B) {
+				dir := b.TempDir()
+				if err := specgen.Write(dir, specgen.Size{Models: n, Features: 10, SLOs: 3}); err != nil {
 					b.Fatal(err)
 				}
-			}
-			b.StopTimer()
-			close(stop)
-			wg.Wait()
-			b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
-		})
+				all := targets.All()
+				var peak atomic.Uint64
+				stop := make(chan struct{})
+				var wg sync.WaitGroup
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					var ms runtime.MemStats
+					t := time.NewTicker(5 * time.Millisecond)
+					defer t.Stop()
+					for {
+						select {
+						case <-stop:
+							return
+						case <-t.C:
+							runtime.ReadMemStats(&ms)
+							if ms.HeapAlloc > peak.Load() {
+								peak.Store(ms.HeapAlloc)
+							}
+						}
+					}
+				}()
+				runtime.GC()
+				b.ResetTimer()
+				for b.Loop() {
+					spec, diags, err := compiler.Load(compiler.Source{Args: []string{dir}})
+					if err != nil || len(diags) > 0 {
+						b.Fatalf("compile failed: %v %v", err, diags)
+					}
+					if len(spec.Models) != n {
+						b.Fatalf("got %d models, want %d", len(spec.Models), n)
+					}
+					if stage == "frontend" {
+						continue
+					}
+					if _, err := compiler.Generate(spec, all); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StopTimer()
+				close(stop)
+				wg.Wait()
+				b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")
+			})
+		}
 	}
 }
 

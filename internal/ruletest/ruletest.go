@@ -163,6 +163,24 @@ func (r *Run) Eval(until, step time.Duration, fn func(at time.Duration, firing F
 	return nil
 }
 
+// EvalRecordingAt evaluates only the recording rules of every group once,
+// at offset at (for benchmarks of rule cost).
+func (r *Run) EvalRecordingAt(at time.Duration) error {
+	ts := time.Unix(0, 0).UTC().Add(at)
+	for _, g := range r.groups {
+		for _, rl := range g.Rules() {
+			rr, ok := rl.(*rules.RecordingRule)
+			if !ok {
+				continue
+			}
+			if _, err := rr.Eval(r.suite.Context(), 0, ts, rules.EngineQueryFunc(r.suite.QueryEngine(), r.suite.Storage()), nil, 0); err != nil {
+				return fmt.Errorf("rule %s: %w", rr.Name(), err)
+			}
+		}
+	}
+	return nil
+}
+
 // Query evaluates an instant query at offset at (after Eval has run past
 // it) and returns the sample values by label set string.
 func (r *Run) Query(expr string, at time.Duration) (map[string]float64, error) {

@@ -28,7 +28,7 @@ const (
 
 // compileRules compiles a CUE spec and returns the rule file of its only
 // model.
-func compileRules(t *testing.T, src string) []byte {
+func compileRules(t testing.TB, src string) []byte {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "spec.cue"), []byte(src), 0o644); err != nil {

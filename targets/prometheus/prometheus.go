@@ -11,7 +11,9 @@ package prometheus
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/rulefmt"
@@ -33,39 +35,67 @@ func (Target) Name() string { return "prometheus" }
 // namespace files. All forms hold the same groups, validated as a plain
 // rule file.
 func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
+	// Models are independent, and rendering plus re-parsing a rule file is
+	// CPU-bound, so models are generated in parallel; results keep model
+	// order.
+	results := make([][]compiler.Artifact, len(spec.Models))
+	errs := make([]error, len(spec.Models))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i], errs[i] = generateModel(spec, spec.Models[i])
+			}
+		}()
+	}
+	for i := range spec.Models {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
 	var out []compiler.Artifact
-	for _, m := range spec.Models {
-		groups := Groups(spec, m)
-		plain, err := Render(groups)
+	for i, m := range spec.Models {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("model %s: %w", m.Name, errs[i])
+		}
+		out = append(out, results[i]...)
+	}
+	return out, nil
+}
+
+func generateModel(spec *compiler.Spec, m *compiler.Model) ([]compiler.Artifact, error) {
+	groups := Groups(spec, m)
+	plain, err := Render(groups)
+	if err != nil {
+		return nil, err
+	}
+	if err := Validate(plain); err != nil {
+		return nil, fmt.Errorf("generated rules are invalid (this is a vigil bug): %w", err)
+	}
+	switch spec.Output.RulesFormat {
+	case "operator":
+		b, err := renderOperator(spec, m, groups)
 		if err != nil {
-			return nil, fmt.Errorf("model %s: %w", m.Name, err)
+			return nil, err
 		}
-		if err := Validate(plain); err != nil {
-			return nil, fmt.Errorf("model %s: generated rules are invalid (this is a vigil bug): %w", m.Name, err)
+		return []compiler.Artifact{{Path: "prometheus/" + m.Name + ".prometheusrule.yaml", Bytes: b}}, nil
+	case "mimir":
+		b, err := renderYAML(mimirNamespace{Namespace: "vigil-" + m.Name, Groups: groups})
+		if err != nil {
+			return nil, err
 		}
-		switch spec.Output.RulesFormat {
-		case "operator":
-			b, err := renderOperator(spec, m, groups)
-			if err != nil {
-				return nil, fmt.Errorf("model %s: %w", m.Name, err)
-			}
-			out = append(out, compiler.Artifact{Path: "prometheus/" + m.Name + ".prometheusrule.yaml", Bytes: b})
-		case "mimir":
-			b, err := renderYAML(mimirNamespace{Namespace: "vigil-" + m.Name, Groups: groups})
-			if err != nil {
-				return nil, fmt.Errorf("model %s: %w", m.Name, err)
-			}
-			out = append(out, compiler.Artifact{Path: "prometheus/mimir/" + m.Name + ".yaml", Bytes: b})
-		default:
-			out = append(out, compiler.Artifact{Path: "prometheus/" + m.Name + ".rules.yaml", Bytes: plain})
-			tests, err := UnitTests(spec, m)
-			if err != nil {
-				return nil, fmt.Errorf("model %s: unit tests: %w", m.Name, err)
-			}
-			if tests != nil {
-				out = append(out, compiler.Artifact{Path: "prometheus/tests/" + m.Name + ".test.yaml", Bytes: tests})
-			}
-		}
+		return []compiler.Artifact{{Path: "prometheus/mimir/" + m.Name + ".yaml", Bytes: b}}, nil
+	}
+	out := []compiler.Artifact{{Path: "prometheus/" + m.Name + ".rules.yaml", Bytes: plain}}
+	tests, err := UnitTests(spec, m)
+	if err != nil {
+		return nil, fmt.Errorf("unit tests: %w", err)
+	}
+	if tests != nil {
+		out = append(out, compiler.Artifact{Path: "prometheus/tests/" + m.Name + ".test.yaml", Bytes: tests})
 	}
 	return out, nil
 }
@@ -139,20 +169,19 @@ func Validate(b []byte) error {
 		}
 		return fmt.Errorf("%s", strings.Join(msgs, "; "))
 	}
+	// rulefmt.Parse has parsed every expression with the PromQL parser
+	// and every annotation template; what is left is vigil's own rule
+	// that alert names are unique within a file.
 	alerts := map[string]bool{}
 	for _, g := range rgs.Groups {
 		for _, r := range g.Rules {
-			name := r.Record
-			if r.Alert != "" {
-				name = r.Alert
-				if alerts[name] {
-					return fmt.Errorf("alert %s is defined twice", name)
-				}
-				alerts[name] = true
+			if r.Alert == "" {
+				continue
 			}
-			if _, err := p.ParseExpr(r.Expr); err != nil {
-				return fmt.Errorf("rule %s in group %s: %v", name, g.Name, err)
+			if alerts[r.Alert] {
+				return fmt.Errorf("alert %s is defined twice", r.Alert)
 			}
+			alerts[r.Alert] = true
 		}
 	}
 	return nil

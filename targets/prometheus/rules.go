@@ -54,23 +54,34 @@ func sloRecordings(m *compiler.Model, s *compiler.SLO) (raw, derived []rulefmt.R
 	ws := windowsFor(s)
 	lb := sloLabels(m, s)
 	sel := sliSelector(m, s)
-	ratio := func(w time.Duration) rulefmt.Rule {
-		return record(rec(recErrorRatio, w), fmt.Sprintf("%s%s / %s%s", rec(recErrors, w), sel, rec(recEvents, w), sel), lb)
-	}
+	events := func(w time.Duration) string { return rec(recEvents, w) + sel }
+	// Only the base window records its error rate (the derived windows
+	// average it); other windows record events (for the low-traffic guard
+	// and dashboards) and the error ratio.
 	fromBase := func(w time.Duration) []rulefmt.Rule {
 		return []rulefmt.Rule{
-			record(rec(recErrors, w), fmt.Sprintf("avg_over_time(%s%s[%s])", rec(recErrors, ws.base), sel, win(w)), lb),
-			record(rec(recEvents, w), fmt.Sprintf("avg_over_time(%s%s[%s])", rec(recEvents, ws.base), sel, win(w)), lb),
-			ratio(w),
+			record(rec(recEvents, w), fmt.Sprintf("avg_over_time(%s[%s])", events(ws.base), win(w)), lb),
+			record(rec(recErrorRatio, w), fmt.Sprintf("avg_over_time(%s%s[%s]) / %s", rec(recErrors, ws.base), sel, win(w), events(w)), lb),
 		}
 	}
 	for _, w := range ws.raw {
-		if s.Kind == compiler.Freshness && w != ws.base {
+		switch {
+		case w == ws.base:
+			errs, ev := rawSLI(m, s, w)
+			raw = append(raw,
+				record(rec(recErrors, w), errs, lb),
+				record(rec(recEvents, w), ev, lb),
+				record(rec(recErrorRatio, w), fmt.Sprintf("%s%s / %s", rec(recErrors, w), sel, events(w)), lb))
+		case s.Kind == compiler.Freshness:
 			raw = append(raw, fromBase(w)...)
-			continue
+		default:
+			errs, ev := rawSLI(m, s, w)
+			raw = append(raw,
+				record(rec(recEvents, w), ev, lb),
+				// The error expression is an unlabelled sum; on () matches
+				// it with the recorded, labelled event rate.
+				record(rec(recErrorRatio, w), fmt.Sprintf("%s / on () %s", errs, events(w)), lb))
 		}
-		errs, events := rawSLI(m, s, w)
-		raw = append(raw, record(rec(recErrors, w), errs, lb), record(rec(recEvents, w), events, lb), ratio(w))
 	}
 	for _, w := range ws.derived {
 		derived = append(derived, fromBase(w)...)
@@ -83,7 +94,9 @@ func sloRecordings(m *compiler.Model, s *compiler.SLO) (raw, derived []rulefmt.R
 		record(recErrorBudget, "vector("+budget.String()+")", lb),
 		record(rec(recSLI, full), fmt.Sprintf("1 - %s%s", rec(recErrorRatio, full), sel), lb),
 	)
-	for _, w := range ws.all() {
+	// Burn rate now (over the shortest long window of the alert policy)
+	// and over the whole period.
+	for _, w := range []time.Duration{currentWindow(s), full} {
 		derived = append(derived, record(rec(recBurnRate, w), fmt.Sprintf("%s%s / %s", rec(recErrorRatio, w), sel, budget), lb))
 	}
 	derived = append(derived,
@@ -94,6 +107,26 @@ func sloRecordings(m *compiler.Model, s *compiler.SLO) (raw, derived []rulefmt.R
 		record(recBudgetSeconds, fmt.Sprintf("%s%s * %s", recBudgetRemaining, sel, budget.Mul(decimal.FromInt(int64(full/time.Second)))), lb),
 	)
 	return raw, derived
+}
+
+// currentWindow is the window of the "current burn rate": the shortest
+// long window of the enabled policies (1h by default), or the SLO window.
+func currentWindow(s *compiler.SLO) time.Duration {
+	cur := time.Duration(0)
+	for _, p := range []compiler.BurnPolicy{s.Page, s.Ticket} {
+		if !p.Enabled {
+			continue
+		}
+		for _, w := range p.Windows {
+			if l := time.Duration(w.Long); cur == 0 || l < cur {
+				cur = l
+			}
+		}
+	}
+	if cur == 0 {
+		cur = time.Duration(s.Window)
+	}
+	return cur
 }
 
 // mlRecordings returns share-of-observation and anomaly recordings.
