@@ -142,10 +142,14 @@ func Render(groups []rulefmt.RuleGroup) ([]byte, error) {
 	return renderYAML(rulefmt.RuleGroups{Groups: groups})
 }
 
-// renderYAML writes v as YAML after the generated header.
-func renderYAML(v any) ([]byte, error) {
+// renderYAML writes v as YAML after the generated header and any further
+// comment lines.
+func renderYAML(v any, comments ...string) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.WriteString("# " + compiler.GeneratedHeader + "\n")
+	for _, c := range comments {
+		buf.WriteString("# " + c + "\n")
+	}
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	if err := enc.Encode(v); err != nil {

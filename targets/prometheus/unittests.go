@@ -1,12 +1,10 @@
 package prometheus
 
 import (
-	"bytes"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/internal/decimal"
@@ -102,17 +100,7 @@ func UnitTests(spec *compiler.Spec, m *compiler.Model) ([]byte, error) {
 		EvaluationInterval: "1m",
 		Tests:              tests,
 	}
-	var buf bytes.Buffer
-	buf.WriteString("# " + compiler.GeneratedHeader + "\n# Run with: promtool test rules " + m.Name + ".test.yaml\n")
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(f); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return renderYAML(f, "Run with: promtool test rules "+m.Name+".test.yaml")
 }
 
 // equalityOnly reports whether every matcher is an equality, so a series
@@ -163,13 +151,9 @@ func expected(a Alert, seriesLabels map[string]string, value string) expAlert {
 // these tests make exact.
 func expandValue(s, value string) string {
 	for _, pat := range []string{"{{ $value | humanizePercentage }}", "{{ $value | humanize }}"} {
-		s = replaceAll(s, pat, value)
+		s = strings.ReplaceAll(s, pat, value)
 	}
 	return s
-}
-
-func replaceAll(s, old, new string) string {
-	return string(bytes.ReplaceAll([]byte(s), []byte(old), []byte(new)))
 }
 
 // rateFor returns a request rate (per minute) above the SLO's low-traffic
