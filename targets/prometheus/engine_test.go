@@ -387,3 +387,112 @@ models: m: {
 		}
 	}
 }
+
+func TestFreshnessSLOBurnsWhileDataIsStale(t *testing.T) {
+	rules := compileRules(t, `package x
+models: m: {
+	team: "t"
+	pipeline: {last_success: "max(pipeline_last_success_timestamp_seconds{pipeline=\"p\"})", max_age: "1h"}
+	slos: fresh: {objective: 99, freshness: {}}
+}
+`)
+	// The pipeline succeeds every 10 minutes for 4h, then stops: from
+	// 5h the data is older than max_age (1h) and every evaluation is bad.
+	var segs []ruletest.Segment
+	for i := 0; i < 24; i++ {
+		segs = append(segs, ruletest.Segment{Steps: 10, Value: float64(i * 600)})
+	}
+	segs = append(segs, ruletest.Segment{Steps: 180, Value: float64(23 * 600)})
+	series := ruletest.NewSeries(time.Minute).Gauge(`pipeline_last_success_timestamp_seconds{pipeline="p"}`, segs...).String()
+	first := firstFiring(t, series, rules, 7*time.Hour, time.Minute)
+	staleFrom := time.Duration(23*600)*time.Second + time.Hour // last success + max_age
+	got, ok := first["FreshFastBurn"]
+	if !ok {
+		t.Fatalf("stale data did not page; fired: %v", first)
+	}
+	// Workbook: the 1h window's bad share passes 14.4 * 1% = 14.4% after
+	// 14.4% of an hour.
+	threshold := 14.4 * 0.01
+	want := staleFrom + time.Duration(threshold*float64(time.Hour))
+	if d := got - want; d < -5*time.Minute || d > 5*time.Minute {
+		t.Fatalf("freshness page at %s, want %s ± 5m", got, want)
+	}
+}
+
+func TestRatioSLOUsesTheGivenQueries(t *testing.T) {
+	rules := compileRules(t, `package x
+models: m: {
+	team: "t"
+	slos: limited: {
+		objective: 99
+		ratio: {
+			errors: "sum(rate(gateway_rejected_total{reason=\"rate_limit\"}[$window]))"
+			total:  "sum(rate(gateway_requests_total[$window]))"
+		}
+	}
+}
+`)
+	n := int(3 * time.Hour / time.Minute)
+	series := ruletest.NewSeries(time.Minute).
+		Counter(`gateway_requests_total{route="a"}`, ruletest.Segment{Steps: n, PerStep: 1000}).
+		Counter(`gateway_rejected_total{reason="rate_limit"}`, ruletest.Segment{Steps: n / 2, PerStep: 0}, ruletest.Segment{Steps: n - n/2, PerStep: 200}).
+		Counter(`gateway_rejected_total{reason="bad_request"}`, ruletest.Segment{Steps: n, PerStep: 500}).String()
+	first := firstFiring(t, series, rules, 3*time.Hour, time.Minute)
+	got, ok := first["LimitedFastBurn"]
+	if !ok {
+		t.Fatalf("20%% rate-limited requests did not page; fired: %v", first)
+	}
+	// 20% rejections. The 14.4x pair (threshold 14.4%) passes over 1h
+	// after 0.144/0.2 of an hour. The 6x pair (6%) looks at 6h, but only
+	// start+x of data exists, so its ratio is 0.2x/(start+x), which passes
+	// 6% at x = 0.06*start/(0.2-0.06). The page fires at the earlier one.
+	// Bad requests (another reason) must not count, or it would have paged
+	// from the start.
+	start := time.Duration(n/2) * time.Minute
+	rejected := 0.2
+	fast := time.Duration(14.4 * 0.01 / rejected * float64(time.Hour))
+	slow := time.Duration(6 * 0.01 * float64(start) / (rejected - 6*0.01))
+	want := start + min(fast, slow)
+	if d := got - want; d < -3*time.Minute || d > 3*time.Minute {
+		t.Fatalf("ratio page at %s, want %s ± 3m", got, want)
+	}
+}
+
+func TestAnomalyOnKPIDrop(t *testing.T) {
+	rules := compileRules(t, `package x
+models: m: {
+	team: "t"
+	kpis: ctr: query: "sum(rate(clicks_total[5m])) / sum(rate(impressions_total[5m]))"
+	alerts: anomalies: "ctr-drop": {kpi: "ctr", baseline_window: "6h", direction: "down", z_threshold: 3, for: "10m"}
+}
+`)
+	// CTR alternates between 9% and 11% every 10 minutes for 8h (mean
+	// 10%, standard deviation 1%), then falls to 5%: z = -5 against the 6h
+	// baseline. A rise to 15% must not fire a "down" alert.
+	mk := func(after float64) string {
+		var clicks []ruletest.Segment
+		for i := 0; i < 48; i++ {
+			v := 90.0
+			if i%2 == 1 {
+				v = 110
+			}
+			clicks = append(clicks, ruletest.Segment{Steps: 10, PerStep: v})
+		}
+		clicks = append(clicks, ruletest.Segment{Steps: 120, PerStep: after * 1000})
+		return ruletest.NewSeries(time.Minute).
+			Counter(`clicks_total`, clicks...).
+			Counter(`impressions_total`, ruletest.Segment{Steps: 600, PerStep: 1000}).String()
+	}
+	first := firstFiring(t, mk(0.05), rules, 10*time.Hour, time.Minute)
+	got, ok := first["CtrDropAnomaly"]
+	if !ok {
+		t.Fatalf("a CTR drop from 10%% to 5%% did not fire; fired: %v", first)
+	}
+	drop := 8 * time.Hour
+	if got < drop || got > drop+30*time.Minute {
+		t.Fatalf("anomaly fired at %s, want shortly after the drop at %s", got, drop)
+	}
+	if first := firstFiring(t, mk(0.15), rules, 10*time.Hour, time.Minute); len(first) > 0 {
+		t.Fatalf("a CTR rise fired a down-only anomaly alert: %v", first)
+	}
+}
