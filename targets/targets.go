@@ -10,6 +10,7 @@ import (
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/targets/prometheus"
 	"github.com/vigil-dev/vigil/targets/resolved"
+	"github.com/vigil-dev/vigil/targets/runbook"
 )
 
 // All returns every registered target, in --target name order.
@@ -17,6 +18,7 @@ func All() []compiler.Target {
 	all := []compiler.Target{
 		prometheus.Target{},
 		resolved.Target{},
+		runbook.Target{},
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].Name() < all[j].Name() })
 	return all
