@@ -97,6 +97,11 @@ type Routing struct {
 	// Receivers, sorted by name.
 	Receivers []*Receiver `json:"receivers,omitempty"`
 	GroupBy   []string    `json:"group_by,omitempty"`
+	// GroupWait, GroupInterval and RepeatInterval are the Alertmanager
+	// notification timings.
+	GroupWait      Duration `json:"group_wait,omitempty"`
+	GroupInterval  Duration `json:"group_interval,omitempty"`
+	RepeatInterval Duration `json:"repeat_interval,omitempty"`
 	// SeverityNames maps each severity to the `severity` label value.
 	SeverityNames map[Severity]string `json:"severity_names,omitempty"`
 }

@@ -132,6 +132,10 @@ func (c *checker) normalizeSpec(l loc, r *rawSpec) *Spec {
 	if s.Routing.GroupBy == nil {
 		s.Routing.GroupBy = defaultGroupBy
 	}
+	rl := l.field("routing")
+	s.Routing.GroupWait = c.positiveDuration(rl.field("group_wait"), rt.GroupWait, dur("30s"))
+	s.Routing.GroupInterval = c.positiveDuration(rl.field("group_interval"), rt.GroupInterval, dur("5m"))
+	s.Routing.RepeatInterval = c.positiveDuration(rl.field("repeat_interval"), rt.RepeatInterval, dur("4h"))
 	if sn := rt.SeverityNames; sn != nil {
 		s.Routing.SeverityNames[Critical] = or(sn.Critical, "critical")
 		s.Routing.SeverityNames[Warning] = or(sn.Warning, "warning")

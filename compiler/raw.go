@@ -36,6 +36,9 @@ type rawRouting struct {
 	DefaultReceiver string                  `json:"default_receiver"`
 	Receivers       map[string]*rawReceiver `json:"receivers"`
 	GroupBy         []string                `json:"group_by"`
+	GroupWait       string                  `json:"group_wait"`
+	GroupInterval   string                  `json:"group_interval"`
+	RepeatInterval  string                  `json:"repeat_interval"`
 	SeverityNames   *struct {
 		Critical string `json:"critical"`
 		Warning  string `json:"warning"`

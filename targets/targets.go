@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vigil-dev/vigil/compiler"
+	"github.com/vigil-dev/vigil/targets/alertmanager"
 	"github.com/vigil-dev/vigil/targets/prometheus"
 	"github.com/vigil-dev/vigil/targets/resolved"
 	"github.com/vigil-dev/vigil/targets/runbook"
@@ -16,6 +17,7 @@ import (
 // All returns every registered target, in --target name order.
 func All() []compiler.Target {
 	all := []compiler.Target{
+		alertmanager.Target{},
 		prometheus.Target{},
 		resolved.Target{},
 		runbook.Target{},

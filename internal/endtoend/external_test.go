@@ -12,11 +12,12 @@ import (
 // requireBinary returns the path of an external tool, skipping the test
 // when it is missing, except under CI (CI=true), where a skipped
 // end-to-end check would hide a broken pipeline.
-func requireBinary(t *testing.T, name, pkg string) string {
+func requireBinary(t *testing.T, name, pkg string, aliases ...string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
+	for _, n := range append([]string{name}, aliases...) {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
 	}
 	if os.Getenv("CI") == "true" {
 		t.Fatalf("%s not found on PATH; CI must install it (apt-get install -y %s)", name, pkg)

@@ -107,6 +107,12 @@ func (b *alertBuilder) add(a Alert, summary, description string, extra map[strin
 	for k, v := range extra {
 		lb[k] = v
 	}
+	if Retrains(m, a) {
+		// Routed to the retraining webhook (see the alertmanager target),
+		// with a numeric priority for the training pipeline to order by.
+		lb["action"] = "retrain"
+		lb["severity_score"] = fmt.Sprint(a.Severity.Rank())
+	}
 	a.Rule.Labels = lb
 	a.Rule.Annotations = map[string]string{
 		"summary":       summary,
@@ -410,4 +416,27 @@ func (b *alertBuilder) absent() {
 			fmt.Sprintf("No series match %s. Alerts that read it cannot fire: check the scrape target, the exporter and the metric name.", s.sel),
 			nil)
 	}
+}
+
+// Retrains reports whether the model's retraining policy selects the
+// alert: drift alerts on critical (or all) features, and quality alerts
+// (the rolling-window alert and the burn alerts of quality SLOs), at or
+// above the policy's minimum severity.
+func Retrains(m *compiler.Model, a Alert) bool {
+	r := m.Retraining
+	if r == nil || a.Severity.Rank() < r.MinSeverity.Rank() {
+		return false
+	}
+	switch a.Kind {
+	case KindDrift:
+		if a.Feature == nil {
+			return r.Drift == "all"
+		}
+		return r.Drift == "all" || r.Drift == "critical" && a.Feature.Critical
+	case KindQuality:
+		return r.Quality
+	case KindBurnRate:
+		return r.Quality && a.SLO != nil && a.SLO.Kind == compiler.Quality
+	}
+	return false
 }

@@ -361,32 +361,11 @@ func escalation(spec *compiler.Spec, m *compiler.Model, content compiler.Runbook
 	return steps
 }
 
-// Retrains reports whether the model's retraining policy selects the
-// alert.
-func Retrains(m *compiler.Model, a prometheus.Alert) bool {
-	r := m.Retraining
-	if r == nil || a.Severity.Rank() < r.MinSeverity.Rank() {
-		return false
-	}
-	switch a.Kind {
-	case prometheus.KindDrift:
-		if a.Feature == nil {
-			return r.Drift == "all"
-		}
-		return r.Drift == "all" || r.Drift == "critical" && a.Feature.Critical
-	case prometheus.KindQuality:
-		return r.Quality
-	case prometheus.KindBurnRate:
-		return r.Quality && a.SLO != nil && a.SLO.Kind == compiler.Quality
-	}
-	return false
-}
-
 func retraining(spec *compiler.Spec, m *compiler.Model, a prometheus.Alert) string {
 	if m.Retraining == nil {
 		return "This model has no retraining policy; retraining is a manual decision."
 	}
-	if !Retrains(m, a) {
+	if !prometheus.Retrains(m, a) {
 		return fmt.Sprintf("This alert does not trigger retraining (the policy selects drift on %s features and quality alerts of severity %s or higher).", m.Retraining.Drift, m.Retraining.MinSeverity)
 	}
 	target := m.Retraining.Receiver
