@@ -67,6 +67,10 @@ type Output struct {
 	Namespace string `json:"namespace,omitempty"`
 	// RuleLabels are labels on PrometheusRule objects, sorted by name.
 	RuleLabels []Label `json:"rule_labels,omitempty"`
+	// DriftImage is the image of the drift evaluator's CronJobs.
+	DriftImage string `json:"drift_image,omitempty"`
+	// DriftNamespace is the Kubernetes namespace of the CronJobs.
+	DriftNamespace string `json:"drift_namespace,omitempty"`
 }
 
 // RulesFormats are the accepted Output.RulesFormat values.

@@ -114,7 +114,11 @@ func (c *checker) normalizeSpec(l loc, r *rawSpec) *Spec {
 	if r.Links != nil {
 		s.Links = Links{Runbooks: strings.TrimRight(r.Links.Runbooks, "/"), Grafana: strings.TrimRight(r.Links.Grafana, "/")}
 	}
-	s.Output = Output{RulesFormat: "plain"}
+	s.Output = Output{RulesFormat: "plain", DriftImage: "ghcr.io/vigil-dev/vigil:latest"}
+	if o := r.Output; o != nil && o.Drift != nil {
+		s.Output.DriftImage = or(o.Drift.Image, s.Output.DriftImage)
+		s.Output.DriftNamespace = o.Drift.Namespace
+	}
 	if o := r.Output; o != nil && o.Prometheus != nil {
 		s.Output.RulesFormat = or(o.Prometheus.Format, "plain")
 		s.Output.Namespace = o.Prometheus.Namespace

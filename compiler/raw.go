@@ -271,6 +271,10 @@ type rawRetraining struct {
 }
 
 type rawOutput struct {
+	Drift *struct {
+		Image     string `json:"image"`
+		Namespace string `json:"namespace"`
+	} `json:"drift"`
 	Prometheus *struct {
 		Format    string            `json:"format"`
 		Namespace string            `json:"namespace"`

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/targets/alertmanager"
+	"github.com/vigil-dev/vigil/targets/drift"
 	"github.com/vigil-dev/vigil/targets/prometheus"
 	"github.com/vigil-dev/vigil/targets/resolved"
 	"github.com/vigil-dev/vigil/targets/runbook"
@@ -18,6 +19,7 @@ import (
 func All() []compiler.Target {
 	all := []compiler.Target{
 		alertmanager.Target{},
+		drift.Target{},
 		prometheus.Target{},
 		resolved.Target{},
 		runbook.Target{},

@@ -1,0 +1,171 @@
+package drift_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/prometheus/promql/parser"
+	jsval "github.com/santhosh-tekuri/jsonschema/v6"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/vigil-dev/vigil/compiler"
+	"github.com/vigil-dev/vigil/drift/config"
+	"github.com/vigil-dev/vigil/targets/drift"
+	"github.com/vigil-dev/vigil/targets/prometheus"
+)
+
+func examples(t *testing.T) map[string]*compiler.Spec {
+	t.Helper()
+	dirs, _ := filepath.Glob("../../examples/*")
+	out := map[string]*compiler.Spec{}
+	for _, d := range dirs {
+		spec, diags, err := compiler.Load(compiler.Source{Args: []string{d}})
+		if err != nil || len(diags) > 0 {
+			t.Fatalf("%s: %v %v", d, err, diags)
+		}
+		out[filepath.Base(d)] = spec
+	}
+	return out
+}
+
+// TestConfigsMatchTheirSchemaAndParseBack validates each generated config
+// against the generated JSON Schema (with an independent validator) and
+// checks that the evaluator's parser reads back exactly what was built.
+func TestConfigsMatchTheirSchemaAndParseBack(t *testing.T) {
+	schemaJSON, err := config.Schema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := jsval.UnmarshalJSON(bytes.NewReader(schemaJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsval.NewCompiler()
+	if err := c.AddResource("schema.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for name, spec := range examples(t) {
+		arts, err := drift.Target{}.Generate(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range arts {
+			if !strings.HasPrefix(a.Path, "drift/") || !strings.HasSuffix(a.Path, ".yaml") {
+				continue
+			}
+			n++
+			var v any
+			if err := yaml.Unmarshal(a.Bytes, &v); err != nil {
+				t.Fatal(err)
+			}
+			j, _ := json.Marshal(v)
+			inst, _ := jsval.UnmarshalJSON(bytes.NewReader(j))
+			if err := sch.Validate(inst); err != nil {
+				t.Errorf("%s %s does not match the schema: %v", name, a.Path, err)
+			}
+			got, err := config.Parse(a.Bytes)
+			if err != nil {
+				t.Fatalf("%s: %v", a.Path, err)
+			}
+			model := strings.TrimSuffix(strings.TrimPrefix(a.Path, "drift/"), ".yaml")
+			if d := cmp.Diff(drift.Config(spec.Model(model)), got); d != "" {
+				t.Errorf("%s does not parse back to what was built:\n%s", a.Path, d)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no example has drift configs")
+	}
+	// The schema must reject a config of another version and unknown fields.
+	for _, bad := range []string{`{"version": 2}`, `{"version": 1, "bogus": true}`} {
+		inst, _ := jsval.UnmarshalJSON(strings.NewReader(bad))
+		if sch.Validate(inst) == nil {
+			t.Errorf("schema accepts %s", bad)
+		}
+	}
+}
+
+// TestDriftSeriesAgreeAcrossTargets checks that the series the Prometheus
+// target's drift alerts query are series the evaluator config tells
+// `vigil drift` to export, with the same model and feature label values.
+func TestDriftSeriesAgreeAcrossTargets(t *testing.T) {
+	p := parser.NewParser(parser.Options{})
+	checked := 0
+	for name, spec := range examples(t) {
+		for _, m := range spec.Models {
+			cfg := drift.Config(m)
+			if cfg == nil {
+				continue
+			}
+			exported := map[string]bool{cfg.Metrics.Score: true, cfg.Metrics.Threshold: true, cfg.Metrics.Detected: true, cfg.Metrics.MissingRatio: true, cfg.Metrics.LastRun: true}
+			features := map[string]bool{}
+			for _, f := range cfg.Features {
+				features[f.Name] = true
+			}
+			used := map[string]bool{}
+			for _, a := range prometheus.Alerts(spec, m) {
+				if a.Kind != prometheus.KindDrift && a.Kind != prometheus.KindDriftStale {
+					continue
+				}
+				expr, err := p.ParseExpr(a.Rule.Expr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				parser.Inspect(expr, func(node parser.Node, path []parser.Node) error {
+					vs, ok := node.(*parser.VectorSelector)
+					if !ok {
+						return nil
+					}
+					used[vs.Name] = true
+					// Roles: the run timestamp is what changes() and
+					// absent_over_time() watch; a per-feature selector reads
+					// the verdict.
+					for _, anc := range path {
+						if call, ok := anc.(*parser.Call); ok && (call.Func.Name == "changes" || call.Func.Name == "absent_over_time") && vs.Name != cfg.Metrics.LastRun {
+							t.Errorf("%s: alert %s watches %s in %s, want the run timestamp %s", name, a.Rule.Alert, vs.Name, call.Func.Name, cfg.Metrics.LastRun)
+						}
+					}
+					for _, lm := range vs.LabelMatchers {
+						if lm.Name == "feature" && vs.Name != cfg.Metrics.Detected {
+							t.Errorf("%s: alert %s reads %s per feature, want the verdict %s", name, a.Rule.Alert, vs.Name, cfg.Metrics.Detected)
+						}
+					}
+					if !exported[vs.Name] {
+						t.Errorf("%s/%s: alert %s queries %s, which the evaluator does not export", name, m.Name, a.Rule.Alert, vs.Name)
+					}
+					for _, lm := range vs.LabelMatchers {
+						switch lm.Name {
+						case "model":
+							if lm.Value != cfg.Model {
+								t.Errorf("%s: alert %s selects model %q, config exports %q", name, a.Rule.Alert, lm.Value, cfg.Model)
+							}
+						case "feature":
+							if !features[lm.Value] {
+								t.Errorf("%s: alert %s selects feature %q, which the config does not test", name, a.Rule.Alert, lm.Value)
+							}
+						}
+					}
+					checked++
+					return nil
+				})
+			}
+			for _, must := range []string{cfg.Metrics.Detected, cfg.Metrics.LastRun} {
+				if !used[must] {
+					t.Errorf("%s/%s: no drift alert reads %s", name, m.Name, must)
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no drift selectors checked")
+	}
+}
