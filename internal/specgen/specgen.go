@@ -7,6 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"testing"
+
+	"github.com/vigil-dev/vigil/compiler"
 )
 
 // Size says how big the generated spec is.
@@ -80,3 +83,22 @@ func Model(i int, s Size) string {
 	b.WriteString("\t}\n}\n")
 	return b.String()
 }
+
+// Compile writes a spec of the given size into a temporary directory of
+// tb and returns its IR, for target benchmarks.
+func Compile(tb testing.TB, s Size) *compiler.Spec {
+	tb.Helper()
+	dir := tb.TempDir()
+	if err := Write(dir, s); err != nil {
+		tb.Fatal(err)
+	}
+	spec, diags, err := compiler.Load(compiler.Source{Args: []string{dir}})
+	if err != nil || len(diags) > 0 {
+		tb.Fatalf("generated spec does not compile: %v %v", err, diags)
+	}
+	return spec
+}
+
+// Large is the benchmark spec size: 1,000 models with 10 features and 3
+// SLOs each.
+var Large = Size{Models: 1000, Features: 10, SLOs: 3}

@@ -1,0 +1,20 @@
+package runbook_test
+
+import (
+	"testing"
+
+	"github.com/vigil-dev/vigil/internal/specgen"
+	"github.com/vigil-dev/vigil/targets/runbook"
+)
+
+// BenchmarkRunbookTarget generates this target for the 1,000-model spec.
+func BenchmarkRunbookTarget(b *testing.B) {
+	spec := specgen.Compile(b, specgen.Large)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := (runbook.Target{}).Generate(spec); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
