@@ -10,6 +10,7 @@ import (
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/targets/alertmanager"
 	"github.com/vigil-dev/vigil/targets/drift"
+	"github.com/vigil-dev/vigil/targets/grafana"
 	"github.com/vigil-dev/vigil/targets/prometheus"
 	"github.com/vigil-dev/vigil/targets/resolved"
 	"github.com/vigil-dev/vigil/targets/runbook"
@@ -20,6 +21,7 @@ func All() []compiler.Target {
 	all := []compiler.Target{
 		alertmanager.Target{},
 		drift.Target{},
+		grafana.Target{},
 		prometheus.Target{},
 		resolved.Target{},
 		runbook.Target{},

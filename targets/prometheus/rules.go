@@ -96,7 +96,7 @@ func sloRecordings(m *compiler.Model, s *compiler.SLO) (raw, derived []rulefmt.R
 	)
 	// Burn rate now (over the shortest long window of the alert policy)
 	// and over the whole period.
-	for _, w := range []time.Duration{currentWindow(s), full} {
+	for _, w := range []time.Duration{CurrentWindow(s), full} {
 		derived = append(derived, record(rec(recBurnRate, w), fmt.Sprintf("%s%s / %s", rec(recErrorRatio, w), sel, budget), lb))
 	}
 	derived = append(derived,
@@ -109,9 +109,10 @@ func sloRecordings(m *compiler.Model, s *compiler.SLO) (raw, derived []rulefmt.R
 	return raw, derived
 }
 
-// currentWindow is the window of the "current burn rate": the shortest
-// long window of the enabled policies (1h by default), or the SLO window.
-func currentWindow(s *compiler.SLO) time.Duration {
+// CurrentWindow is the window of the "current burn rate" recording: the
+// shortest long window of the enabled policies (1h by default), or the SLO
+// window. Dashboards plot vigil:slo_burn_rate:rate<CurrentWindow>.
+func CurrentWindow(s *compiler.SLO) time.Duration {
 	cur := time.Duration(0)
 	for _, p := range []compiler.BurnPolicy{s.Page, s.Ticket} {
 		if !p.Enabled {

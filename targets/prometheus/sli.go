@@ -102,7 +102,7 @@ const (
 
 	recObjective       = "vigil:slo_objective:ratio"
 	recErrorBudget     = "vigil:slo_error_budget:ratio"
-	recSLI             = "vigil:slo_sli:ratio"
+	recSLI             = "vigil:slo_sli:ratio_rate"
 	recBudgetConsumed  = "vigil:slo_budget_consumed:ratio"
 	recBudgetRemaining = "vigil:slo_budget_remaining:ratio"
 	recBudgetSeconds   = "vigil:slo_budget_remaining:seconds"

@@ -1,0 +1,165 @@
+// Package grafana is the Grafana target: one dashboard per model, laid
+// out in the layers practitioners use (SLO overview, operational, model
+// health, business, infrastructure and data pipeline), a fleet overview,
+// and a file-provisioning provider. Dashboards are built with the Grafana
+// foundation SDK and query the Prometheus target's recording rules
+// wherever one exists.
+//
+// Conventions (dashboard-linter and monitoring-mixin): one data-source
+// variable `datasource` used by every panel and query; rates over raw
+// counters use $__rate_interval; every panel has a unit, a title and a
+// description; dashboards are not editable; UIDs derive from model names;
+// panel IDs are hashes of a stable key, so adding a panel never renumbers
+// the others.
+package grafana
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"time"
+
+	"github.com/grafana/grafana-foundation-sdk/go/cog"
+	"github.com/grafana/grafana-foundation-sdk/go/common"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
+
+	"github.com/vigil-dev/vigil/compiler"
+)
+
+// Target is the Grafana dashboards target.
+type Target struct{}
+
+// Name implements compiler.Target.
+func (Target) Name() string { return "grafana" }
+
+// DatasourceVar is the data-source variable every query uses.
+const DatasourceVar = "datasource"
+
+var ds = common.DataSourceRef{Type: cog.ToPtr("prometheus"), Uid: cog.ToPtr("${" + DatasourceVar + "}")}
+
+// Generate implements compiler.Target.
+func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
+	var out []compiler.Artifact
+	for _, m := range spec.Models {
+		d, err := ModelDashboard(spec, m)
+		if err != nil {
+			return nil, fmt.Errorf("model %s: %w", m.Name, err)
+		}
+		b, err := encode(d)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, compiler.Artifact{Path: "grafana/" + m.Name + ".json", Bytes: b})
+	}
+	f, err := FleetDashboard(spec)
+	if err != nil {
+		return nil, err
+	}
+	b, err := encode(f)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out,
+		compiler.Artifact{Path: "grafana/fleet.json", Bytes: b},
+		compiler.Artifact{Path: "grafana/provisioning/dashboards.yaml", Bytes: []byte(provisioning)},
+	)
+	return out, nil
+}
+
+const provisioning = `# ` + compiler.GeneratedHeader + `
+# Grafana file provisioning: copy the grafana/ folder to the path below.
+apiVersion: 1
+providers:
+  - name: vigil
+    folder: vigil
+    type: file
+    disableDeletion: false
+    allowUiUpdates: false
+    options:
+      path: /var/lib/grafana/dashboards/vigil
+      foldersFromFilesStructure: false
+`
+
+func encode(d dashboard.Dashboard) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(d); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// panelID derives a stable panel ID from a key unique in the dashboard.
+func panelID(key string) uint32 {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return h.Sum32()&0x7fffffff | 1
+}
+
+// layout places panels left to right, wrapping at 24 columns.
+type layout struct {
+	x, y, rowH uint32
+}
+
+func (l *layout) place(w, h uint32) dashboard.GridPos {
+	if l.x+w > 24 {
+		l.x, l.y = 0, l.y+l.rowH
+		l.rowH = 0
+	}
+	p := dashboard.GridPos{X: l.x, Y: l.y, W: w, H: h}
+	l.x += w
+	if h > l.rowH {
+		l.rowH = h
+	}
+	return p
+}
+
+// row starts a new row at the left.
+func (l *layout) row() dashboard.GridPos {
+	if l.x > 0 {
+		l.x, l.y = 0, l.y+l.rowH
+	}
+	p := dashboard.GridPos{X: 0, Y: l.y, W: 24, H: 1}
+	l.y++
+	l.rowH = 0
+	return p
+}
+
+func query(expr, legend string) *prometheus.DataqueryBuilder {
+	return prometheus.NewDataqueryBuilder().Datasource(ds).Expr(expr).LegendFormat(legend)
+}
+
+func steps(pairs ...any) []dashboard.Threshold {
+	var out []dashboard.Threshold
+	for i := 0; i+1 < len(pairs); i += 2 {
+		var v *float64
+		if f, ok := pairs[i].(float64); ok {
+			v = cog.ToPtr(f)
+		}
+		out = append(out, dashboard.Threshold{Value: v, Color: pairs[i+1].(string)})
+	}
+	return out
+}
+
+func thresholds(pairs ...any) *dashboard.ThresholdsConfigBuilder {
+	return dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps(steps(pairs...))
+}
+
+func lines() *common.GraphThresholdsStyleConfigBuilder {
+	return common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeLine)
+}
+
+func win(d compiler.Duration) string { return compiler.FormatDuration(time.Duration(d)) }
+
+func datasourceVariable() *dashboard.DatasourceVariableBuilder {
+	return dashboard.NewDatasourceVariableBuilder(DatasourceVar).Label("Data source").Type("prometheus")
+}
+
+func fleetLink() *dashboard.DashboardLinkBuilder {
+	return dashboard.NewDashboardLinkBuilder("Fleet overview").Type(dashboard.DashboardLinkTypeLink).
+		Url("/d/" + compiler.FleetDashboardUID).KeepTime(true)
+}
