@@ -163,3 +163,31 @@ func fleetLink() *dashboard.DashboardLinkBuilder {
 	return dashboard.NewDashboardLinkBuilder("Fleet overview").Type(dashboard.DashboardLinkTypeLink).
 		Url("/d/" + compiler.FleetDashboardUID).KeepTime(true)
 }
+
+// PanelKey returns the key of the panel that shows what an alert of the
+// given kind watches, for links from runbooks (`?viewPanel=<PanelID>`).
+// ok is false when no panel shows it.
+func PanelKey(kind, slo, feature, share, kpi string, sloKind compiler.SLIKind) (key string, ok bool) {
+	switch kind {
+	case "burn_rate":
+		return "slo:" + slo + ":burn", true
+	case "budget_tier":
+		return "slo:" + slo + ":consumed", true
+	case "quality":
+		if sloKind == compiler.Quality {
+			return "health:quality:" + slo, true
+		}
+	case "drift", "drift_stale":
+		return "health:drift", true
+	case "share":
+		return "health:share:" + share, true
+	case "anomaly":
+		if kpi != "" {
+			return "kpi:" + kpi, true
+		}
+	}
+	return "", false
+}
+
+// PanelID is the stable ID of the panel with the given key.
+func PanelID(key string) uint32 { return panelID(key) }

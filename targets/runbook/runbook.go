@@ -18,6 +18,7 @@ import (
 
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/internal/decimal"
+	"github.com/vigil-dev/vigil/targets/grafana"
 	"github.com/vigil-dev/vigil/targets/prometheus"
 )
 
@@ -95,7 +96,11 @@ func page(spec *compiler.Spec, m *compiler.Model, a prometheus.Alert) string {
 	b.WriteString(header)
 	fmt.Fprintf(&b, "# %s\n\n", a.Rule.Alert)
 	fmt.Fprintf(&b, "**%s** Severity `%s`, model `%s`, team `%s`.\n\n", a.Rule.Annotations["summary"], a.Severity, m.Name, m.Team)
-	fmt.Fprintf(&b, "Dashboard: <%s>\n\n", spec.DashboardURL(m.Name))
+	fmt.Fprintf(&b, "Dashboard: <%s>", spec.DashboardURL(m.Name))
+	if id, ok := panelFor(m, a); ok {
+		fmt.Fprintf(&b, " (the relevant panel: <%s?viewPanel=%d>)", spec.DashboardURL(m.Name), id)
+	}
+	b.WriteString("\n\n")
 
 	b.WriteString("## What fired\n\n")
 	b.WriteString(meaning(m, a) + "\n\n")
@@ -118,6 +123,33 @@ func page(spec *compiler.Spec, m *compiler.Model, a prometheus.Alert) string {
 	b.WriteString(retraining(spec, m, a) + "\n\n")
 	fmt.Fprintf(&b, "[All %s runbooks](index.md)\n", m.DisplayName)
 	return b.String()
+}
+
+// panelFor returns the ID of the dashboard panel that shows what the
+// alert watches.
+func panelFor(m *compiler.Model, a prometheus.Alert) (uint32, bool) {
+	var slo, feature, share, kpi string
+	var kind compiler.SLIKind
+	if a.SLO != nil {
+		slo, kind = a.SLO.Name, a.SLO.Kind
+	}
+	if a.Feature != nil {
+		feature = a.Feature.Name
+	}
+	if a.Share != nil {
+		share = a.Share.Name
+	}
+	if a.Anomaly != nil {
+		kpi = a.Anomaly.KPI
+	}
+	if a.Kind == prometheus.KindDrift && len(m.Features) == 0 {
+		return 0, false
+	}
+	key, ok := grafana.PanelKey(a.Kind, slo, feature, share, kpi, kind)
+	if !ok {
+		return 0, false
+	}
+	return grafana.PanelID(key), true
 }
 
 // contentFor merges hand-written content: the alert's own (SLO, feature,
