@@ -4,9 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"regexp"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
