@@ -67,11 +67,22 @@ type Output struct {
 	Namespace string `json:"namespace,omitempty"`
 	// RuleLabels are labels on PrometheusRule objects, sorted by name.
 	RuleLabels []Label `json:"rule_labels,omitempty"`
+	// DashboardsFormat is "plain", "configmap" or "operator".
+	DashboardsFormat string `json:"dashboards_format,omitempty"`
+	// DashboardsNamespace is the namespace of dashboard objects.
+	DashboardsNamespace string `json:"dashboards_namespace,omitempty"`
+	// GrafanaInstanceLabels select grafana-operator instances, sorted.
+	GrafanaInstanceLabels []Label `json:"grafana_instance_labels,omitempty"`
+	// GrafanaFolder is the folder of provisioned dashboards.
+	GrafanaFolder string `json:"grafana_folder,omitempty"`
 	// DriftImage is the image of the drift evaluator's CronJobs.
 	DriftImage string `json:"drift_image,omitempty"`
 	// DriftNamespace is the Kubernetes namespace of the CronJobs.
 	DriftNamespace string `json:"drift_namespace,omitempty"`
 }
+
+// DashboardsFormats are the accepted Output.DashboardsFormat values.
+var DashboardsFormats = []string{"plain", "configmap", "operator"}
 
 // RulesFormats are the accepted Output.RulesFormat values.
 var RulesFormats = []string{"plain", "operator", "mimir"}

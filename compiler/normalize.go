@@ -114,7 +114,13 @@ func (c *checker) normalizeSpec(l loc, r *rawSpec) *Spec {
 	if r.Links != nil {
 		s.Links = Links{Runbooks: strings.TrimRight(r.Links.Runbooks, "/"), Grafana: strings.TrimRight(r.Links.Grafana, "/")}
 	}
-	s.Output = Output{RulesFormat: "plain", DriftImage: "ghcr.io/vigil-dev/vigil:latest"}
+	s.Output = Output{RulesFormat: "plain", DashboardsFormat: "plain", GrafanaFolder: "vigil", DriftImage: "ghcr.io/vigil-dev/vigil:latest"}
+	if o := r.Output; o != nil && o.Grafana != nil {
+		s.Output.DashboardsFormat = or(o.Grafana.Format, "plain")
+		s.Output.DashboardsNamespace = o.Grafana.Namespace
+		s.Output.GrafanaInstanceLabels = labelsFromMap(o.Grafana.InstanceLabels)
+		s.Output.GrafanaFolder = or(o.Grafana.Folder, "vigil")
+	}
 	if o := r.Output; o != nil && o.Drift != nil {
 		s.Output.DriftImage = or(o.Drift.Image, s.Output.DriftImage)
 		s.Output.DriftNamespace = o.Drift.Namespace

@@ -271,6 +271,12 @@ type rawRetraining struct {
 }
 
 type rawOutput struct {
+	Grafana *struct {
+		Format         string            `json:"format"`
+		Namespace      string            `json:"namespace"`
+		InstanceLabels map[string]string `json:"instance_labels"`
+		Folder         string            `json:"folder"`
+	} `json:"grafana"`
 	Drift *struct {
 		Image     string `json:"image"`
 		Namespace string `json:"namespace"`

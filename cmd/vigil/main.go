@@ -168,6 +168,7 @@ func newCompile(g *globals, stdout, stderr io.Writer) *cobra.Command {
 		check    bool
 		listOnly bool
 		rulesFmt string
+		dashFmt  string
 	)
 	cmd := &cobra.Command{
 		Use:   "compile [SPEC...] -o DIR",
@@ -194,12 +195,18 @@ differ from what it would write (use it as a CI staleness gate).`,
 			if rulesFmt != "" && !contains(compiler.RulesFormats, rulesFmt) {
 				return usageErr("--rules-format %q: want one of %s", rulesFmt, strings.Join(compiler.RulesFormats, ", "))
 			}
+			if dashFmt != "" && !contains(compiler.DashboardsFormats, dashFmt) {
+				return usageErr("--dashboards-format %q: want one of %s", dashFmt, strings.Join(compiler.DashboardsFormats, ", "))
+			}
 			spec, err := loadSpec(g, args, stdout, stderr)
 			if err != nil {
 				return err
 			}
 			if rulesFmt != "" {
 				spec.Output.RulesFormat = rulesFmt
+			}
+			if dashFmt != "" {
+				spec.Output.DashboardsFormat = dashFmt
 			}
 			files, err := compiler.Generate(spec, sel)
 			if err != nil {
@@ -236,6 +243,7 @@ differ from what it would write (use it as a CI staleness gate).`,
 	cmd.Flags().BoolVar(&check, "check", false, "write nothing; exit 1 and list files that differ from the spec")
 	cmd.Flags().BoolVar(&listOnly, "list", false, "print the paths that would be written, and write nothing")
 	cmd.Flags().StringVar(&rulesFmt, "rules-format", "", "Prometheus rules form: plain, operator (PrometheusRule) or mimir (ruler namespaces); overrides output.prometheus.format")
+	cmd.Flags().StringVar(&dashFmt, "dashboards-format", "", "Grafana dashboards form: plain (JSON + provisioning), configmap (sidecar) or operator (GrafanaDashboard); overrides output.grafana.format")
 	return cmd
 }
 

@@ -40,6 +40,15 @@ func compileExample(t *testing.T, dir string) map[string][]byte {
 // compileExampleAs compiles with the rules format forced (empty: the
 // spec's own).
 func compileExampleAs(t *testing.T, dir, rulesFormat string) map[string][]byte {
+	return compileExampleWith(t, dir, func(o *compiler.Output) {
+		if rulesFormat != "" {
+			o.RulesFormat = rulesFormat
+		}
+	})
+}
+
+// compileExampleWith compiles with the output settings changed by set.
+func compileExampleWith(t *testing.T, dir string, set func(*compiler.Output)) map[string][]byte {
 	t.Helper()
 	spec, diags, err := compiler.Load(compiler.Source{Args: []string{dir}})
 	if err != nil {
@@ -48,9 +57,7 @@ func compileExampleAs(t *testing.T, dir, rulesFormat string) map[string][]byte {
 	if len(diags) > 0 {
 		t.Fatalf("example does not compile:\n%v", diags)
 	}
-	if rulesFormat != "" {
-		spec.Output.RulesFormat = rulesFormat
-	}
+	set(&spec.Output)
 	files, err := compiler.Generate(spec, targets.All())
 	if err != nil {
 		t.Fatal(err)
@@ -125,6 +132,28 @@ func TestGoldenRulesForms(t *testing.T) {
 					}
 				}
 				compareGolden(t, tree, filepath.Join("../../testdata/golden-forms", name, form))
+			})
+		}
+	}
+}
+
+// TestGoldenDashboardForms pins the sidecar ConfigMap and grafana-operator
+// forms of each example's dashboards under
+// testdata/golden-forms/<example>/dashboards-<form>/.
+func TestGoldenDashboardForms(t *testing.T) {
+	for _, name := range examples(t) {
+		for _, form := range []string{"configmap", "operator"} {
+			t.Run(name+"/"+form, func(t *testing.T) {
+				tree := compileExampleWith(t, filepath.Join(examplesDir, name), func(o *compiler.Output) { o.DashboardsFormat = form })
+				for p := range tree {
+					if !strings.HasPrefix(p, "kubernetes/grafana/") {
+						delete(tree, p)
+					}
+				}
+				if len(tree) == 0 {
+					t.Fatal("no dashboard objects generated")
+				}
+				compareGolden(t, tree, filepath.Join("../../testdata/golden-forms", name, "dashboards-"+form))
 			})
 		}
 	}
@@ -262,6 +291,36 @@ func reparse(t *testing.T, p string, b []byte) {
 		}
 		if err != nil {
 			t.Errorf("%s: rule groups invalid: %v", p, err)
+		}
+	case strings.HasPrefix(p, "kubernetes/grafana/"):
+		// A ConfigMap (data) or GrafanaDashboard (spec.json) holding a
+		// dashboard: the embedded JSON must parse too.
+		var obj struct {
+			Kind string            `yaml:"kind"`
+			Data map[string]string `yaml:"data"`
+			Spec struct {
+				JSON string `yaml:"json"`
+			} `yaml:"spec"`
+		}
+		if err := yaml.Unmarshal(b, &obj); err != nil {
+			t.Errorf("%s: invalid YAML: %v", p, err)
+			return
+		}
+		var embedded []string
+		for _, v := range obj.Data {
+			embedded = append(embedded, v)
+		}
+		if obj.Spec.JSON != "" {
+			embedded = append(embedded, obj.Spec.JSON)
+		}
+		if len(embedded) != 1 {
+			t.Errorf("%s: want one embedded dashboard, got %d", p, len(embedded))
+		}
+		for _, js := range embedded {
+			var v any
+			if err := json.Unmarshal([]byte(js), &v); err != nil {
+				t.Errorf("%s: embedded dashboard is not JSON: %v", p, err)
+			}
 		}
 	case strings.HasSuffix(p, ".yaml"), strings.HasSuffix(p, ".yml"):
 		var v any

@@ -25,6 +25,8 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/vigil-dev/vigil/compiler"
 )
 
@@ -39,9 +41,16 @@ const DatasourceVar = "datasource"
 
 var ds = common.DataSourceRef{Type: cog.ToPtr("prometheus"), Uid: cog.ToPtr("${" + DatasourceVar + "}")}
 
-// Generate implements compiler.Target.
+// Generate implements compiler.Target. The spec's output.grafana.format
+// picks the form: plain JSON files with a provisioning provider (default),
+// a ConfigMap per dashboard for the Grafana sidecar, or a grafana-operator
+// GrafanaDashboard per dashboard.
 func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
-	var out []compiler.Artifact
+	type dash struct {
+		name string
+		json []byte
+	}
+	var dashes []dash
 	for _, m := range spec.Models {
 		d, err := ModelDashboard(spec, m)
 		if err != nil {
@@ -51,7 +60,7 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, compiler.Artifact{Path: "grafana/" + m.Name + ".json", Bytes: b})
+		dashes = append(dashes, dash{m.Name, b})
 	}
 	f, err := FleetDashboard(spec)
 	if err != nil {
@@ -61,11 +70,74 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 	if err != nil {
 		return nil, err
 	}
-	out = append(out,
-		compiler.Artifact{Path: "grafana/fleet.json", Bytes: b},
-		compiler.Artifact{Path: "grafana/provisioning/dashboards.yaml", Bytes: []byte(provisioning)},
-	)
+	dashes = append(dashes, dash{"fleet", b})
+
+	var out []compiler.Artifact
+	switch spec.Output.DashboardsFormat {
+	case "configmap", "operator":
+		for _, d := range dashes {
+			k, err := kubernetesObject(spec, d.name, d.json)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, compiler.Artifact{Path: "kubernetes/grafana/" + d.name + ".yaml", Bytes: k})
+		}
+	default:
+		for _, d := range dashes {
+			out = append(out, compiler.Artifact{Path: "grafana/" + d.name + ".json", Bytes: d.json})
+		}
+		out = append(out, compiler.Artifact{Path: "grafana/provisioning/dashboards.yaml", Bytes: []byte(fmt.Sprintf(provisioning, spec.Output.GrafanaFolder))})
+	}
 	return out, nil
+}
+
+// kubernetesObject wraps a dashboard for the sidecar (ConfigMap) or the
+// operator (GrafanaDashboard).
+func kubernetesObject(spec *compiler.Spec, name string, js []byte) ([]byte, error) {
+	meta := map[string]any{
+		"name":   "vigil-dashboard-" + name,
+		"labels": map[string]string{"app.kubernetes.io/managed-by": "vigil", "vigil.dev/dashboard": name},
+	}
+	if spec.Output.DashboardsNamespace != "" {
+		meta["namespace"] = spec.Output.DashboardsNamespace
+	}
+	var obj any
+	if spec.Output.DashboardsFormat == "configmap" {
+		meta["labels"].(map[string]string)["grafana_dashboard"] = "1"
+		meta["annotations"] = map[string]string{"grafana_folder": spec.Output.GrafanaFolder}
+		obj = struct {
+			APIVersion string            `yaml:"apiVersion"`
+			Kind       string            `yaml:"kind"`
+			Metadata   map[string]any    `yaml:"metadata"`
+			Data       map[string]string `yaml:"data"`
+		}{"v1", "ConfigMap", meta, map[string]string{name + ".json": string(js)}}
+	} else {
+		match := map[string]string{}
+		for _, l := range spec.Output.GrafanaInstanceLabels {
+			match[l.Name] = l.Value
+		}
+		obj = struct {
+			APIVersion string         `yaml:"apiVersion"`
+			Kind       string         `yaml:"kind"`
+			Metadata   map[string]any `yaml:"metadata"`
+			Spec       map[string]any `yaml:"spec"`
+		}{"grafana.integreatly.org/v1beta1", "GrafanaDashboard", meta, map[string]any{
+			"instanceSelector": map[string]any{"matchLabels": match},
+			"folder":           spec.Output.GrafanaFolder,
+			"json":             string(js),
+		}}
+	}
+	var buf bytes.Buffer
+	buf.WriteString("# " + compiler.GeneratedHeader + "\n")
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(obj); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 const provisioning = `# ` + compiler.GeneratedHeader + `
@@ -73,7 +145,7 @@ const provisioning = `# ` + compiler.GeneratedHeader + `
 apiVersion: 1
 providers:
   - name: vigil
-    folder: vigil
+    folder: %s
     type: file
     disableDeletion: false
     allowUiUpdates: false
