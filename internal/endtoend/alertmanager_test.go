@@ -2,7 +2,6 @@ package endtoend
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -102,27 +101,12 @@ func TestRealAlertmanager(t *testing.T) {
 	}
 
 	addr := freeAddr(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin,
+	startServer(t, work, "alertmanager", bin,
 		"--config.file="+filepath.Join(out, "alertmanager", "alertmanager.example.yaml"),
 		"--storage.path="+filepath.Join(work, "data"),
 		"--web.listen-address="+addr,
 		"--cluster.listen-address=",
 	)
-	logFile, _ := os.Create(filepath.Join(work, "alertmanager.log"))
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			b, _ := os.ReadFile(filepath.Join(work, "alertmanager.log"))
-			t.Logf("alertmanager log:\n%s", tail(string(b), 4000))
-		}
-	}()
 
 	alert := []map[string]any{{
 		"labels": map[string]string{

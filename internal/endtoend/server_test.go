@@ -96,26 +96,11 @@ scrape_configs:
 	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin,
+	startServer(t, work, "prometheus", bin,
 		"--config.file="+cfgFile,
 		"--storage.tsdb.path="+filepath.Join(work, "data"),
 		"--web.listen-address="+promAddr,
 	)
-	logFile, _ := os.Create(filepath.Join(work, "prometheus.log"))
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			b, _ := os.ReadFile(filepath.Join(work, "prometheus.log"))
-			t.Logf("prometheus log:\n%s", tail(string(b), 4000))
-		}
-	}()
 	base := "http://" + promAddr
 
 	deadline := time.Now().Add(90 * time.Second)
@@ -215,4 +200,33 @@ func tail(s string, n int) string {
 		return s
 	}
 	return s[len(s)-n:]
+}
+
+// startServer runs an external server for the rest of the test, logging
+// to work/<name>.log, which is printed if the test fails.
+func startServer(t *testing.T, work, name, bin string, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	cmd := exec.CommandContext(ctx, bin, args...)
+	logPath := filepath.Join(work, name+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		cancel()
+		logFile.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			t.Logf("%s log:\n%s", name, tail(string(b), 4000))
+		}
+	})
 }

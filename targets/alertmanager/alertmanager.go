@@ -12,13 +12,11 @@
 package alertmanager
 
 import (
-	"bytes"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/vigil-dev/vigil/internal/yamlout"
 
 	"github.com/vigil-dev/vigil/compiler"
 )
@@ -198,19 +196,4 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 	}, nil
 }
 
-func render(v any, comments ...string) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteString("# " + compiler.GeneratedHeader + "\n")
-	for _, c := range comments {
-		buf.WriteString("# " + c + "\n")
-	}
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(v); err != nil {
-		return nil, fmt.Errorf("alertmanager: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
+func render(v any, comments ...string) ([]byte, error) { return yamlout.Render(v, comments...) }

@@ -7,11 +7,10 @@
 package drift
 
 import (
-	"bytes"
 	"fmt"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/vigil-dev/vigil/internal/yamlout"
 
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/drift/config"
@@ -107,26 +106,7 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 	return out, nil
 }
 
-func encode(v any, comments ...string) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteString("# " + compiler.GeneratedHeader + "\n")
-	for _, c := range comments {
-		buf.WriteString("# " + c + "\n")
-	}
-	if err := encodeDoc(&buf, v); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-func encodeDoc(buf *bytes.Buffer, v any) error {
-	enc := yaml.NewEncoder(buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(v); err != nil {
-		return err
-	}
-	return enc.Close()
-}
+func encode(v any, comments ...string) ([]byte, error) { return yamlout.Render(v, comments...) }
 
 // Kubernetes objects, as plain structs so the output stays small and
 // stable.
@@ -214,14 +194,5 @@ func kubernetes(spec *compiler.Spec, m *compiler.Model, c *config.Config, cfgYAM
 	v.Name, v.ConfigMap.Name = "config", name
 	tpl.Spec.Volumes = []volume{v}
 
-	var buf bytes.Buffer
-	buf.WriteString("# " + compiler.GeneratedHeader + "\n")
-	if err := encodeDoc(&buf, cm); err != nil {
-		return nil, err
-	}
-	buf.WriteString("---\n")
-	if err := encodeDoc(&buf, cj); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return yamlout.RenderDocs([]any{cm, cj})
 }

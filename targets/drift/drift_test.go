@@ -3,9 +3,10 @@ package drift_test
 import (
 	"bytes"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vigil-dev/vigil/internal/exampletest"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/prometheus/promql/parser"
@@ -18,19 +19,7 @@ import (
 	"github.com/vigil-dev/vigil/targets/prometheus"
 )
 
-func examples(t *testing.T) map[string]*compiler.Spec {
-	t.Helper()
-	dirs, _ := filepath.Glob("../../examples/*")
-	out := map[string]*compiler.Spec{}
-	for _, d := range dirs {
-		spec, diags, err := compiler.Load(compiler.Source{Args: []string{d}})
-		if err != nil || len(diags) > 0 {
-			t.Fatalf("%s: %v %v", d, err, diags)
-		}
-		out[filepath.Base(d)] = spec
-	}
-	return out
-}
+func examples(t *testing.T) map[string]*compiler.Spec { return exampletest.Load(t) }
 
 // TestConfigsMatchTheirSchemaAndParseBack validates each generated config
 // against the generated JSON Schema (with an independent validator) and

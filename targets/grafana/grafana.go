@@ -20,12 +20,12 @@ import (
 	"hash/fnv"
 	"time"
 
+	"github.com/vigil-dev/vigil/internal/yamlout"
+
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/vigil-dev/vigil/compiler"
 )
@@ -127,17 +127,7 @@ func kubernetesObject(spec *compiler.Spec, name string, js []byte) ([]byte, erro
 			"json":             string(js),
 		}}
 	}
-	var buf bytes.Buffer
-	buf.WriteString("# " + compiler.GeneratedHeader + "\n")
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(obj); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return yamlout.Render(obj)
 }
 
 const provisioning = `# ` + compiler.GeneratedHeader + `

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vigil-dev/vigil/internal/exampletest"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/prometheus/prometheus/promql/parser"
@@ -17,22 +19,7 @@ import (
 	"github.com/vigil-dev/vigil/targets/prometheus"
 )
 
-func examples(t *testing.T) map[string]*compiler.Spec {
-	t.Helper()
-	dirs, _ := filepath.Glob("../../examples/*")
-	out := map[string]*compiler.Spec{}
-	for _, d := range dirs {
-		spec, diags, err := compiler.Load(compiler.Source{Args: []string{d}})
-		if err != nil || len(diags) > 0 {
-			t.Fatalf("%s: %v %v", d, err, diags)
-		}
-		out[filepath.Base(d)] = spec
-	}
-	if len(out) < 3 {
-		t.Fatal("missing examples")
-	}
-	return out
-}
+func examples(t *testing.T) map[string]*compiler.Spec { return exampletest.Load(t) }
 
 // Generic JSON views of what the lint rules look at.
 type jsonDashboard struct {

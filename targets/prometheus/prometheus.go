@@ -9,16 +9,16 @@
 package prometheus
 
 import (
-	"bytes"
 	"fmt"
 	"runtime"
 	"strings"
 	"sync"
 
+	"github.com/vigil-dev/vigil/internal/yamlout"
+
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql/parser"
-	"go.yaml.in/yaml/v3"
 
 	"github.com/vigil-dev/vigil/compiler"
 )
@@ -144,22 +144,7 @@ func Render(groups []rulefmt.RuleGroup) ([]byte, error) {
 
 // renderYAML writes v as YAML after the generated header and any further
 // comment lines.
-func renderYAML(v any, comments ...string) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteString("# " + compiler.GeneratedHeader + "\n")
-	for _, c := range comments {
-		buf.WriteString("# " + c + "\n")
-	}
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
+func renderYAML(v any, comments ...string) ([]byte, error) { return yamlout.Render(v, comments...) }
 
 // Validate parses a rule file the way Prometheus loads it and checks for
 // duplicate group and alert names.

@@ -5,10 +5,11 @@ import (
 	"fmt"
 	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/vigil-dev/vigil/internal/exampletest"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
@@ -22,22 +23,7 @@ import (
 	"github.com/vigil-dev/vigil/targets/runbook"
 )
 
-func loadExamples(t *testing.T) map[string]*compiler.Spec {
-	t.Helper()
-	dirs, _ := filepath.Glob("../../examples/*")
-	out := map[string]*compiler.Spec{}
-	for _, d := range dirs {
-		spec, diags, err := compiler.Load(compiler.Source{Args: []string{d}})
-		if err != nil || len(diags) > 0 {
-			t.Fatalf("%s: %v %v", d, err, diags)
-		}
-		out[filepath.Base(d)] = spec
-	}
-	if len(out) < 3 {
-		t.Fatalf("found %d examples", len(out))
-	}
-	return out
-}
+func loadExamples(t *testing.T) map[string]*compiler.Spec { return exampletest.Load(t) }
 
 // TestRunbooksAreValidCommonMark parses every generated page with a
 // CommonMark parser (goldmark, with GitHub tables) and checks that every
