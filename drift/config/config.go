@@ -95,9 +95,15 @@ type Test struct {
 // the labels model, feature and test; MissingRatio carries model and
 // feature; LastRun carries model.
 type Metrics struct {
-	Score        string `json:"score" yaml:"score"`
-	Threshold    string `json:"threshold" yaml:"threshold"`
-	Detected     string `json:"detected" yaml:"detected"`
+	// FeatureLabels are the labels of Score, Threshold and Detected, in
+	// order: model, feature, test.
+	FeatureLabels []string `json:"feature_labels" yaml:"feature_labels"`
+	// ModelLabels are the labels of LastRun: model.
+	ModelLabels []string `json:"model_labels" yaml:"model_labels"`
+	Score       string   `json:"score" yaml:"score"`
+	Threshold   string   `json:"threshold" yaml:"threshold"`
+	Detected    string   `json:"detected" yaml:"detected"`
+	// MissingRatio carries model and feature.
 	MissingRatio string `json:"missing_ratio" yaml:"missing_ratio"`
 	LastRun      string `json:"last_run" yaml:"last_run"`
 }

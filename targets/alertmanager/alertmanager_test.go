@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	amconfig "github.com/prometheus/alertmanager/config"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/targets/alertmanager"
@@ -29,6 +31,26 @@ func TestExampleConfigsLoadInAlertmanager(t *testing.T) {
 			arts, err := alertmanager.Target{}.Generate(spec)
 			if err != nil {
 				t.Fatal(err)
+			}
+			files := map[string][]byte{}
+			for _, a := range arts {
+				files[a.Path] = a.Bytes
+			}
+			// The fragment users merge is exactly the example's routing.
+			var frag, full map[string]any
+			if err := yaml.Unmarshal(files["alertmanager/routes.yaml"], &frag); err != nil {
+				t.Fatal(err)
+			}
+			if err := yaml.Unmarshal(files["alertmanager/alertmanager.example.yaml"], &full); err != nil {
+				t.Fatal(err)
+			}
+			if len(frag) != 2 || frag["route"] == nil || frag["inhibit_rules"] == nil {
+				t.Fatalf("routes.yaml holds %v, want route and inhibit_rules", frag)
+			}
+			for _, k := range []string{"route", "inhibit_rules"} {
+				if d := cmp.Diff(frag[k], full[k]); d != "" {
+					t.Errorf("routes.yaml %s differs from the example configuration:\n%s", k, d)
+				}
 			}
 			for _, a := range arts {
 				if a.Path != "alertmanager/alertmanager.example.yaml" {

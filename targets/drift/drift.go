@@ -43,7 +43,9 @@ func Config(m *compiler.Model) *config.Config {
 		Current:    config.Source{Path: d.Current.Path, Format: d.Current.Format, TimeColumn: d.Current.TimeColumn},
 		Correction: d.Correction,
 		Metrics: config.Metrics{
-			Score: dm.Score, Threshold: dm.Threshold, Detected: dm.Detected,
+			FeatureLabels: []string{"model", "feature", "test"},
+			ModelLabels:   []string{"model"},
+			Score:         dm.Score, Threshold: dm.Threshold, Detected: dm.Detected,
 			MissingRatio: dm.MissingRatio, LastRun: dm.LastRun,
 		},
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/drift/config"
 	"github.com/vigil-dev/vigil/targets/drift"
+	"github.com/vigil-dev/vigil/targets/grafana"
 	"github.com/vigil-dev/vigil/targets/prometheus"
 )
 
@@ -84,8 +85,9 @@ func TestConfigsMatchTheirSchemaAndParseBack(t *testing.T) {
 }
 
 // TestDriftSeriesAgreeAcrossTargets checks that the series the Prometheus
-// target's drift alerts query are series the evaluator config tells
-// `vigil drift` to export, with the same model and feature label values.
+// target's drift alerts and the Grafana target's drift panels query are
+// series the evaluator config tells `vigil drift` to export, with labels
+// the config declares and the same model and feature label values.
 func TestDriftSeriesAgreeAcrossTargets(t *testing.T) {
 	p := parser.NewParser(parser.Options{})
 	checked := 0
@@ -131,7 +133,14 @@ func TestDriftSeriesAgreeAcrossTargets(t *testing.T) {
 					if !exported[vs.Name] {
 						t.Errorf("%s/%s: alert %s queries %s, which the evaluator does not export", name, m.Name, a.Rule.Alert, vs.Name)
 					}
+					allowedLabels := cfg.Metrics.FeatureLabels
+					if vs.Name == cfg.Metrics.LastRun {
+						allowedLabels = cfg.Metrics.ModelLabels
+					}
 					for _, lm := range vs.LabelMatchers {
+						if lm.Name != "__name__" && !contains(allowedLabels, lm.Name) {
+							t.Errorf("%s: alert %s selects %s by label %s, which the evaluator does not export on it", name, a.Rule.Alert, vs.Name, lm.Name)
+						}
 						switch lm.Name {
 						case "model":
 							if lm.Value != cfg.Model {
@@ -147,6 +156,53 @@ func TestDriftSeriesAgreeAcrossTargets(t *testing.T) {
 					return nil
 				})
 			}
+			// Grafana: every drift-prefixed series a dashboard reads.
+			dash, err := grafana.ModelDashboard(spec, m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := json.Marshal(dash)
+			var panels struct {
+				Panels []struct {
+					Title   string `json:"title"`
+					Targets []struct {
+						Expr string `json:"expr"`
+					} `json:"targets"`
+				} `json:"panels"`
+			}
+			json.Unmarshal(b, &panels)
+			prefix := m.Metrics.DriftPrefix + "_"
+			drawn := false
+			for _, pn := range panels.Panels {
+				for _, tg := range pn.Targets {
+					e, err := p.ParseExpr(strings.ReplaceAll(tg.Expr, "$__rate_interval", "5m"))
+					if err != nil {
+						t.Fatal(err)
+					}
+					parser.Inspect(e, func(node parser.Node, _ []parser.Node) error {
+						vs, ok := node.(*parser.VectorSelector)
+						if !ok || !strings.HasPrefix(vs.Name, prefix) {
+							return nil
+						}
+						drawn = true
+						if !exported[vs.Name] {
+							t.Errorf("%s: panel %q reads %s, which the evaluator does not export", name, pn.Title, vs.Name)
+						}
+						for _, lm := range vs.LabelMatchers {
+							if lm.Name != "__name__" && !contains(cfg.Metrics.FeatureLabels, lm.Name) {
+								t.Errorf("%s: panel %q selects label %s, which the evaluator does not export", name, pn.Title, lm.Name)
+							}
+							if lm.Name == "model" && lm.Value != cfg.Model {
+								t.Errorf("%s: panel %q selects model %q, config exports %q", name, pn.Title, lm.Value, cfg.Model)
+							}
+						}
+						return nil
+					})
+				}
+			}
+			if !drawn {
+				t.Errorf("%s/%s: no dashboard panel plots the drift series", name, m.Name)
+			}
 			for _, must := range []string{cfg.Metrics.Detected, cfg.Metrics.LastRun} {
 				if !used[must] {
 					t.Errorf("%s/%s: no drift alert reads %s", name, m.Name, must)
@@ -157,4 +213,13 @@ func TestDriftSeriesAgreeAcrossTargets(t *testing.T) {
 	if checked == 0 {
 		t.Fatal("no drift selectors checked")
 	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
