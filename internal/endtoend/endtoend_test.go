@@ -198,6 +198,21 @@ func compareGolden(t *testing.T, got map[string][]byte, want string) {
 	}
 }
 
+// TestGoldenCases compiles each testdata/cases/<case>/input spec (edge
+// cases that are not examples a user would copy) and compares the whole
+// output with testdata/cases/<case>/output.
+func TestGoldenCases(t *testing.T) {
+	cases, _ := filepath.Glob("../../testdata/cases/*")
+	if len(cases) == 0 {
+		t.Fatal("no golden cases")
+	}
+	for _, c := range cases {
+		t.Run(filepath.Base(c), func(t *testing.T) {
+			compareGolden(t, compileExample(t, filepath.Join(c, "input")), filepath.Join(c, "output"))
+		})
+	}
+}
+
 // TestGoldenOrphans fails when a golden tree has no example.
 func TestGoldenOrphans(t *testing.T) {
 	have := map[string]bool{}

@@ -29,8 +29,14 @@ func requireBinary(t *testing.T, name, pkg string, aliases ...string) string {
 // writeExample compiles an example into a fresh output directory.
 func writeExample(t *testing.T, name string) string {
 	t.Helper()
+	return writeSpec(t, filepath.Join(examplesDir, name))
+}
+
+// writeSpec compiles a spec directory into a fresh output directory.
+func writeSpec(t *testing.T, dir string) string {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), "out")
-	if err := output.Write(out, compileExample(t, filepath.Join(examplesDir, name))); err != nil {
+	if err := output.Write(out, compileExample(t, dir)); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -40,9 +46,17 @@ func writeExample(t *testing.T, name string) string {
 // generated rules (`check rules`) and generated unit tests (`test rules`).
 func TestPromtool(t *testing.T) {
 	promtool := requireBinary(t, "promtool", "prometheus")
+	dirs := map[string]string{}
 	for _, name := range examples(t) {
+		dirs[name] = filepath.Join(examplesDir, name)
+	}
+	cases, _ := filepath.Glob("../../testdata/cases/*")
+	for _, c := range cases {
+		dirs["case-"+filepath.Base(c)] = filepath.Join(c, "input")
+	}
+	for name, dir := range dirs {
 		t.Run(name, func(t *testing.T) {
-			out := writeExample(t, name)
+			out := writeSpec(t, dir)
 			rules, _ := filepath.Glob(filepath.Join(out, "prometheus", "*.rules.yaml"))
 			if len(rules) == 0 {
 				t.Fatal("no rule files generated")

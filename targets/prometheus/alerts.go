@@ -135,7 +135,7 @@ func (b *alertBuilder) slo(s *compiler.SLO) {
 	sel := sliSelector(m, s)
 	budget := s.ErrorBudget()
 	name := compiler.Camel(s.Name)
-	what := fmt.Sprintf("%s %s SLO", m.DisplayName, s.Name)
+	what := fmt.Sprintf("%s %s SLO", TemplateSafe(m.DisplayName), s.Name)
 
 	for _, class := range []struct {
 		policy compiler.BurnPolicy
@@ -209,7 +209,7 @@ func (b *alertBuilder) slo(s *compiler.SLO) {
 			SLO:      s,
 		}
 		b.add(a,
-			fmt.Sprintf("%s %s is below its %s%% objective.", m.DisplayName, s.Quality.Metric, s.Objective),
+			fmt.Sprintf("%s %s is below its %s%% objective.", TemplateSafe(m.DisplayName), s.Quality.Metric, s.Objective),
 			fmt.Sprintf("Over the last %s, {{ $value | humanizePercentage }} of labelled predictions were wrong for %s (at most %s allowed).",
 				win(rw), s.Quality.Metric, pct(budget)),
 			nil)
@@ -266,7 +266,7 @@ func (b *alertBuilder) drift() {
 			Feature:  f,
 		}
 		b.add(a,
-			fmt.Sprintf("Feature %s of %s has drifted in %d consecutive evaluations.", f.Name, m.DisplayName, n),
+			fmt.Sprintf("Feature %s of %s has drifted in %d consecutive evaluations.", f.Name, TemplateSafe(m.DisplayName), n),
 			fmt.Sprintf("The %s test on %s breached its threshold in each of the last %d %s evaluations against the reference sample.",
 				f.Test.Method, f.Name, n, humanDuration(sched)),
 			map[string]string{"feature": f.Name})
@@ -278,7 +278,7 @@ func (b *alertBuilder) drift() {
 		Kind:     KindDriftStale,
 		Severity: compiler.Warning,
 	},
-		fmt.Sprintf("Drift evaluation for %s is stale.", m.DisplayName),
+		fmt.Sprintf("Drift evaluation for %s is stale.", TemplateSafe(m.DisplayName)),
 		fmt.Sprintf("No drift evaluation completed in the last %s (twice the %s schedule), so drift alerts cannot fire.", humanDuration(2*sched), humanDuration(sched)),
 		nil)
 	if !m.Drift.ShareThreshold.IsZero() {
@@ -289,7 +289,7 @@ func (b *alertBuilder) drift() {
 			Kind:     KindDrift,
 			Severity: m.Drift.Severity,
 		},
-			fmt.Sprintf("At least %s%% of the features of %s drift at once.", m.Drift.ShareThreshold, m.DisplayName),
+			fmt.Sprintf("At least %s%% of the features of %s drift at once.", m.Drift.ShareThreshold, TemplateSafe(m.DisplayName)),
 			"{{ $value | humanize }}% of the model's features breached their drift threshold in the latest evaluation.",
 			nil)
 	}
@@ -317,7 +317,7 @@ func (b *alertBuilder) share(a *compiler.ShareAlert) {
 		Severity: a.Severity,
 		Share:    a,
 	},
-		fmt.Sprintf("More than %s%% of %s %s %s %s.", a.MaxPercent, m.DisplayName, noun, side, a.Bound),
+		fmt.Sprintf("More than %s%% of %s %s %s %s.", a.MaxPercent, TemplateSafe(m.DisplayName), noun, side, a.Bound),
 		fmt.Sprintf("{{ $value | humanizePercentage }} of observations over the last %s were %s %s (threshold %s%%).", win(w), side, a.Bound, a.MaxPercent),
 		map[string]string{"share": a.Name})
 }
@@ -348,7 +348,7 @@ func (b *alertBuilder) anomaly(a *compiler.AnomalyAlert) {
 		Severity: a.Severity,
 		Anomaly:  a,
 	},
-		fmt.Sprintf("%s of %s is anomalous.", upperFirst(what), m.DisplayName),
+		fmt.Sprintf("%s of %s is anomalous.", upperFirst(what), TemplateSafe(m.DisplayName)),
 		fmt.Sprintf("The value is {{ $value | humanize }} standard deviations %s %s (threshold %s).", dir, base, a.ZThreshold),
 		map[string]string{"anomaly": a.Name})
 }
@@ -412,8 +412,8 @@ func (b *alertBuilder) absent() {
 			Metric:   s.sel,
 			selector: s.matchers,
 		},
-			fmt.Sprintf("%s has reported no %s series for %s.", m.DisplayName, s.metric, humanDuration(time.Duration(m.Absent.For))),
-			fmt.Sprintf("No series match %s. Alerts that read it cannot fire: check the scrape target, the exporter and the metric name.", s.sel),
+			fmt.Sprintf("%s has reported no %s series for %s.", TemplateSafe(m.DisplayName), s.metric, humanDuration(time.Duration(m.Absent.For))),
+			fmt.Sprintf("No series match %s. Alerts that read it cannot fire: check the scrape target, the exporter and the metric name.", TemplateSafe(s.sel)),
 			nil)
 	}
 }
@@ -440,3 +440,14 @@ func Retrains(m *compiler.Model, a Alert) bool {
 	}
 	return false
 }
+
+// templateEscaper neutralises Go-template delimiters in spec text that
+// ends up in annotations, which Prometheus expands as templates: a display
+// name containing "{{ .Labels }}" must print as written, not run.
+var templateEscaper = strings.NewReplacer("{{", `{{ "{{" }}`, "}}", `{{ "}}" }}`)
+
+// TemplateSafe escapes s for use in an alert annotation template.
+func TemplateSafe(s string) string { return templateEscaper.Replace(s) }
+
+// templateUnescaper is what Prometheus's expansion makes of TemplateSafe.
+var templateUnescaper = strings.NewReplacer(`{{ "{{" }}`, "{{", `{{ "}}" }}`, "}}")

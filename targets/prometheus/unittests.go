@@ -153,7 +153,7 @@ func expandValue(s, value string) string {
 	for _, pat := range []string{"{{ $value | humanizePercentage }}", "{{ $value | humanize }}"} {
 		s = strings.ReplaceAll(s, pat, value)
 	}
-	return s
+	return templateUnescaper.Replace(s)
 }
 
 // rateFor returns a request rate (per minute) above the SLO's low-traffic

@@ -63,7 +63,7 @@ func modelIndex(spec *compiler.Spec, m *compiler.Model, alerts []prometheus.Aler
 	if m.Description != "" {
 		b.WriteString(m.Description + "\n\n")
 	}
-	fmt.Fprintf(&b, "Model `%s`, owned by team `%s`, tier `%s`. Dashboard: <%s>.\n\n", m.Name, m.Team, m.Tier, spec.DashboardURL(m.Name))
+	fmt.Fprintf(&b, "Model `%s`, owned by team `%s`, tier `%s`. Dashboard: %s.\n\n", m.Name, m.Team, m.Tier, urlText(spec.DashboardURL(m.Name)))
 	b.WriteString("| alert | severity | kind | summary |\n| --- | --- | --- | --- |\n")
 	for _, a := range alerts {
 		fmt.Fprintf(&b, "| [%s](%s.md) | %s | %s | %s |\n", a.Rule.Alert, a.Rule.Alert, a.Severity, strings.ReplaceAll(a.Kind, "_", " "), cell(a.Rule.Annotations["summary"]))
@@ -96,9 +96,9 @@ func page(spec *compiler.Spec, m *compiler.Model, a prometheus.Alert) string {
 	b.WriteString(header)
 	fmt.Fprintf(&b, "# %s\n\n", a.Rule.Alert)
 	fmt.Fprintf(&b, "**%s** Severity `%s`, model `%s`, team `%s`.\n\n", a.Rule.Annotations["summary"], a.Severity, m.Name, m.Team)
-	fmt.Fprintf(&b, "Dashboard: <%s>", spec.DashboardURL(m.Name))
+	fmt.Fprintf(&b, "Dashboard: %s", urlText(spec.DashboardURL(m.Name)))
 	if id, ok := panelFor(m, a); ok {
-		fmt.Fprintf(&b, " (the relevant panel: <%s?viewPanel=%d>)", spec.DashboardURL(m.Name), id)
+		fmt.Fprintf(&b, " (the relevant panel: %s)", urlText(fmt.Sprintf("%s?viewPanel=%d", spec.DashboardURL(m.Name), id)))
 	}
 	b.WriteString("\n\n")
 
@@ -123,6 +123,16 @@ func page(spec *compiler.Spec, m *compiler.Model, a prometheus.Alert) string {
 	b.WriteString(retraining(spec, m, a) + "\n\n")
 	fmt.Fprintf(&b, "[All %s runbooks](index.md)\n", m.DisplayName)
 	return b.String()
+}
+
+// urlText renders a URL: an autolink when absolute, else a code span (a
+// Grafana path without links.grafana set is relative to Grafana, not to
+// the runbook).
+func urlText(u string) string {
+	if strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://") {
+		return "<" + u + ">"
+	}
+	return "`" + u + "` on your Grafana"
 }
 
 // panelFor returns the ID of the dashboard panel that shows what the
