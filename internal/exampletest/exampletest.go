@@ -15,8 +15,10 @@ func Dir() string {
 	return filepath.Join(filepath.Dir(file), "..", "..", "examples")
 }
 
-// Load compiles every example and returns its IR by example name. It
-// fails the test if an example does not compile or fewer than three exist.
+// Load compiles every example, and every golden edge case under
+// testdata/cases (named "case-<name>"), and returns their IR by name. It
+// fails the test if one does not compile or fewer than three examples
+// exist.
 func Load(tb testing.TB) map[string]*compiler.Spec {
 	tb.Helper()
 	dirs, _ := filepath.Glob(filepath.Join(Dir(), "*"))
@@ -30,6 +32,15 @@ func Load(tb testing.TB) map[string]*compiler.Spec {
 	}
 	if len(out) < 3 {
 		tb.Fatalf("found %d examples, want at least 3", len(out))
+	}
+	// The golden edge cases (testdata/cases/<case>/input) too.
+	cases, _ := filepath.Glob(filepath.Join(Dir(), "..", "testdata", "cases", "*", "input"))
+	for _, c := range cases {
+		spec, diags, err := compiler.Load(compiler.Source{Args: []string{c}})
+		if err != nil || len(diags) > 0 {
+			tb.Fatalf("%s: %v %v", c, err, diags)
+		}
+		out["case-"+filepath.Base(filepath.Dir(c))] = spec
 	}
 	return out
 }
