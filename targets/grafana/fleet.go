@@ -39,13 +39,13 @@ func FleetDashboard(spec *compiler.Spec) (dashboard.Dashboard, error) {
 	}
 	d.WithPanel(table.NewPanelBuilder().Id(panelID("fleet:slos")).GridPos(l.place(24, 12)).
 		Title("Service-level objectives").
-		Description("One row per SLO: objective, SLI over its window, error budget left and the current (1h) burn rate. Red rows need attention.").
+		Description("One row per SLO: objective, SLI over its window, error budget left and the current burn rate (over the shortest alerting window). Red rows need attention.").
 		Datasource(ds).Unit("percentunit").
 		Thresholds(thresholds(nil, "red", 0.2, "orange", 0.5, "green")).
 		WithTarget(instant("vigil:slo_objective:ratio"+sel, "objective")).
 		WithTarget(instant("1 - vigil:slo_budget_consumed:ratio"+sel+" * on (model, slo) vigil:slo_error_budget:ratio"+sel, "sli")).
 		WithTarget(instant("vigil:slo_budget_remaining:ratio"+sel, "remaining")).
-		WithTarget(instant("vigil:slo_burn_rate:rate1h"+sel, "burn")).
+		WithTarget(instant("vigil:slo_burn_rate:current"+sel, "burn")).
 		WithTransformation(dashboard.DataTransformerConfig{Id: "merge"}))
 	prefixes := map[string][]string{}
 	for _, m := range spec.Models {

@@ -99,6 +99,9 @@ func sloRecordings(m *compiler.Model, s *compiler.SLO) (raw, derived []rulefmt.R
 	for _, w := range []time.Duration{CurrentWindow(s), full} {
 		derived = append(derived, record(rec(recBurnRate, w), fmt.Sprintf("%s%s / %s", rec(recErrorRatio, w), sel, budget), lb))
 	}
+	// The same current burn rate under a window-free name, so fleet views
+	// can show every SLO whatever its policy.
+	derived = append(derived, record(recBurnRateCurrent, rec(recBurnRate, CurrentWindow(s))+sel, lb))
 	derived = append(derived,
 		record(recBudgetConsumed, fmt.Sprintf("%s%s / %s", rec(recErrorRatio, full), sel, budget), lb),
 		record(recBudgetRemaining, fmt.Sprintf("1 - %s%s", recBudgetConsumed, sel), lb),

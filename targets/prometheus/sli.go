@@ -100,6 +100,8 @@ const (
 	recErrorRatio = "vigil:sli_error_ratio:rate"
 	recBurnRate   = "vigil:slo_burn_rate:rate"
 
+	recBurnRateCurrent = "vigil:slo_burn_rate:current"
+
 	recObjective       = "vigil:slo_objective:ratio"
 	recErrorBudget     = "vigil:slo_error_budget:ratio"
 	recSLI             = "vigil:slo_sli:ratio_rate"
