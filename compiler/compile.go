@@ -218,7 +218,7 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 		}
 		spec.Models = append(spec.Models, c.normalizeModel(root.field("models", name), name, &rm, spec))
 	}
-	all = c.mergeDiags(all, root)
+	all = suggestFields(c.mergeDiags(all, root), v)
 	spec.Files = append([]string(nil), l.files...)
 	sort.Strings(spec.Files)
 	if len(all) > 0 {
