@@ -60,10 +60,26 @@ func or(s, def string) string {
 }
 
 // dec converts a CUE number (kept as JSON text) to a decimal.
+// Numbers must survive the trip into PromQL and JSON as float64 without
+// turning into infinities or 400-digit decimals.
+var (
+	maxMagnitude = decimal.MustParse("1e12")
+	minMagnitude = decimal.MustParse("1e-12")
+)
+
 func (c *checker) dec(l loc, n json.Number) decimal.D {
 	d, err := decimal.Parse(string(n))
 	if err != nil {
 		c.errorf(l, "invalid number %s", n)
+		return d
+	}
+	abs := d
+	if d.Sign() < 0 {
+		abs = decimal.Zero.Sub(d)
+	}
+	if abs.Cmp(maxMagnitude) > 0 || !d.IsZero() && abs.Cmp(minMagnitude) < 0 {
+		c.errorf(l, "number %s is outside the supported range (magnitude 1e-12 to 1e12)", n)
+		return decimal.Zero
 	}
 	return d
 }
@@ -743,6 +759,7 @@ func (c *checker) normalizeShare(l loc, name string, r *rawShareAlert, m *Metric
 	if a.Histogram == "latency" {
 		h = m.Latency
 	}
+	before := len(c.diags)
 	switch {
 	case r.Below != nil && r.Above != nil:
 		c.errorf(l, "set below or above, not both")
@@ -756,6 +773,9 @@ func (c *checker) normalizeShare(l loc, name string, r *rawShareAlert, m *Metric
 	default:
 		c.errorf(l, "a share alert needs below or above (a bucket boundary of the %s histogram)", a.Histogram)
 		return a
+	}
+	if len(c.diags) > before {
+		return a // the bound itself is invalid
 	}
 	if !h.HasBucket(a.Bound) {
 		c.errorf(l, "%s is not a bucket boundary of %s (buckets: %s); shares can only be counted exactly at a boundary", a.Bound, h.Metric, joinDecimals(h.Buckets))
