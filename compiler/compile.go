@@ -6,6 +6,7 @@ package compiler
 
 import (
 	"bytes"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -36,6 +37,10 @@ const (
 // problems outside the spec, such as a missing file.
 func Load(src Source) (*Spec, diag.List, error) {
 	dir, args, err := resolveArgs(src)
+	var se specErrors
+	if errors.As(err, &se) {
+		return nil, se.list.Sort(), nil
+	}
 	if err != nil {
 		return nil, nil, err
 	}

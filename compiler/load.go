@@ -16,6 +16,7 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
+	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/encoding/json"
 	"cuelang.org/go/encoding/yaml"
 
@@ -97,6 +98,25 @@ func resolveArgs(src Source) (dir string, args []string, err error) {
 		}
 		switch {
 		case len(cueFiles) > 0:
+			// Files without a package clause cannot form a package; load
+			// them (and any data files) as a list of files, as the cue
+			// command does when given them by name.
+			named, unnamed := packageClauses(dir, cueFiles)
+			if named == 0 {
+				sort.Strings(cueFiles)
+				sort.Strings(dataFiles)
+				args = append(args, cueFiles...)
+				args = append(args, dataFiles...)
+				continue
+			}
+			if len(unnamed) > 0 {
+				var l diag.List
+				for _, u := range unnamed {
+					l = append(l, diag.Diagnostic{Pos: diag.Position{File: u, Line: 1, Column: 1},
+						Message: "no package clause, but other .cue files in this directory have one; add the same `package` line to every file"})
+				}
+				return "", nil, specErrors{l}
+			}
 			// Load the directory as a package, from inside it, so that
 			// cue.mod and package clauses behave as with the cue command.
 			if len(in) > 1 {
@@ -305,3 +325,33 @@ func firstNonBlank(file string, line int) int {
 	}
 	return 1
 }
+
+// packageClauses counts the files that declare a package and lists those
+// that do not (unreadable or unparsable files count as declaring one, so
+// the loader reports their real problem).
+func packageClauses(dir string, files []string) (named int, unnamed []string) {
+	for _, f := range files {
+		full := f
+		if !filepath.IsAbs(full) {
+			full = filepath.Join(dir, f)
+		}
+		src, err := os.ReadFile(full)
+		if err != nil {
+			named++
+			continue
+		}
+		af, err := parser.ParseFile(full, src, parser.PackageClauseOnly)
+		if err != nil || af.PackageName() != "" {
+			named++
+			continue
+		}
+		unnamed = append(unnamed, f)
+	}
+	return named, unnamed
+}
+
+// specErrors carries diagnostics found while resolving the arguments
+// (problems of the spec, not of the command line).
+type specErrors struct{ list diag.List }
+
+func (e specErrors) Error() string { return e.list.Error() }
