@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -71,6 +72,12 @@ func fromCUE(err error, dir string) diag.List {
 func dedupePositions(primary diag.Position, rel []diag.Position) []diag.Position {
 	var out []diag.Position
 	for _, r := range rel {
+		// The start of a YAML or JSON file is where its whole document
+		// begins: it says nothing the primary position does not.
+		ext := strings.ToLower(filepath.Ext(r.File))
+		if r.Line == 1 && r.Column == 1 && (ext == ".json" || ext == ".yaml" || ext == ".yml") {
+			continue
+		}
 		if r != primary && !slices.Contains(out, r) {
 			out = append(out, r)
 		}
