@@ -243,8 +243,7 @@ func (b *modelBuilder) modelHealth() {
 			WithTarget(query(fmt.Sprintf("%s{model=%s}", dm.Score, compiler.Quote(m.Name)), "{{feature}} ({{test}})")).
 			WithTarget(query(fmt.Sprintf("%s{model=%s}", dm.Threshold, compiler.Quote(m.Name)), "{{feature}} threshold"))
 		b.d.WithPanel(p)
-		if len(m.KPIs) > 0 {
-			k := m.KPIs[0]
+		if k := driftKPI(m); k != nil {
 			b.d.WithPanel(timeseries.NewPanelBuilder().Id(panelID("health:drift-kpi")).GridPos(b.l.place(12, 8)).
 				Title(k.Title + " beside drift").
 				Description("The business KPI the features are supposed to explain, placed next to the drift scores to see whether drift hurts it.").
@@ -291,4 +290,21 @@ func (b *modelBuilder) infrastructure() {
 		add("freshness", "time() - ("+pl.LastSuccess+")", "Pipeline data age", "Seconds since the upstream pipeline last succeeded; stale features degrade predictions.", "s")
 	}
 	add("rows", pl.Rows, "Pipeline volume", "Rows ingested per second by the upstream pipeline; a drop means missing data.", "short")
+}
+
+// driftKPI picks the business KPI shown beside the drift scores: the first
+// one an anomaly alert watches (the KPI the team cares about most), else
+// the first one.
+func driftKPI(m *compiler.Model) *compiler.KPI {
+	for _, a := range m.Anomalies {
+		for _, k := range m.KPIs {
+			if k.Name == a.KPI {
+				return k
+			}
+		}
+	}
+	if len(m.KPIs) > 0 {
+		return m.KPIs[0]
+	}
+	return nil
 }
