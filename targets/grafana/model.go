@@ -55,7 +55,7 @@ func ModelDashboard(spec *compiler.Spec, m *compiler.Model) (dashboard.Dashboard
 		sel := m.Metrics.Requests.Selector.String()
 		b.d.WithVariable(dashboard.NewQueryVariableBuilder("version").Label("Model version").Datasource(ds).
 			Query(dashboard.StringOrMap{String: cog.ToPtr(fmt.Sprintf("label_values(%s{%s}, %s)", m.Metrics.Requests.Metric, sel, m.VersionLabel))}).
-			Refresh(dashboard.VariableRefreshOnTimeRangeChanged).IncludeAll(true).Multi(true))
+			Refresh(dashboard.VariableRefreshOnTimeRangeChanged).IncludeAll(true).AllValue(".*").Multi(true))
 	}
 	b.sloOverview()
 	b.operational()
@@ -138,6 +138,16 @@ func (b *modelBuilder) sloOverview() {
 
 func pct(f float64) string { return fmt.Sprintf("%g%%", f*100) }
 
+// versioned adds the version variable's filter to a raw-metric selector
+// when the model declares a version label (recording rules aggregate
+// versions away, so only raw-metric panels can be filtered).
+func (b *modelBuilder) versioned(sel compiler.Selector) compiler.Selector {
+	if b.m.VersionLabel == "" {
+		return sel
+	}
+	return sel.With(compiler.Selector{{Name: b.m.VersionLabel, Op: "=~", Value: "$version"}})
+}
+
 func rateOf(metric string, sel compiler.Selector) string {
 	s := metric
 	if len(sel) > 0 {
@@ -166,7 +176,7 @@ func (b *modelBuilder) operational() {
 		Title("Requests per second").
 		Description("Prediction requests per second; a drop can mean lost traffic upstream, a rise explains saturation.").
 		Datasource(ds).Unit("reqps").Min(0).
-		WithTarget(query("sum("+rateOf(mt.Requests.Metric, mt.Requests.Selector)+")", "requests")))
+		WithTarget(query("sum("+rateOf(mt.Requests.Metric, b.versioned(mt.Requests.Selector))+")", "requests")))
 	if avail != nil {
 		b.d.WithPanel(timeseries.NewPanelBuilder().Id(panelID("ops:errors")).GridPos(b.l.place(8, 8)).
 			Title("Error ratio").
@@ -182,7 +192,7 @@ func (b *modelBuilder) operational() {
 			Description("Request latency quantiles from the histogram; the line is the latency objective's threshold.").
 			Datasource(ds).Unit("s").Min(0)
 		for _, q := range []string{"0.5", "0.9", "0.99"} {
-			p.WithTarget(query(fmt.Sprintf("histogram_quantile(%s, sum by (le) (%s))", q, rateOf(h.Metric+"_bucket", h.Selector)), "p"+strings.TrimPrefix(q, "0.")))
+			p.WithTarget(query(fmt.Sprintf("histogram_quantile(%s, sum by (le) (%s))", q, rateOf(h.Metric+"_bucket", b.versioned(h.Selector))), "p"+strings.TrimPrefix(q, "0.")))
 		}
 		if lat != nil {
 			p.Thresholds(thresholds(nil, "green", time.Duration(lat.Latency.Threshold).Seconds(), "red")).ThresholdsStyle(lines())
@@ -209,7 +219,7 @@ func (b *modelBuilder) modelHealth() {
 			Title("Prediction confidence distribution").
 			Description("Predictions per confidence bucket over time; mass moving down means the model is less sure.").
 			Datasource(ds).Unit("short").
-			WithTarget(query("sum by (le) ("+rateOf(c.Metric+"_bucket", c.Selector)+")", "{{le}}").Format(prometheus.PromQueryFormatHeatmap)))
+			WithTarget(query("sum by (le) ("+rateOf(c.Metric+"_bucket", b.versioned(c.Selector))+")", "{{le}}").Format(prometheus.PromQueryFormatHeatmap)))
 		for _, a := range m.Shares {
 			b.d.WithPanel(timeseries.NewPanelBuilder().Id(panelID("health:share:" + a.Name)).GridPos(b.l.place(12, 8)).
 				Title(a.Name + " share").
@@ -222,7 +232,7 @@ func (b *modelBuilder) modelHealth() {
 			Title("Predicted label mix").
 			Description("Predictions per second by predicted class; a shift in the mix often precedes a quality drop.").
 			Datasource(ds).Unit("short").Min(0).
-			WithTarget(query(fmt.Sprintf("sum by (%s) (%s)", mt.PredictionLabel, rateOf(mt.Predictions.Metric, mt.Predictions.Selector)), "{{"+mt.PredictionLabel+"}}")))
+			WithTarget(query(fmt.Sprintf("sum by (%s) (%s)", mt.PredictionLabel, rateOf(mt.Predictions.Metric, b.versioned(mt.Predictions.Selector))), "{{"+mt.PredictionLabel+"}}")))
 	}
 	for _, s := range quality {
 		rw := win(s.Quality.RollingWindow)
