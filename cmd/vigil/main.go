@@ -226,8 +226,21 @@ differ from what it would write (use it as a CI staleness gate).`,
 				if len(diffs) == 0 {
 					return nil
 				}
+				format, _ := diag.ParseFormat(g.errorFormat)
+				var l diag.List
 				for _, d := range diffs {
-					fmt.Fprintf(stdout, "%s: %s\n", filepath.ToSlash(filepath.Join(out, d.Path)), d.Kind)
+					p := filepath.ToSlash(filepath.Join(out, d.Path))
+					if format == diag.Text {
+						fmt.Fprintf(stdout, "%s: %s\n", p, d.Kind)
+					}
+					l = append(l, diag.Diagnostic{Pos: diag.Position{File: p}, Message: "generated file is " + d.Kind + "; run vigil compile and commit the result"})
+				}
+				if format != diag.Text {
+					// Machine-readable: a JSON list or one GitHub
+					// annotation per stale file.
+					if err := diag.Write(stdout, format, l); err != nil {
+						return &exitError{exitFail, err}
+					}
 				}
 				fmt.Fprintf(stderr, "vigil: %d file%s in %s differ from the spec; run vigil compile to update them\n", len(diffs), plural(len(diffs)), out)
 				return silentFail
