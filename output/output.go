@@ -119,13 +119,35 @@ func Write(dir string, files map[string][]byte) error {
 	if len(foreign) > 0 {
 		return fmt.Errorf("refusing to overwrite files vigil does not own in %s: %s", dir, strings.Join(foreign, ", "))
 	}
-	for _, p := range paths {
-		if err := writeFileAtomic(filepath.Join(dir, filepath.FromSlash(p)), files[p]); err != nil {
-			return err
+	// Stage every file next to its destination first; only when all are
+	// written are they renamed into place, so a failure while writing
+	// (a full disk, say) leaves the previous output as it was.
+	staged := map[string]string{}
+	cleanup := func() {
+		for _, tmp := range staged {
+			os.Remove(tmp)
 		}
 	}
-	if err := writeFileAtomic(filepath.Join(dir, ManifestName), man.Encode()); err != nil {
-		return err
+	for _, p := range append(paths, ManifestName) {
+		b := files[p]
+		if p == ManifestName {
+			b = man.Encode()
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(p))
+		tmp, err := stageFile(dst, b)
+		if err != nil {
+			cleanup()
+			return err
+		}
+		staged[dst] = tmp
+	}
+	for _, p := range append(paths, ManifestName) {
+		dst := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.Rename(staged[dst], dst); err != nil {
+			cleanup()
+			return err
+		}
+		delete(staged, dst)
 	}
 	for _, f := range old.Files {
 		if _, still := files[f]; still {
@@ -178,35 +200,31 @@ func writeFresh(dir string, files map[string][]byte, man Manifest) error {
 	return nil
 }
 
-// writeFileAtomic writes b to a temporary file next to path and renames
-// it into place.
-func writeFileAtomic(path string, b []byte) error {
+// stageFile writes b to a temporary file next to path and returns its
+// name; the caller renames it into place.
+func stageFile(path string, b []byte) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+		return "", err
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), ".vigil-tmp-*")
 	if err != nil {
-		return err
+		return "", err
 	}
 	name := f.Name()
 	if _, err := f.Write(b); err != nil {
 		f.Close()
 		os.Remove(name)
-		return err
+		return "", err
 	}
 	if err := f.Close(); err != nil {
 		os.Remove(name)
-		return err
+		return "", err
 	}
 	if err := os.Chmod(name, 0o644); err != nil {
 		os.Remove(name)
-		return err
+		return "", err
 	}
-	if err := os.Rename(name, path); err != nil {
-		os.Remove(name)
-		return err
-	}
-	return nil
+	return name, nil
 }
 
 // removeEmptyParents removes now-empty directories from d up to root.
