@@ -1,0 +1,126 @@
+package stats
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"os/exec"
+	"testing"
+)
+
+type fixtures struct {
+	Binned []struct {
+		Name          string
+		RefCounts     []float64 `json:"ref_counts"`
+		CurCounts     []float64 `json:"cur_counts"`
+		PSI           float64   `json:"psi"`
+		KL            float64   `json:"kl"`
+		JensenShannon float64   `json:"jensen_shannon"`
+		Hellinger     float64   `json:"hellinger"`
+		ChiSquareJ    float64   `json:"chi_square"`
+		ChiSquarePJ   float64   `json:"chi_square_p"`
+	} `json:"binned"`
+	Samples []struct {
+		Name        string
+		Ref, Cur    []float64
+		Wasserstein float64 `json:"wasserstein"`
+		KS          float64 `json:"ks"`
+	} `json:"samples"`
+}
+
+// close reports whether got matches want to a relative tolerance (or an
+// absolute one near zero, where relative error is meaningless).
+func close(got, want, rel float64) bool {
+	if got == want {
+		return true
+	}
+	if math.Abs(want) < 1e-12 {
+		return math.Abs(got) < 1e-12
+	}
+	return math.Abs(got-want)/math.Abs(want) <= rel
+}
+
+// TestAgainstSciPy compares every test with the values SciPy/NumPy
+// computed for testdata/drift/fixtures.json (testdata/drift/gen_fixtures.py):
+// statistics to 1e-9 relative, p-values to 1e-6.
+func TestAgainstSciPy(t *testing.T) {
+	b, err := os.ReadFile("../../testdata/drift/fixtures.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f fixtures
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Binned) == 0 || len(f.Samples) == 0 {
+		t.Fatal("no fixtures")
+	}
+	for _, c := range f.Binned {
+		check := func(name string, got float64, err error, want, rel float64) {
+			t.Helper()
+			if err != nil {
+				t.Errorf("%s/%s: %v", c.Name, name, err)
+			} else if !close(got, want, rel) {
+				t.Errorf("%s/%s = %.17g, SciPy says %.17g", c.Name, name, got, want)
+			}
+		}
+		v, err := PSI(c.RefCounts, c.CurCounts)
+		check("psi", v, err, c.PSI, 1e-9)
+		v, err = KL(c.RefCounts, c.CurCounts)
+		check("kl", v, err, c.KL, 1e-9)
+		v, err = JensenShannon(c.RefCounts, c.CurCounts)
+		check("jensen_shannon", v, err, c.JensenShannon, 1e-9)
+		v, err = Hellinger(c.RefCounts, c.CurCounts)
+		check("hellinger", v, err, c.Hellinger, 1e-9)
+		st, p, err := ChiSquare(c.RefCounts, c.CurCounts)
+		check("chi_square", st, err, c.ChiSquareJ, 1e-9)
+		check("chi_square_p", p, err, c.ChiSquarePJ, 1e-6)
+	}
+	for _, c := range f.Samples {
+		v, err := Wasserstein1(c.Ref, c.Cur)
+		if err != nil || !close(v, c.Wasserstein, 1e-9) {
+			t.Errorf("%s/wasserstein = %.17g (%v), SciPy says %.17g", c.Name, v, err, c.Wasserstein)
+		}
+		v, err = KSStatistic(c.Ref, c.Cur)
+		if err != nil || !close(v, c.KS, 1e-9) {
+			t.Errorf("%s/ks = %.17g (%v), SciPy says %.17g", c.Name, v, err, c.KS)
+		}
+	}
+}
+
+func TestEmptyAndMismatched(t *testing.T) {
+	if _, err := PSI([]float64{0, 0}, []float64{1, 2}); err != ErrEmpty {
+		t.Errorf("PSI of an empty reference: %v, want ErrEmpty", err)
+	}
+	if _, err := KL([]float64{1}, []float64{1, 2}); err != ErrMismatch {
+		t.Errorf("KL of mismatched bins: %v, want ErrMismatch", err)
+	}
+	if _, err := Wasserstein1(nil, []float64{1}); err != ErrEmpty {
+		t.Errorf("Wasserstein of an empty sample: %v", err)
+	}
+}
+
+// TestFixturesMatchSciPy re-runs the fixture generator with Debian's
+// python3-scipy and requires its output to equal the committed fixtures,
+// so the reference values cannot drift from what SciPy computes. Without
+// SciPy it skips, except under CI (CI=true), where it fails.
+func TestFixturesMatchSciPy(t *testing.T) {
+	py := "/usr/bin/python3"
+	if err := exec.Command(py, "-c", "import scipy, numpy").Run(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("python3-scipy is not installed; CI must install it (apt-get install -y python3-scipy): %v", err)
+		}
+		t.Skipf("python3-scipy not available (%v); install it with `apt-get install -y python3-scipy`", err)
+	}
+	got, err := exec.Command(py, "../../testdata/drift/gen_fixtures.py").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := os.ReadFile("../../testdata/drift/fixtures.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Fatal("testdata/drift/fixtures.json differs from what gen_fixtures.py computes with this SciPy; regenerate it and review the change")
+	}
+}
