@@ -76,3 +76,35 @@ func TestProperties(t *testing.T) {
 		}
 	}
 }
+
+// TestCounterMatchesSearch checks the branch-free counter against a plain
+// binary search, including signed zeros, infinities and values on edges.
+func TestCounterMatchesSearch(t *testing.T) {
+	edges := []float64{-1, 0, 0, 2.5, 7}
+	values := []float64{math.Copysign(0, -1), 0, -1, -1.0000001, 2.5, 7, 8, math.Inf(1), math.Inf(-1), 1, -5}
+	check := func(edges []float64) {
+		t.Helper()
+		c := NewCounter(edges)
+		c.Add(values)
+		want := make([]float64, len(edges)+1)
+		for _, x := range values {
+			i := 0
+			for i < len(edges) && edges[i] <= x {
+				i++
+			}
+			want[i]++
+		}
+		for i := range want {
+			if c.Counts[i] != want[i] {
+				t.Fatalf("%d edges: counts %v, want %v", len(edges), c.Counts, want)
+			}
+		}
+	}
+	check(edges)
+	// Many edges take the binary-search path; it must agree too.
+	many := make([]float64, 40)
+	for i := range many {
+		many[i] = float64(i - 20)
+	}
+	check(many)
+}

@@ -20,6 +20,13 @@ type fixtures struct {
 		ChiSquareJ    float64   `json:"chi_square"`
 		ChiSquarePJ   float64   `json:"chi_square_p"`
 	} `json:"binned"`
+	Binning []struct {
+		Name     string
+		Ref, Cur []float64
+		Bins     int
+		Edges    []float64
+		Counts   []float64
+	} `json:"binning"`
 	Samples []struct {
 		Name        string
 		Ref, Cur    []float64
@@ -75,6 +82,29 @@ func TestAgainstSciPy(t *testing.T) {
 		st, p, err := ChiSquare(c.RefCounts, c.CurCounts)
 		check("chi_square", st, err, c.ChiSquareJ, 1e-9)
 		check("chi_square_p", p, err, c.ChiSquarePJ, 1e-6)
+	}
+	if len(f.Binning) == 0 {
+		t.Fatal("no binning fixtures")
+	}
+	for _, c := range f.Binning {
+		edges, err := QuantileEdges(c.Ref, c.Bins)
+		if err != nil || len(edges) != len(c.Edges) {
+			t.Fatalf("%s: %d edges (%v), want %d", c.Name, len(edges), err, len(c.Edges))
+		}
+		for i := range edges {
+			if !close(edges[i], c.Edges[i], 1e-9) {
+				t.Errorf("%s: edge %d = %.17g, NumPy says %.17g", c.Name, i, edges[i], c.Edges[i])
+			}
+		}
+		// Count against NumPy's edges so a last-digit difference in an
+		// edge cannot move a value between bins.
+		counter := NewCounter(c.Edges)
+		counter.Add(c.Cur)
+		for i := range c.Counts {
+			if counter.Counts[i] != c.Counts[i] {
+				t.Errorf("%s: bin %d holds %v values, numpy.digitize says %v", c.Name, i, counter.Counts[i], c.Counts[i])
+			}
+		}
 	}
 	for _, c := range f.Samples {
 		v, err := Wasserstein1(c.Ref, c.Cur)

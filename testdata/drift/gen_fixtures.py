@@ -54,6 +54,15 @@ def samples(name, ref, cur):
             "ks": float(stats.ks_2samp(ref, cur).statistic)}
 
 
+def binning(name, ref, cur, bins):
+    ref = np.asarray(ref, dtype=float)
+    cur = np.asarray(cur, dtype=float)
+    edges = np.quantile(ref, [k / bins for k in range(1, bins)])
+    counts = np.bincount(np.digitize(cur, edges), minlength=bins)
+    return {"name": name, "ref": [float(x) for x in ref], "cur": [float(x) for x in cur], "bins": bins,
+            "edges": [float(x) for x in edges], "counts": [float(x) for x in counts]}
+
+
 def main():
     rng = np.random.default_rng(20261125)
     out = {"binned": [
@@ -73,6 +82,12 @@ def main():
         samples("identical", [0.5, 1.5, 2.5], [0.5, 1.5, 2.5]),
         samples("large", rng.normal(10, 2, 5000), rng.normal(10.2, 2, 4000)),
         samples("integers", rng.integers(0, 20, 300), rng.integers(2, 22, 300)),
+    ], "binning": [
+        binning("deciles of normals", rng.normal(0, 1, 1000), rng.normal(0.2, 1, 777), 10),
+        binning("ties in the reference", rng.integers(0, 5, 400), rng.integers(0, 6, 300), 10),
+        binning("tiny reference", [3.0, 1.0, 2.0], [0.5, 1.5, 2.5, 3.5], 4),
+        binning("values on the edges", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 5),
+        binning("many bins", rng.exponential(2, 5000), rng.exponential(2.2, 5000), 50),
     ]}
     json.dump(out, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")

@@ -1,0 +1,104 @@
+package stats
+
+import (
+	"math"
+	"sort"
+)
+
+// QuantileEdges returns the bins-1 interior bin edges of the reference
+// sample at quantiles 1/bins, 2/bins, ..., with NumPy's default ("linear")
+// interpolation, so numpy.quantile(ref, [k/bins for k in 1..bins-1])
+// agrees. Equal edges (heavy ties) are kept: the bins between them stay
+// empty, as numpy.digitize would leave them. NaNs must be removed first.
+func QuantileEdges(ref []float64, bins int) ([]float64, error) {
+	if len(ref) == 0 || bins < 1 {
+		return nil, ErrEmpty
+	}
+	s := sorted(ref)
+	n := float64(len(s))
+	edges := make([]float64, 0, bins-1)
+	for k := 1; k < bins; k++ {
+		q := float64(k) / float64(bins)
+		// numpy: virtual index = n*q + (1 - q) - 1 for alpha = beta = 1.
+		v := n*q + (1 - q) - 1
+		lo := math.Floor(v)
+		i := int(lo)
+		if i < 0 {
+			i = 0
+		}
+		j := i + 1
+		if j > len(s)-1 {
+			j = len(s) - 1
+		}
+		if i > len(s)-1 {
+			i = len(s) - 1
+		}
+		edges = append(edges, lerp(s[i], s[j], v-lo))
+	}
+	return edges, nil
+}
+
+// lerp is NumPy's _lerp, which interpolates from the nearer end.
+func lerp(a, b, t float64) float64 {
+	d := b - a
+	if t >= 0.5 {
+		return b - d*(1-t)
+	}
+	return a + d*t
+}
+
+// EqualWidthEdges returns bins-1 interior edges splitting [min, max] of
+// the reference into equal widths.
+func EqualWidthEdges(ref []float64, bins int) ([]float64, error) {
+	if len(ref) == 0 || bins < 1 {
+		return nil, ErrEmpty
+	}
+	lo, hi := ref[0], ref[0]
+	for _, v := range ref {
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	edges := make([]float64, bins-1)
+	for k := range edges {
+		edges[k] = lo + (hi-lo)*float64(k+1)/float64(bins)
+	}
+	return edges, nil
+}
+
+// Counter counts values into the bins that sorted interior edges define:
+// bin i holds edges[i-1] <= x < edges[i] (numpy.digitize with
+// right=False), the first and last bins are open-ended. It keeps only the
+// counts, so memory is proportional to the bins, not to the rows.
+type Counter struct {
+	edges  []float64
+	Counts []float64
+}
+
+// NewCounter returns a counter for the given edges.
+func NewCounter(edges []float64) *Counter {
+	return &Counter{edges: append([]float64(nil), edges...), Counts: make([]float64, len(edges)+1)}
+}
+
+// Add counts a batch of values (NaNs must be filtered first).
+func (c *Counter) Add(values []float64) {
+	e := c.edges
+	if len(e) <= 16 {
+		// Few edges: count the edges each value passes, without branches
+		// the CPU would mispredict.
+		// x >= edge exactly when x - edge is +0 or positive, i.e. its
+		// sign bit is clear. Adding +0 first turns x = -0 into +0, so
+		// -0 - 0 cannot yield -0 (values are not NaN; edges are finite).
+		counts := c.Counts
+		for _, x := range values {
+			x += 0
+			i := len(e)
+			for _, edge := range e {
+				i -= int(math.Float64bits(x-edge) >> 63)
+			}
+			counts[i]++
+		}
+		return
+	}
+	for _, x := range values {
+		c.Counts[sort.Search(len(e), func(j int) bool { return e[j] > x })]++
+	}
+}
