@@ -11,7 +11,8 @@ const SmallSample = 1000
 // defaults: numeric features with at most SmallSample reference rows use
 // "ks", larger ones "wasserstein" (normalized by the reference standard
 // deviation); categorical and boolean features use "chi_square" for small
-// samples and "jensen_shannon" for large ones.
+// samples and "jensen_shannon" for large ones. The thresholds of the
+// picked test are compiler.DefaultThresholds (the single definition).
 func Auto(featureType string, referenceRows int) string {
 	small := referenceRows <= SmallSample
 	if featureType == "numeric" {
@@ -26,17 +27,6 @@ func Auto(featureType string, referenceRows int) string {
 	return "jensen_shannon"
 }
 
-// DefaultThreshold is the threshold Auto's tests use when the spec gives
-// none (p-value for ks and chi_square, distance otherwise).
-func DefaultThreshold(method string) float64 {
-	switch method {
-	case "ks", "chi_square", "cramer_von_mises", "anderson_darling":
-		return 0.05
-	case "psi":
-		return 0.2
-	}
-	return 0.1
-}
 
 // Bonferroni adjusts p-values for testing m features at once:
 // min(1, p * m).
