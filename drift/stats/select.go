@@ -27,7 +27,6 @@ func Auto(featureType string, referenceRows int) string {
 	return "jensen_shannon"
 }
 
-
 // Bonferroni adjusts p-values for testing m features at once:
 // min(1, p * m).
 func Bonferroni(p []float64) []float64 {

@@ -1,0 +1,169 @@
+// Package data reads the feature columns `vigil drift` tests from CSV and
+// JSON Lines files: only the requested columns are kept, numeric and
+// categorical values are separated, and missing values (empty cells,
+// null, NaN, absent keys) are counted rather than tested, because a
+// rising share of missing values is drift too.
+package data
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Kind says how a column's values are read.
+type Kind int
+
+// The column kinds.
+const (
+	// Numeric columns hold numbers (booleans read as 0/1).
+	Numeric Kind = iota
+	// Categorical columns hold labels (numbers and booleans read as
+	// their text).
+	Categorical
+)
+
+// Column is one column's values.
+type Column struct {
+	Kind Kind
+	// Numbers holds a numeric column's values, Labels a categorical one's.
+	Numbers []float64
+	Labels  []string
+	// Missing counts rows without a usable value; Rows counts all rows.
+	Missing, Rows int
+}
+
+// MissingShare is the share of rows without a value.
+func (c *Column) MissingShare() float64 {
+	if c.Rows == 0 {
+		return 0
+	}
+	return float64(c.Missing) / float64(c.Rows)
+}
+
+func newColumns(want map[string]Kind) map[string]*Column {
+	out := make(map[string]*Column, len(want))
+	for name, k := range want {
+		out[name] = &Column{Kind: k}
+	}
+	return out
+}
+
+// missingText reports values that mean "no value" in text formats.
+func missingText(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "nan", "null", "na", "n/a", "none":
+		return true
+	}
+	return false
+}
+
+func (c *Column) addText(s string) error {
+	c.Rows++
+	if missingText(s) {
+		c.Missing++
+		return nil
+	}
+	s = strings.TrimSpace(s)
+	if c.Kind == Categorical {
+		c.Labels = append(c.Labels, s)
+		return nil
+	}
+	switch strings.ToLower(s) {
+	case "true":
+		c.Numbers = append(c.Numbers, 1)
+		return nil
+	case "false":
+		c.Numbers = append(c.Numbers, 0)
+		return nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("%q is not a number", s)
+	}
+	if math.IsNaN(v) {
+		c.Missing++
+		return nil
+	}
+	c.Numbers = append(c.Numbers, v)
+	return nil
+}
+
+// ReadCSV reads the wanted columns of a CSV file with a header row.
+func ReadCSV(r io.Reader, want map[string]Kind) (map[string]*Column, error) {
+	cr := csv.NewReader(bufio.NewReader(r))
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("reading the header: %w", err)
+	}
+	cols := newColumns(want)
+	index := map[string]int{}
+	for i, h := range header {
+		if _, ok := want[h]; ok {
+			index[h] = i
+		}
+	}
+	for name := range want {
+		if _, ok := index[name]; !ok {
+			return nil, fmt.Errorf("column %q is not in the header", name)
+		}
+	}
+	for line := 2; ; line++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return cols, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		for name, i := range index {
+			if err := cols[name].addText(rec[i]); err != nil {
+				return nil, fmt.Errorf("line %d, column %q: %w", line, name, err)
+			}
+		}
+	}
+}
+
+// ReadJSONL reads the wanted keys of a JSON Lines file (one object per
+// line). A missing key or null counts as missing.
+func ReadJSONL(r io.Reader, want map[string]Kind) (map[string]*Column, error) {
+	cols := newColumns(want)
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for line := 1; sc.Scan(); line++ {
+		b := sc.Bytes()
+		if len(strings.TrimSpace(string(b))) == 0 {
+			continue
+		}
+		var row map[string]json.RawMessage
+		if err := json.Unmarshal(b, &row); err != nil {
+			return nil, fmt.Errorf("line %d: %w", line, err)
+		}
+		for name, c := range cols {
+			raw, ok := row[name]
+			if !ok || string(raw) == "null" {
+				c.Rows++
+				c.Missing++
+				continue
+			}
+			var s string
+			if len(raw) > 0 && raw[0] == '"' {
+				if err := json.Unmarshal(raw, &s); err != nil {
+					return nil, fmt.Errorf("line %d, key %q: %w", line, name, err)
+				}
+			} else {
+				s = string(raw)
+			}
+			if err := c.addText(s); err != nil {
+				return nil, fmt.Errorf("line %d, key %q: %w", line, name, err)
+			}
+		}
+	}
+	return cols, sc.Err()
+}
