@@ -105,6 +105,7 @@ Exit codes: 0 success; 1 spec errors or --check found differences;
 		newVet(g, stdout, stderr),
 		newCompile(g, stdout, stderr),
 		newSchema(stdout),
+		newDrift(stdout, stderr),
 		newVersion(stdout),
 	)
 	return root
