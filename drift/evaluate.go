@@ -116,6 +116,10 @@ func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
 		r.Score, err = stats.Hellinger(refCounts, curCounts)
 	case "chi_square":
 		_, r.Score, err = stats.ChiSquare(refCounts, curCounts)
+	case "ks":
+		var d float64
+		d, err = stats.KSStatistic(ref.Numbers, cur.Numbers)
+		r.Score = stats.KSPValueApprox(d, len(ref.Numbers), len(cur.Numbers))
 	case "wasserstein":
 		var d float64
 		d, err = stats.Wasserstein1(ref.Numbers, cur.Numbers)
