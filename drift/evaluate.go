@@ -287,9 +287,14 @@ func Registry(c *config.Config, results []Result, ran time.Time, took time.Durat
 	missing := gauge(c.Metrics.MissingRatio, "Share of missing values in the current sample.", []string{"model", "feature"})
 	lastRun := gauge(c.Metrics.LastRun, "Unix time of the latest completed evaluation.", c.Metrics.ModelLabels)
 	duration := gauge(strings.TrimSuffix(c.Metrics.LastRun, "_last_run_timestamp_seconds")+"_evaluation_duration_seconds", "How long the latest evaluation took.", c.Metrics.ModelLabels)
-	errs := gauge(strings.TrimSuffix(c.Metrics.LastRun, "_last_run_timestamp_seconds")+"_feature_errors", "1 when a feature could not be tested in the latest evaluation.", []string{"model", "feature"})
+
+	prefix := strings.TrimSuffix(c.Metrics.LastRun, "_last_run_timestamp_seconds")
+	errs := gauge(prefix+"_feature_errors", "1 when a feature could not be tested in the latest evaluation.", []string{"model", "feature"})
+	size := gauge(prefix+"_sample_size", "Non-missing values of a feature in each sample.", []string{"model", "feature", "sample"})
 	for _, r := range results {
 		missing.WithLabelValues(c.Model, r.Feature).Set(r.MissingShare)
+		size.WithLabelValues(c.Model, r.Feature, "reference").Set(float64(r.RefRows))
+		size.WithLabelValues(c.Model, r.Feature, "current").Set(float64(r.CurRows))
 		if r.Err != nil {
 			errs.WithLabelValues(c.Model, r.Feature).Set(1)
 			continue
