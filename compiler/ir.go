@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/common/model"
 
+	"github.com/vigil-dev/vigil/drift/config"
 	"github.com/vigil-dev/vigil/internal/decimal"
 )
 
@@ -377,22 +378,20 @@ type DriftTest struct {
 	Severity           Severity `json:"severity,omitempty"`
 }
 
-// PValueTests are the hypothesis tests: drift when p-value < threshold.
-var PValueTests = map[string]bool{"ks": true, "chi_square": true, "cramer_von_mises": true, "anderson_darling": true}
+// PValueTests are the hypothesis tests: drift when p-value < threshold
+// (defined in drift/config, shared with the evaluator).
+var PValueTests = config.PValueTests
 
-// DefaultThresholds are the per-test default thresholds. `auto` has none:
-// the evaluator applies the default of the test it picks.
-var DefaultThresholds = map[string]decimal.D{
-	"psi":              decimal.MustParse("0.2"),
-	"jensen_shannon":   decimal.MustParse("0.1"),
-	"kl":               decimal.MustParse("0.1"),
-	"wasserstein":      decimal.MustParse("0.1"),
-	"hellinger":        decimal.MustParse("0.1"),
-	"ks":               decimal.MustParse("0.05"),
-	"chi_square":       decimal.MustParse("0.05"),
-	"cramer_von_mises": decimal.MustParse("0.05"),
-	"anderson_darling": decimal.MustParse("0.05"),
-}
+// DefaultThresholds are the per-test default thresholds (defined in
+// drift/config). `auto` has none: the evaluator applies the default of the
+// test it picks.
+var DefaultThresholds = func() map[string]decimal.D {
+	out := map[string]decimal.D{}
+	for k, v := range config.DefaultThresholds {
+		out[k] = decimal.MustParse(v)
+	}
+	return out
+}()
 
 // Drift holds a model's drift evaluation settings.
 type Drift struct {

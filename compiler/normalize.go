@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/common/model"
 
+	"github.com/vigil-dev/vigil/drift/config"
 	"github.com/vigil-dev/vigil/internal/decimal"
 )
 
@@ -498,9 +499,6 @@ func (c *checker) normalizeDrift(l loc, r *rawDrift) *Drift {
 	return d
 }
 
-// numericOnly lists tests that need ordered values.
-var numericOnly = map[string]bool{"ks": true, "wasserstein": true, "cramer_von_mises": true, "anderson_darling": true}
-
 func (c *checker) normalizeFeature(l loc, name string, r *rawFeature, d *Drift) *Feature {
 	f := &Feature{
 		Name:        name,
@@ -541,7 +539,7 @@ func (c *checker) normalizeFeature(l loc, name string, r *rawFeature, d *Drift) 
 	if t.Severity != "" {
 		f.Test.Severity = Severity(t.Severity)
 	}
-	if numericOnly[f.Test.Method] && f.Type != Numeric {
+	if config.NumericOnlyTests[f.Test.Method] && f.Type != Numeric {
 		c.errorf(l.field("test", "method"), "test %q needs ordered numeric values, but feature %q is %s; use chi_square, jensen_shannon, psi or auto", f.Test.Method, name, f.Type)
 	}
 	if t.Threshold != nil {

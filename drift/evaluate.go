@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,7 +140,7 @@ func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
 		r.Err = fmt.Errorf("%s produced %v", r.Method, r.Score)
 		return r
 	}
-	if pValueTest(r.Method) {
+	if config.PValueTests[r.Method] {
 		r.Detected = r.Score < r.Threshold
 	} else {
 		r.Detected = r.Score > r.Threshold
@@ -147,24 +148,11 @@ func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
 	return r
 }
 
-func pValueTest(method string) bool {
-	switch method {
-	case "ks", "chi_square", "cramer_von_mises", "anderson_darling":
-		return true
-	}
-	return false
-}
-
-// defaultThreshold mirrors compiler.DefaultThresholds for the tests auto
-// picks (the evaluator does not import the compiler).
+// defaultThreshold is the configured default for a test (used for the
+// test `auto` picks).
 func defaultThreshold(method string) float64 {
-	switch method {
-	case "ks", "chi_square", "cramer_von_mises", "anderson_darling":
-		return 0.05
-	case "psi":
-		return 0.2
-	}
-	return 0.1
+	v, _ := strconv.ParseFloat(config.DefaultThresholds[method], 64)
+	return v
 }
 
 func stddev(x []float64) float64 {

@@ -12,7 +12,8 @@ const SmallSample = 1000
 // "ks", larger ones "wasserstein" (normalized by the reference standard
 // deviation); categorical and boolean features use "chi_square" for small
 // samples and "jensen_shannon" for large ones. The thresholds of the
-// picked test are compiler.DefaultThresholds (the single definition).
+// picked test are config.DefaultThresholds in drift/config (the single
+// definition).
 func Auto(featureType string, referenceRows int) string {
 	small := referenceRows <= SmallSample
 	if featureType == "numeric" {
