@@ -47,7 +47,7 @@ func Load(src Source) (*Spec, diag.List, error) {
 	if d := precheck(dir, args); len(d) > 0 {
 		return nil, d.Sort(), nil
 	}
-	l, d, err := loadInstance(src)
+	l, d, err := loadInstance(dir, args)
 	if err != nil || len(d) > 0 {
 		return nil, d.Sort(), err
 	}

@@ -181,13 +181,10 @@ func loadConfig(dir string, args []string) *load.Config {
 	}
 }
 
-// loadInstance loads the spec's build instance. Errors come back as
-// diagnostics.
-func loadInstance(src Source) (*loaded, diag.List, error) {
-	dir, args, err := resolveArgs(src)
-	if err != nil {
-		return nil, nil, err
-	}
+// loadInstance loads the spec's build instance from arguments resolved by
+// resolveArgs. Errors come back as diagnostics.
+func loadInstance(dir string, args []string) (*loaded, diag.List, error) {
+	args = append([]string(nil), args...)
 	cfg := loadConfig(dir, args)
 	if fi, err := os.Stat(args[0]); err == nil && fi.IsDir() {
 		cfg.Dir = args[0]

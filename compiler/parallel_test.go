@@ -9,12 +9,24 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/vigil-dev/vigil/diag"
 )
 
 // sequential evaluates a spec without partitions, for comparison.
+// loadDir resolves and loads a spec directory's instance.
+func loadDir(t *testing.T, dir string) (*loaded, diag.List, error) {
+	t.Helper()
+	d, args, err := resolveArgs(Source{Args: []string{dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loadInstance(d, args)
+}
+
 func sequential(t *testing.T, dir string) *Spec {
 	t.Helper()
-	l, d, err := loadInstance(Source{Args: []string{dir}})
+	l, d, err := loadDir(t, dir)
 	if err != nil || len(d) > 0 {
 		t.Fatal(err, d)
 	}
@@ -63,7 +75,7 @@ func TestParallelMatchesSequential(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := writeModels(t, 2*minParallelModels, tc.extra)
-			l, d, err := loadInstance(Source{Args: []string{dir}})
+			l, d, err := loadDir(t, dir)
 			if err != nil || len(d) > 0 {
 				t.Fatal(err, d)
 			}
