@@ -81,15 +81,6 @@ func newAlerts(spec *compiler.Spec, m *compiler.Model) *alertBuilder {
 	return b
 }
 
-// all returns the alerting rules.
-func (b *alertBuilder) all() []rulefmt.Rule {
-	out := make([]rulefmt.Rule, len(b.list))
-	for i, a := range b.list {
-		out[i] = a.Rule
-	}
-	return out
-}
-
 // add completes an alert's labels and annotations and records it.
 func (b *alertBuilder) add(a Alert, summary, description string, extra map[string]string) {
 	m := b.m

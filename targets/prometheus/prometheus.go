@@ -67,8 +67,9 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 }
 
 func generateModel(spec *compiler.Spec, m *compiler.Model) ([]compiler.Artifact, error) {
-	groups := Groups(spec, m)
-	plain, err := Render(groups)
+	alerts := Alerts(spec, m)
+	rgs := groups(spec, m, alerts)
+	plain, err := Render(rgs)
 	if err != nil {
 		return nil, err
 	}
@@ -77,20 +78,20 @@ func generateModel(spec *compiler.Spec, m *compiler.Model) ([]compiler.Artifact,
 	}
 	switch spec.Output.RulesFormat {
 	case "operator":
-		b, err := renderOperator(spec, m, groups)
+		b, err := renderOperator(spec, m, rgs)
 		if err != nil {
 			return nil, err
 		}
 		return []compiler.Artifact{{Path: "prometheus/" + m.Name + ".prometheusrule.yaml", Bytes: b}}, nil
 	case "mimir":
-		b, err := renderYAML(mimirNamespace{Namespace: "vigil-" + m.Name, Groups: groups})
+		b, err := renderYAML(mimirNamespace{Namespace: "vigil-" + m.Name, Groups: rgs})
 		if err != nil {
 			return nil, err
 		}
 		return []compiler.Artifact{{Path: "prometheus/mimir/" + m.Name + ".yaml", Bytes: b}}, nil
 	}
 	out := []compiler.Artifact{{Path: "prometheus/" + m.Name + ".rules.yaml", Bytes: plain}}
-	tests, err := UnitTests(spec, m)
+	tests, err := unitTests(spec, m, alerts)
 	if err != nil {
 		return nil, fmt.Errorf("unit tests: %w", err)
 	}

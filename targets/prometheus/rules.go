@@ -18,6 +18,11 @@ import (
 // recordings, and one group for every alert of the model. Group names are
 // "vigil:<model>:<purpose>".
 func Groups(spec *compiler.Spec, m *compiler.Model) []rulefmt.RuleGroup {
+	return groups(spec, m, Alerts(spec, m))
+}
+
+// groups builds the rule groups around alerts already built for the model.
+func groups(spec *compiler.Spec, m *compiler.Model, alerts []Alert) []rulefmt.RuleGroup {
 	var groups []rulefmt.RuleGroup
 	for _, s := range m.SLOs {
 		raw, slo := sloRecordings(m, s)
@@ -29,8 +34,12 @@ func Groups(spec *compiler.Spec, m *compiler.Model) []rulefmt.RuleGroup {
 	if ml := mlRecordings(m); len(ml) > 0 {
 		groups = append(groups, rulefmt.RuleGroup{Name: groupName(m, "ml"), Rules: ml})
 	}
-	if alerts := newAlerts(spec, m).all(); len(alerts) > 0 {
-		groups = append(groups, rulefmt.RuleGroup{Name: groupName(m, "alerts"), Rules: alerts})
+	if len(alerts) > 0 {
+		rules := make([]rulefmt.Rule, len(alerts))
+		for i, a := range alerts {
+			rules[i] = a.Rule
+		}
+		groups = append(groups, rulefmt.RuleGroup{Name: groupName(m, "alerts"), Rules: rules})
 	}
 	return groups
 }

@@ -76,8 +76,13 @@ const (
 // UnitTests returns the promtool test file for a model, or nil when no
 // case can be generated.
 func UnitTests(spec *compiler.Spec, m *compiler.Model) ([]byte, error) {
+	return unitTests(spec, m, Alerts(spec, m))
+}
+
+// unitTests builds the test file from alerts already built for the model.
+func unitTests(spec *compiler.Spec, m *compiler.Model, alerts []Alert) ([]byte, error) {
 	byName := map[string]Alert{}
-	for _, a := range Alerts(spec, m) {
+	for _, a := range alerts {
 		byName[a.Rule.Alert] = a
 	}
 	var tests []unitTest
