@@ -15,10 +15,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"github.com/vigil-dev/vigil/compiler"
-	"github.com/vigil-dev/vigil/output"
-	"github.com/vigil-dev/vigil/targets"
 )
 
 // e2eSpec is a model whose service is down: every request fails.
@@ -50,18 +46,7 @@ func TestRealPrometheus(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(specDir, "spec.cue"), []byte(e2eSpec), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	spec, diags, err := compiler.Load(compiler.Source{Args: []string{specDir}})
-	if err != nil || len(diags) > 0 {
-		t.Fatalf("e2e spec: %v %v", err, diags)
-	}
-	files, err := compiler.Generate(spec, targets.All())
-	if err != nil {
-		t.Fatal(err)
-	}
-	e2eOut := filepath.Join(work, "e2e-out")
-	if err := output.Write(e2eOut, files); err != nil {
-		t.Fatal(err)
-	}
+	e2eOut := writeSpec(t, specDir)
 	ruleFiles = append(ruleFiles, filepath.Join(e2eOut, "prometheus", "e2e.rules.yaml"))
 
 	// The synthetic service: 10 failed requests a second.

@@ -3,6 +3,7 @@ package grafana
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
@@ -32,7 +33,8 @@ func FleetDashboard(spec *compiler.Spec) (dashboard.Dashboard, error) {
 	for _, m := range spec.Models {
 		names = append(names, m.Name)
 	}
-	models := "^(" + joinRegex(names) + ")$"
+	// Model names are [a-z0-9_-]: no regex metacharacters to escape.
+	models := "^(" + strings.Join(names, "|") + ")$"
 	sel := fmt.Sprintf(`{model=~%s}`, compiler.Quote(models))
 	instant := func(expr, ref string) *prometheus.DataqueryBuilder {
 		return query(expr, "").RefId(ref).Instant().Format(prometheus.PromQueryFormatTable)
@@ -66,7 +68,7 @@ func FleetDashboard(spec *compiler.Spec) (dashboard.Dashboard, error) {
 			Datasource(ds).Unit("short").
 			Thresholds(thresholds(nil, "green", 1.0, "orange"))
 		for i, metric := range detected {
-			p.WithTarget(query(fmt.Sprintf("sum by (model) (%s{model=~%s})", metric, compiler.Quote("^("+joinRegex(prefixes[metric])+")$")), "{{model}}").RefId(fmt.Sprintf("D%d", i)))
+			p.WithTarget(query(fmt.Sprintf("sum by (model) (%s{model=~%s})", metric, compiler.Quote("^("+strings.Join(prefixes[metric], "|")+")$")), "{{model}}").RefId(fmt.Sprintf("D%d", i)))
 		}
 		d.WithPanel(p)
 	}
@@ -75,15 +77,4 @@ func FleetDashboard(spec *compiler.Spec) (dashboard.Dashboard, error) {
 			Url("/d/" + compiler.DashboardUID(m.Name)).KeepTime(true))
 	}
 	return d.Build()
-}
-
-func joinRegex(names []string) string {
-	out := ""
-	for i, n := range names {
-		if i > 0 {
-			out += "|"
-		}
-		out += n // names are [a-z0-9_-]: no regex metacharacters
-	}
-	return out
 }
