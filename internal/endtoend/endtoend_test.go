@@ -34,17 +34,7 @@ func update() bool { return os.Getenv("VIGIL_UPDATE") == "1" }
 // compileExample returns the full output tree a compile writes, manifest
 // included.
 func compileExample(t *testing.T, dir string) map[string][]byte {
-	return compileExampleAs(t, dir, "")
-}
-
-// compileExampleAs compiles with the rules format forced (empty: the
-// spec's own).
-func compileExampleAs(t *testing.T, dir, rulesFormat string) map[string][]byte {
-	return compileExampleWith(t, dir, func(o *compiler.Output) {
-		if rulesFormat != "" {
-			o.RulesFormat = rulesFormat
-		}
-	})
+	return compileExampleWith(t, dir, func(*compiler.Output) {})
 }
 
 // compileExampleWith compiles with the output settings changed by set.
@@ -125,7 +115,7 @@ func TestGoldenRulesForms(t *testing.T) {
 	for _, name := range examples(t) {
 		for _, form := range []string{"operator", "mimir"} {
 			t.Run(name+"/"+form, func(t *testing.T) {
-				tree := compileExampleAs(t, filepath.Join(examplesDir, name), form)
+				tree := compileExampleWith(t, filepath.Join(examplesDir, name), func(o *compiler.Output) { o.RulesFormat = form })
 				for p := range tree {
 					if !strings.HasPrefix(p, "prometheus/") {
 						delete(tree, p)
