@@ -118,9 +118,7 @@ func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
 	case "chi_square":
 		_, r.Score, err = stats.ChiSquare(refCounts, curCounts)
 	case "ks":
-		var d float64
-		d, err = stats.KSStatistic(ref.Numbers, cur.Numbers)
-		r.Score = stats.KSPValueApprox(d, len(ref.Numbers), len(cur.Numbers))
+		_, r.Score, err = stats.KS(ref.Numbers, cur.Numbers)
 	case "wasserstein":
 		var d float64
 		d, err = stats.Wasserstein1(ref.Numbers, cur.Numbers)

@@ -45,28 +45,3 @@ func TestCorrections(t *testing.T) {
 		t.Error("Bonferroni must cap at 1")
 	}
 }
-
-func TestKSPValueApprox(t *testing.T) {
-	if p := KSPValueApprox(0, 100, 100); p != 1 {
-		t.Errorf("D = 0 must give p = 1, got %v", p)
-	}
-	// A textbook value: Q_KS(1.36) = 0.049 (the 5% critical value of the
-	// Kolmogorov distribution is 1.358).
-	en := 5000.0 * 5000 / 10000
-	d := 1.358 / (math.Sqrt(en) + 0.12 + 0.11/math.Sqrt(en))
-	if p := KSPValueApprox(d, 5000, 5000); math.Abs(p-0.05) > 0.001 {
-		t.Errorf("p at the 5%% critical value = %v", p)
-	}
-	if p := KSPValueApprox(0.5, 200, 200); p > 1e-10 {
-		t.Errorf("a large D must give a tiny p, got %v", p)
-	}
-	// Monotone decreasing in D.
-	prev := 1.0
-	for d := 0.0; d < 0.5; d += 0.01 {
-		p := KSPValueApprox(d, 80, 120)
-		if p > prev+1e-15 {
-			t.Fatalf("p not monotone at D=%v", d)
-		}
-		prev = p
-	}
-}

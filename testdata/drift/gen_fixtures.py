@@ -8,9 +8,15 @@ this script again and fails if the output differs from the committed file.
 
 PSI and Hellinger have no SciPy function; they are written here with NumPy
 from their textbook definitions, independently of the Go code.
+
+Large two-sample cases are not stored value by value: they name a
+deterministic generator (splitmix64 uniforms summed in fixed order, see
+generated()), which drift/stats's tests reimplement, so the same samples
+exist on both sides bit for bit.
 """
 import json
 import sys
+import warnings
 
 import numpy as np
 from scipy import stats
@@ -63,6 +69,83 @@ def binning(name, ref, cur, bins):
             "edges": [float(x) for x in edges], "counts": [float(x) for x in counts]}
 
 
+def splitmix_uniforms(seed, count):
+    """count uniforms in [0, 1) with 53 random bits, from splitmix64."""
+    idx = np.arange(1, count + 1, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        z = np.uint64(seed) + idx * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+
+
+def generated(spec):
+    """The sample a generator spec describes: loc + scale * (u1+u2+u3+u4 - 2),
+    an Irwin-Hall approximation of a normal, summed left to right; with
+    "step", floored to multiples of it (ties)."""
+    u = splitmix_uniforms(spec["seed"], 4 * spec["n"]).reshape(spec["n"], 4)
+    s = ((u[:, 0] + u[:, 1]) + u[:, 2]) + u[:, 3]
+    v = spec["loc"] + spec["scale"] * (s - 2.0)
+    if spec.get("step"):
+        v = np.floor(v / spec["step"]) * spec["step"]
+    return v
+
+
+def gen(seed, n, loc=0.0, scale=1.0, step=0.0):
+    return {"seed": seed, "n": n, "loc": loc, "scale": scale, "step": step}
+
+
+def two_sample(name, ref, cur):
+    """A two-sample case: inline values, or generator specs (dicts)."""
+    case = {"name": name}
+    if isinstance(ref, dict):
+        case["ref_gen"], case["cur_gen"] = ref, cur
+        ref, cur = generated(ref), generated(cur)
+    else:
+        ref = [float(x) for x in ref]
+        cur = [float(x) for x in cur]
+        case["ref"], case["cur"] = ref, cur
+    return case, np.asarray(ref, dtype=float), np.asarray(cur, dtype=float)
+
+
+def ks(name, ref, cur):
+    case, ref, cur = two_sample(name, ref, cur)
+    r = stats.ks_2samp(ref, cur, alternative="two-sided", method="auto")
+    case.update(statistic=float(r.statistic), pvalue=float(r.pvalue))
+    return case
+
+
+def cvm(name, ref, cur):
+    case, ref, cur = two_sample(name, ref, cur)
+    r = stats.cramervonmises_2samp(ref, cur, method="auto")
+    case.update(statistic=float(r.statistic), pvalue=float(r.pvalue))
+    return case
+
+
+def ad(name, ref, cur):
+    case, ref, cur = two_sample(name, ref, cur)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SciPy warns when it caps the p-value
+        r = stats.anderson_ksamp([ref, cur], midrank=True)
+    case.update(statistic=float(r.statistic), pvalue=float(r.significance_level))
+    return case
+
+
+def kstwo_cases():
+    """scipy.stats.kstwo.sf over sample sizes and statistics chosen to reach
+    every branch of Simard and L'Ecuyer's algorithm."""
+    out = []
+    for n in [1, 2, 3, 10, 60, 140, 141, 1000, 20000, 100000, 100001, 400000, 1500000]:
+        xs = {0.5 / n, 0.3 / n, 0.75 / n, 1.0 / n, 1.5 / n, (n - 0.5) / n, 0.5, 0.6, 0.9, 0.999, 1.0}
+        for c in [0.01, 0.05, 0.1, 0.2, 0.5, 0.75, 0.76, 1.5, 2.1, 2.3, 3.9, 4.1, 10, 100, 369, 371]:
+            xs.add(float(np.sqrt(c / n)))
+        for x in sorted(xs):
+            if 0 < x <= 1:
+                out.append({"n": n, "x": x, "sf": float(stats.kstwo.sf(x, n))})
+    return out
+
+
 def main():
     rng = np.random.default_rng(20261125)
     out = {"binned": [
@@ -82,6 +165,63 @@ def main():
         samples("identical", [0.5, 1.5, 2.5], [0.5, 1.5, 2.5]),
         samples("large", rng.normal(10, 2, 5000), rng.normal(10.2, 2, 4000)),
         samples("integers", rng.integers(0, 20, 300), rng.integers(2, 22, 300)),
+    ], "ks": [
+        ks("tiny", [1.0, 2.0, 3.0], [2.5, 3.5]),
+        ks("one each", [1.0], [2.0]),
+        ks("one against many", [0.5], rng.normal(0, 1, 40)),
+        ks("ties", [1, 1, 2, 2, 2, 3, 5], [1, 2, 2, 3, 3, 3, 4, 5, 5]),
+        ks("identical", [0.5, 1.5, 2.5], [0.5, 1.5, 2.5]),
+        ks("disjoint", [1, 2, 3, 4, 5], [6, 7, 8, 9]),
+        ks("unequal sizes", rng.normal(0, 1, 50), rng.normal(0.3, 1.2, 173)),
+        ks("equal sizes", rng.normal(0, 1, 400), rng.normal(0.15, 1, 400)),
+        ks("integers", rng.integers(0, 20, 300), rng.integers(2, 22, 300)),
+        ks("coprime sizes", rng.normal(0, 1, 997), rng.normal(0.1, 1, 1000)),
+        ks("exact 10000 vs 9999", gen(1, 10000), gen(2, 9999, 0.03)),
+        ks("exact 10000 vs 10000", gen(3, 10000), gen(4, 10000, 0.02)),
+        ks("exact 10000 vs 7 far", gen(5, 10000), gen(6, 7, 1.5)),
+        ks("asymptotic 10001 vs 50 null", gen(7, 10001), gen(8, 50)),
+        ks("asymptotic 10001 vs 50 shifted", gen(9, 10001), gen(10, 50, 0.5)),
+        ks("asymptotic 10001 vs 50 far", gen(11, 10001), gen(12, 50, 2.0)),
+        ks("asymptotic 10001 vs 3", gen(13, 10001), gen(14, 3, 0.7)),
+        ks("large 20000 vs 15000", gen(15, 20000), gen(16, 15000, 0.03)),
+        ks("large 20000 vs 15000 null", gen(17, 20000), gen(18, 15000)),
+        ks("large with ties", gen(19, 20000, step=0.1), gen(20, 15000, 0.02, step=0.1)),
+        ks("large identical", gen(21, 20000), gen(21, 20000)),
+        ks("large 250000 vs 250000", gen(22, 250000), gen(23, 250000)),
+    ], "kstwo": kstwo_cases(), "cramer_von_mises": [
+        cvm("tiny", [1.0, 2.0], [1.5, 3.0]),
+        cvm("exact 5 vs 7", rng.normal(0, 1, 5), rng.normal(0.5, 1, 7)),
+        cvm("exact ties", [1, 1, 2, 2, 2, 3, 5], [1, 2, 2, 3, 3, 3, 4, 5, 5]),
+        cvm("exact identical", [0.5, 1.5, 2.5, 4.0], [0.5, 1.5, 2.5, 4.0]),
+        cvm("exact 20 vs 20", rng.normal(0, 1, 20), rng.normal(0.6, 1, 20)),
+        cvm("exact 20 vs 13", rng.normal(0, 1, 20), rng.normal(0, 1.5, 13)),
+        cvm("asymptotic 21 vs 20", rng.normal(0, 1, 21), rng.normal(0.4, 1, 20)),
+        cvm("unequal sizes", rng.normal(0, 1, 50), rng.normal(0.3, 1.2, 173)),
+        cvm("integers", rng.integers(0, 20, 300), rng.integers(2, 22, 300)),
+        cvm("every value twice", rng.normal(0, 1, 100).tolist() * 2, rng.normal(0, 1, 100).tolist() * 2),
+        cvm("identical", np.arange(30) * 0.5, np.arange(30) * 0.5),
+        cvm("shifted", rng.normal(0, 1, 2000), rng.normal(0.3, 1, 3000)),
+        cvm("far", rng.normal(0, 1, 500), rng.normal(3, 1, 500)),
+        cvm("large 20000 vs 15000", gen(31, 20000), gen(32, 15000, 0.03)),
+        cvm("large with ties", gen(33, 20000, step=0.1), gen(34, 15000, step=0.1)),
+    ], "anderson_darling": [
+        ad("small", [1.0, 2.0, 3.5], [1.5, 3.0, 4.0]),
+        ad("5 vs 7", rng.normal(0, 1, 5), rng.normal(0.5, 1, 7)),
+        ad("ties", [1, 1, 2, 2, 2, 3, 5], [1, 2, 2, 3, 3, 3, 4, 5, 5]),
+        ad("identical", [0.5, 1.5, 2.5, 4.0], [0.5, 1.5, 2.5, 4.0]),
+        ad("unequal sizes", rng.normal(0, 1, 50), rng.normal(0.3, 1.2, 173)),
+        ad("moderate shift", rng.normal(0, 1, 200), rng.normal(0.25, 1, 200)),
+        ad("slight shift", rng.normal(0, 1, 300), rng.normal(0.12, 1, 300)),
+        ad("slighter shift", rng.normal(0, 1, 300), rng.normal(0.08, 1, 300)),
+        ad("scale change", rng.normal(0, 1, 400), rng.normal(0, 1.15, 400)),
+        ad("null", rng.normal(0, 1, 400), rng.normal(0, 1, 400)),
+        ad("interpolated, shift 0.06", gen(51, 500), gen(52, 500, 0.06)),
+        ad("interpolated, shift 0.09", gen(51, 500), gen(52, 500, 0.09)),
+        ad("interpolated, shift 0.12", gen(51, 500), gen(52, 500, 0.12)),
+        ad("integers", rng.integers(0, 20, 300), rng.integers(2, 22, 300)),
+        ad("far", rng.normal(0, 1, 500), rng.normal(3, 1, 500)),
+        ad("large 20000 vs 15000", gen(41, 20000), gen(42, 15000, 0.02)),
+        ad("large with ties", gen(43, 20000, step=0.1), gen(44, 15000, step=0.1)),
     ], "binning": [
         binning("deciles of normals", rng.normal(0, 1, 1000), rng.normal(0.2, 1, 777), 10),
         binning("ties in the reference", rng.integers(0, 5, 400), rng.integers(0, 6, 300), 10),
