@@ -119,6 +119,10 @@ func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
 		_, r.Score, err = stats.ChiSquare(refCounts, curCounts)
 	case "ks":
 		_, r.Score, err = stats.KS(ref.Numbers, cur.Numbers)
+	case "cramer_von_mises":
+		_, r.Score, err = stats.CramerVonMises(ref.Numbers, cur.Numbers)
+	case "anderson_darling":
+		_, r.Score, err = stats.AndersonDarling(ref.Numbers, cur.Numbers)
 	case "wasserstein":
 		var d float64
 		d, err = stats.Wasserstein1(ref.Numbers, cur.Numbers)

@@ -66,7 +66,10 @@ type sampleTestFixtures struct {
 	KS              []twoSampleCase `json:"ks"`
 	CramerVonMises  []twoSampleCase `json:"cramer_von_mises"`
 	AndersonDarling []twoSampleCase `json:"anderson_darling"`
-	KSTwo           []struct {
+	BesselK         []struct {
+		Q, KV float64
+	} `json:"bessel_k_quarter"`
+	KSTwo []struct {
 		N  int
 		X  float64
 		SF float64
@@ -142,4 +145,61 @@ func TestKSAgainstSciPy(t *testing.T) {
 		}
 	}
 	t.Logf("%d cases, max relative error: statistic %.3g, p-value %.3g", len(f.KS), worstStat, worstP)
+}
+
+// checkSampleTest compares a sample test with SciPy's results: statistics
+// to 1e-9 relative, p-values to 1e-6 relative or pAbs absolute.
+func checkSampleTest(t *testing.T, name string, cases []twoSampleCase, pAbs float64, test func(ref, cur []float64) (float64, float64, error)) {
+	t.Helper()
+	if len(cases) < 10 {
+		t.Fatalf("only %d %s fixtures", len(cases), name)
+	}
+	worstStat, worstP := 0.0, 0.0
+	for _, c := range cases {
+		ref, cur := c.samples()
+		st, p, err := test(ref, cur)
+		if err != nil {
+			t.Errorf("%s/%s: %v", name, c.Name, err)
+			continue
+		}
+		es, ep := relErr(st, c.Statistic), relErr(p, c.PValue)
+		worstStat, worstP = math.Max(worstStat, es), math.Max(worstP, ep)
+		if es > 1e-9 {
+			t.Errorf("%s/%s: statistic %.17g, SciPy says %.17g", name, c.Name, st, c.Statistic)
+		}
+		if ep > 1e-6 && math.Abs(p-c.PValue) > pAbs {
+			t.Errorf("%s/%s: p-value %.17g, SciPy says %.17g (rel. error %.2g)", name, c.Name, p, c.PValue, ep)
+		}
+	}
+	t.Logf("%s: %d cases, max relative error: statistic %.3g, p-value %.3g", name, len(cases), worstStat, worstP)
+}
+
+// TestCramerVonMisesAgainstSciPy compares CramerVonMises with
+// scipy.stats.cramervonmises_2samp, exact and asymptotic. SciPy's
+// asymptotic p-value is 1 - CDF, the CDF summed in float64 from terms
+// (scipy.special.kv among them) accurate to about 1e-15 relative, so its
+// p-values carry absolute errors of that order; where p < 1e-9 that is
+// coarser than 1e-6 relative, hence an absolute floor of 1e-14.
+func TestCramerVonMisesAgainstSciPy(t *testing.T) {
+	checkSampleTest(t, "cramer_von_mises", loadSampleTestFixtures(t).CramerVonMises, 1e-14, CramerVonMises)
+}
+
+// TestBesselKAgainstSciPy checks the K_1/4 quadrature against
+// scipy.special.kv to 1e-13 relative.
+func TestBesselKAgainstSciPy(t *testing.T) {
+	cases := loadSampleTestFixtures(t).BesselK
+	if len(cases) < 10 {
+		t.Fatal("no bessel_k_quarter fixtures")
+	}
+	for _, c := range cases {
+		if got := besselK(0.25, c.Q); relErr(got, c.KV) > 1e-13 {
+			t.Errorf("K_1/4(%.17g) = %.17g, scipy.special.kv says %.17g", c.Q, got, c.KV)
+		}
+	}
+}
+
+// TestAndersonDarlingAgainstSciPy compares AndersonDarling with
+// scipy.stats.anderson_ksamp(midrank=True), interpolated and capped.
+func TestAndersonDarlingAgainstSciPy(t *testing.T) {
+	checkSampleTest(t, "anderson_darling", loadSampleTestFixtures(t).AndersonDarling, 0, AndersonDarling)
 }

@@ -19,7 +19,7 @@ import sys
 import warnings
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 from scipy.spatial import distance
 
 EPS = 1e-6
@@ -146,6 +146,11 @@ def kstwo_cases():
     return out
 
 
+def bessel_k_cases():
+    """scipy.special.kv(0.25, q), which the Cramer-von Mises limiting CDF uses."""
+    return [{"q": float(q), "kv": float(special.kv(0.25, q))} for q in np.logspace(-3, 2.7, 40)]
+
+
 def main():
     rng = np.random.default_rng(20261125)
     out = {"binned": [
@@ -188,7 +193,7 @@ def main():
         ks("large with ties", gen(19, 20000, step=0.1), gen(20, 15000, 0.02, step=0.1)),
         ks("large identical", gen(21, 20000), gen(21, 20000)),
         ks("large 250000 vs 250000", gen(22, 250000), gen(23, 250000)),
-    ], "kstwo": kstwo_cases(), "cramer_von_mises": [
+    ], "kstwo": kstwo_cases(), "bessel_k_quarter": bessel_k_cases(), "cramer_von_mises": [
         cvm("tiny", [1.0, 2.0], [1.5, 3.0]),
         cvm("exact 5 vs 7", rng.normal(0, 1, 5), rng.normal(0.5, 1, 7)),
         cvm("exact ties", [1, 1, 2, 2, 2, 3, 5], [1, 2, 2, 3, 3, 3, 4, 5, 5]),
