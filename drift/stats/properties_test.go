@@ -1,6 +1,7 @@
 package stats
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -107,4 +108,72 @@ func TestCounterMatchesSearch(t *testing.T) {
 		many[i] = float64(i - 20)
 	}
 	check(many)
+}
+
+// TestSampleTestProperties checks KS, Cramér-von Mises and Anderson-Darling
+// over random samples: identical samples give KS D = 0 and p = 1 and no
+// evidence of drift from the other two (CvM p = 1 exactly where SciPy's
+// tn < 0.003 shortcut or the exact path applies, AD at its 0.25 cap);
+// the statistics are invariant under strictly increasing transforms
+// (they depend on ranks only) and symmetric in the two samples.
+func TestSampleTestProperties(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for trial := 0; trial < 100; trial++ {
+		n, m := 2+rng.IntN(60), 2+rng.IntN(60)
+		if trial%10 == 0 { // the asymptotic KS path
+			n, m = 10001+rng.IntN(50), 2+rng.IntN(300)
+		}
+		x, y := make([]float64, n), make([]float64, m)
+		for i := range x {
+			x[i] = math.Round(rng.NormFloat64()*20) / 10 // ties
+		}
+		for i := range y {
+			y[i] = math.Round((rng.NormFloat64()+0.3)*20) / 10
+		}
+		if d, p, err := KS(x, x); err != nil || d != 0 || p != 1 {
+			t.Fatalf("KS of identical samples = %v, p %v, %v", d, p, err)
+		}
+		if st, p, err := CramerVonMises(x, x); err != nil || p < 0.9 || st > 0.1 {
+			t.Fatalf("CvM of identical samples (n=%d) = %v, p %v, %v", n, st, p, err)
+		}
+		if st, p, err := AndersonDarling(x, x); err == nil && (st > 0 || p != AndersonDarlingMaxP) {
+			t.Fatalf("AD of identical samples (n=%d) = %v, p %v", n, st, p)
+		}
+
+		for name, f := range map[string]func(a, b []float64) (float64, float64, error){
+			"ks": KS, "cramer_von_mises": CramerVonMises, "anderson_darling": AndersonDarling,
+		} {
+			st, p, err := f(x, y)
+			if errors.Is(err, ErrConstant) {
+				continue
+			}
+			if err != nil || math.IsNaN(st) || math.IsNaN(p) || p < 0 || p > 1 {
+				t.Fatalf("%s(%d, %d) = %v, p %v, %v", name, n, m, st, p, err)
+			}
+			for tname, tr := range map[string]func(float64) float64{
+				"exp":  math.Exp,
+				"3x+7": func(v float64) float64 { return 3*v + 7 },
+				"x^3":  func(v float64) float64 { return v * v * v },
+			} {
+				tx, ty := make([]float64, n), make([]float64, m)
+				for i := range x {
+					tx[i] = tr(x[i])
+				}
+				for i := range y {
+					ty[i] = tr(y[i])
+				}
+				st2, p2, _ := f(tx, ty)
+				if st2 != st || p2 != p {
+					t.Fatalf("%s changed under %s: %v, p %v -> %v, p %v", name, tname, st, p, st2, p2)
+				}
+			}
+			if name == "anderson_darling" {
+				continue // AD weighs each sample by 1/n_i: symmetric too, but not bit for bit
+			}
+			st2, p2, _ := f(y, x)
+			if st2 != st || p2 != p {
+				t.Fatalf("%s is not symmetric: %v, p %v vs %v, p %v", name, st, p, st2, p2)
+			}
+		}
+	}
 }
