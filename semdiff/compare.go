@@ -32,6 +32,19 @@ func dashboardPath(model string) string { return "grafana/" + model + ".json" }
 func driftPath(model string) string     { return "drift/" + model + ".yaml" }
 func runbookDir(model string) string    { return "runbooks/" + model + "/" }
 
+// resolvedPath is the model as vigil resolved it: the IR that Compare
+// reads directly, restated with the spec's raw query text, so it is
+// never compared byte for byte.
+func resolvedPath(model string) string { return "resolved/" + model + ".json" }
+
+// derivedPaths are a model's artifacts that restate what the sections of
+// the report already compare: the drift ConfigMap and CronJob, and the
+// promtool tests of its rules. They are listed in Report.Files only when
+// their model shows no other change, so that no change goes unreported.
+func derivedPaths(model string) []string {
+	return []string{"kubernetes/drift/" + model + ".yaml", "prometheus/tests/" + model + ".test.yaml"}
+}
+
 // Compare describes how head differs from base. It fails only when a
 // generated artifact does not parse, which points at a bug in a target.
 func Compare(base, head Side) (*Report, error) {
@@ -45,6 +58,9 @@ func Compare(base, head Side) (*Report, error) {
 		}
 		if mr.Action != Changed || len(mr.Changes) > 0 || mr.PanelsReflowed > 0 {
 			r.Models = append(r.Models, mr)
+			for _, p := range derivedPaths(name) {
+				covered[p] = true
+			}
 		}
 	}
 
@@ -122,6 +138,7 @@ func compareModel(name string, o, n *compiler.Model, of, nf map[string][]byte, c
 	}
 	mr.Changes = append(mr.Changes, compareSLOs(os, ns)...)
 
+	covered[resolvedPath(name)] = true
 	rp := rulesPath(name)
 	covered[rp] = true
 	orules, err := parseRules(rp, of[rp])

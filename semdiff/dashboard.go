@@ -157,15 +157,25 @@ func compareDashboards(prefix string, o, n *dashboard) ([]Change, int) {
 // panelSummary describes an added or removed panel: its type and queries.
 func panelSummary(p *panel, old bool) []Field {
 	f := []Field{{Name: "type", New: p.Type}}
-	for _, t := range p.Targets {
-		if q := targetExpr(t); q != "" {
-			f = append(f, Field{Name: "query " + refID(t), New: q})
+	ts := targetsByRef(p.Targets)
+	for _, ref := range sortedKeys(ts) {
+		if q := targetExpr(ts[ref]); q != "" {
+			f = append(f, Field{Name: queryLabel(ref, len(ts)), New: q})
 		}
 	}
 	if old {
 		return asOld(f)
 	}
 	return f
+}
+
+// queryLabel names a panel's query: "query" when the panel has one,
+// else "query " and its refId.
+func queryLabel(ref string, n int) string {
+	if n == 1 {
+		return "query"
+	}
+	return "query " + ref
 }
 
 func targetExpr(t map[string]any) string {
@@ -194,10 +204,11 @@ func panelFields(o, n *panel) []Field {
 	ot, nt := targetsByRef(o.Targets), targetsByRef(n.Targets)
 	for _, ref := range unionKeys(ot, nt) {
 		a, b := ot[ref], nt[ref]
+		label := queryLabel(ref, max(len(ot), len(nt)))
 		if qa, qb := targetExpr(a), targetExpr(b); qa != qb {
-			f = append(f, Field{Name: "query " + ref, Old: qa, New: qb})
+			f = append(f, Field{Name: label, Old: qa, New: qb})
 		}
-		f = append(f, settingFields("query "+ref+" ", without(a, "expr", "refId"), without(b, "expr", "refId"))...)
+		f = append(f, settingFields(label+" ", without(a, "expr", "refId"), without(b, "expr", "refId"))...)
 	}
 	return append(f, settingFields("", o.Rest, n.Rest)...)
 }
@@ -243,13 +254,11 @@ func settingFields(prefix string, o, n map[string]any) []Field {
 
 // flatten records the leaves of a decoded JSON or YAML value by dotted
 // path. Lists of scalars are one leaf (compact JSON); lists of objects
-// are indexed from 0.
+// are indexed from 0; an empty object has no leaves, as it means the
+// same as an absent one.
 func flatten(path string, v any, out map[string]string) {
 	switch x := v.(type) {
 	case map[string]any:
-		if len(x) == 0 {
-			out[path] = "{}"
-		}
 		for k, e := range x {
 			flatten(join(path, k), e, out)
 		}

@@ -52,7 +52,7 @@ func TestPanelMoveVersusReflow(t *testing.T) {
 	n := dash(t, p(4, "D", 0, 0, "d"), p(2, "B", 8, 0, "b"), p(3, "C", 16, 0, "c"))
 	got, reflowed := compareDashboards("", o, n)
 	want := []Change{
-		{Kind: KindPanel, Name: "A", Action: Removed, Fields: []Field{{Name: "type", Old: "timeseries"}, {Name: "query A", Old: "a"}}},
+		{Kind: KindPanel, Name: "A", Action: Removed, Fields: []Field{{Name: "type", Old: "timeseries"}, {Name: "query", Old: "a"}}},
 		{Kind: KindPanel, Name: "D", Action: Moved, Fields: []Field{{Name: "position", Old: "x=0 y=8 w=8 h=8", New: "x=0 y=0 w=8 h=8"}}},
 	}
 	if d := cmp.Diff(want, got); d != "" {
@@ -86,7 +86,7 @@ func TestPanelQueryAndSettings(t *testing.T) {
 	c.Unit = "s"
 	got, _ := compareDashboards("", dash(t, a), dash(t, c))
 	want := []Change{{Kind: KindPanel, Name: "A", Action: Changed, Fields: []Field{
-		{Name: "query A", Old: "sum(rate(x[5m]))", New: "sum(rate(x[1h]))"},
+		{Name: "query", Old: "sum(rate(x[5m]))", New: "sum(rate(x[1h]))"},
 		{Name: "unit", New: "s"},
 	}}}
 	if d := cmp.Diff(want, got); d != "" {

@@ -59,8 +59,9 @@ type Report struct {
 	// rules, fleet dashboard panels and output forms.
 	Global []Change `json:"global"`
 	// Files lists generated files that changed but that no semantic
-	// comparison above covers (promtool tests, resolved models, Kubernetes
-	// manifests, example configs), sorted by path.
+	// comparison above covers (Kubernetes manifests, example configs, and
+	// a model's promtool tests or drift CronJob when nothing else in the
+	// model changed), sorted by path.
 	Files []Change `json:"files"`
 }
 

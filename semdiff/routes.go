@@ -17,7 +17,7 @@ type routing struct {
 }
 
 // rootRoute names the top of the route tree.
-const rootRoute = "root route"
+const rootRoute = "(root)"
 
 // parseRouting reads alertmanager/routes.yaml. Missing content (nil) is
 // an empty routing.
@@ -54,7 +54,7 @@ func (r routing) addRoute(parent []string, route map[string]any) {
 	matchers := append(append([]string(nil), parent...), stringList(route["matchers"])...)
 	key := rootRoute
 	if len(matchers) > 0 {
-		key = "route " + matcherList(matchers)
+		key = matcherList(matchers)
 	}
 	settings := map[string]any{}
 	for k, v := range route {
