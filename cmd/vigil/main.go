@@ -104,6 +104,7 @@ Exit codes: 0 success; 1 spec errors or --check found differences;
 		newInit(stdout, stderr),
 		newVet(g, stdout, stderr),
 		newCompile(g, stdout, stderr),
+		newDiff(g, stdout, stderr),
 		newSchema(stdout),
 		newDrift(stdout, stderr),
 		newVersion(stdout),
@@ -112,16 +113,17 @@ Exit codes: 0 success; 1 spec errors or --check found differences;
 }
 
 // loadSpec loads and validates a spec, printing diagnostics in the chosen
-// format. It returns an exitError when the spec is not usable.
+// format. It returns an exitError when the spec is not usable: exit 2 when
+// the source cannot be read, silentFail (exit 1) after printing spec errors.
 //
 // Text goes to stderr; the machine-readable formats (json, github-actions)
 // go to stdout, where CI runners and scripts read them.
-func loadSpec(g *globals, args []string, stdout, stderr io.Writer) (*compiler.Spec, error) {
+func loadSpec(g *globals, src compiler.Source, stdout, stderr io.Writer) (*compiler.Spec, error) {
 	format, err := diag.ParseFormat(g.errorFormat)
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
-	spec, diags, err := compiler.Load(compiler.Source{Args: args})
+	spec, diags, err := compiler.Load(src)
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
@@ -156,7 +158,7 @@ func newVet(g *globals, stdout, stderr io.Writer) *cobra.Command {
 files; default: the current directory), checks it against the schema and
 vigil's semantic rules, and prints every problem with its position.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, err := loadSpec(g, args, stdout, stderr)
+			_, err := loadSpec(g, compiler.Source{Args: args}, stdout, stderr)
 			return err
 		},
 	}
@@ -199,7 +201,7 @@ differ from what it would write (use it as a CI staleness gate).`,
 			if dashFmt != "" && !contains(compiler.DashboardsFormats, dashFmt) {
 				return usageErr("--dashboards-format %q: want one of %s", dashFmt, strings.Join(compiler.DashboardsFormats, ", "))
 			}
-			spec, err := loadSpec(g, args, stdout, stderr)
+			spec, err := loadSpec(g, compiler.Source{Args: args}, stdout, stderr)
 			if err != nil {
 				return err
 			}
