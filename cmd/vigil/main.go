@@ -107,6 +107,7 @@ Exit codes: 0 success; 1 spec errors or --check found differences;
 		newDiff(g, stdout, stderr),
 		newSchema(stdout),
 		newDrift(stdout, stderr),
+		newSimulate(g, stdout, stderr),
 		newVersion(stdout),
 	)
 	return root

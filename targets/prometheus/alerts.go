@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	pmodel "github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/rulefmt"
 
 	"github.com/vigil-dev/vigil/compiler"
@@ -250,8 +251,18 @@ func (b *alertBuilder) drift() {
 			expr = fmt.Sprintf("min_over_time(%s%s[%s]) == 1\nand on (model)\nchanges(%s[%s]) >= %d\nand on (model)\n%s",
 				dm.Detected, sel, win(l), lastRun, win(l), n-1, fresh)
 		}
+		rule := rulefmt.Rule{Alert: compiler.Camel(f.Name) + "Drift", Expr: expr}
+		if n > 1 {
+			// The window loses the oldest breaching verdict one margin
+			// before each next run; until that run lands, the condition
+			// is false even though nothing improved. keep_firing_for
+			// bridges that gap (and the run's own duration, up to another
+			// margin), so a lasting drift fires once instead of resolving
+			// and re-firing every day.
+			rule.KeepFiringFor = pmodel.Duration(2 * driftMargin(sched))
+		}
 		a := Alert{
-			Rule:     rulefmt.Rule{Alert: compiler.Camel(f.Name) + "Drift", Expr: expr},
+			Rule:     rule,
 			Kind:     KindDrift,
 			Severity: f.Test.Severity,
 			Feature:  f,

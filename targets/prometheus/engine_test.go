@@ -496,3 +496,39 @@ models: m: {
 		t.Fatalf("a CTR rise fired a down-only anomaly alert: %v", first)
 	}
 }
+
+func TestDriftAlertStaysFiringBetweenRuns(t *testing.T) {
+	rules := compileRules(t, driftSpec)
+	// Breaches from day 1 on: the alert fires at the day-3 run and must
+	// stay firing through the day-4 and day-5 runs, not resolve in the
+	// hour before each run and fire again after it. The drift stops at
+	// day 6; the alert resolves within keep_firing_for of that run.
+	run, err := ruletest.New(driftSeries(0, 1, 1, 1, 1, 1, 0, 0), rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	var firing, gaps []time.Duration
+	err = run.Eval(8*day-5*time.Minute, 5*time.Minute, func(at time.Duration, f ruletest.Firing) bool {
+		on := len(f["FDrift"]) > 0
+		if on {
+			firing = append(firing, at)
+		} else if at > 3*day && at < 6*day {
+			gaps = append(gaps, at)
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(firing) == 0 {
+		t.Fatal("drift alert never fired")
+	}
+	if len(gaps) > 0 {
+		t.Fatalf("drift alert stopped firing at %s (%d evaluations) while every run breached", gaps[0], len(gaps))
+	}
+	last := firing[len(firing)-1]
+	if last < 6*day || last > 6*day+2*time.Hour {
+		t.Fatalf("drift alert last fired at %s; want it to resolve within 2h of the clean day-6 run", last)
+	}
+}

@@ -210,3 +210,12 @@ func rawSLI(m *compiler.Model, s *compiler.SLO, w time.Duration) (errors, events
 	}
 	return errors, events
 }
+
+// ErrorRatioRecord is the name of the recorded error ratio over window w,
+// e.g. "vigil:sli_error_ratio:rate1h", recorded for every window of an
+// SLO's burn-rate policy (for tools that read the rules' results, such as
+// `vigil simulate`).
+func ErrorRatioRecord(w time.Duration) string { return rec(recErrorRatio, w) }
+
+// SLISelector is the {model, slo} selector of an SLO's recorded series.
+func SLISelector(m *compiler.Model, s *compiler.SLO) string { return sliSelector(m, s) }
