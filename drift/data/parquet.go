@@ -6,40 +6,142 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // ReadParquet reads the wanted top-level columns of a Parquet file. Only
 // those column chunks are read (Parquet is columnar), page by page; null
 // and NaN values count as missing.
 func ReadParquet(r io.ReaderAt, size int64, want map[string]Kind) (map[string]*Column, error) {
-	f, err := parquet.OpenFile(r, size)
+	p, err := OpenParquet(r, size, nil)
 	if err != nil {
 		return nil, err
 	}
-	cols := newColumns(want)
-	index := map[string]int{}
-	for name := range want {
-		leaf, ok := f.Schema().Lookup(name)
-		if !ok {
-			return nil, fmt.Errorf("column %q is not in the file", name)
+	cols := make(map[string]*Column, len(want))
+	for name, k := range want {
+		c, err := p.Column(name, k)
+		if err != nil {
+			return nil, err
 		}
-		index[name] = leaf.ColumnIndex
-	}
-	buf := make([]parquet.Value, 4096)
-	for _, rg := range f.RowGroups() {
-		chunks := rg.ColumnChunks()
-		for name, i := range index {
-			if err := readChunk(chunks[i], cols[name], buf); err != nil {
-				return nil, fmt.Errorf("column %q: %w", name, err)
-			}
-		}
+		cols[name] = c
 	}
 	return cols, nil
 }
 
-func readChunk(chunk parquet.ColumnChunk, c *Column, buf []parquet.Value) error {
+// ParquetFile is an open Parquet file whose columns are read one at a
+// time, on demand, so a caller can hold one column in memory instead of
+// all of them. With a window, the time column is read once when the file
+// is opened, and every column read keeps only the rows inside the window.
+// Column may be called from several goroutines at once.
+type ParquetFile struct {
+	f *parquet.File
+	// keep holds, per row group, which rows lie in the window; nil
+	// without a window.
+	keep [][]bool
+	sel  Selection
+}
+
+// OpenParquet opens a Parquet file for column reads, selecting the rows
+// of the window (all rows when w is nil).
+func OpenParquet(r io.ReaderAt, size int64, w *Window) (*ParquetFile, error) {
+	f, err := parquet.OpenFile(r, size)
+	if err != nil {
+		return nil, err
+	}
+	p := &ParquetFile{f: f}
+	if w == nil {
+		p.sel.Rows = int(f.NumRows())
+		return p, nil
+	}
+	leaf, ok := f.Schema().Lookup(w.Column)
+	if !ok {
+		return nil, fmt.Errorf("time column %q is not in the file", w.Column)
+	}
+	toTime, err := timeConverter(leaf.Node.Type())
+	if err != nil {
+		return nil, fmt.Errorf("time column %q: %w", w.Column, err)
+	}
+	buf := make([]parquet.Value, 4096)
+	for _, rg := range f.RowGroups() {
+		keep := make([]bool, 0, rg.NumRows())
+		err := eachValue(rg.ColumnChunks()[leaf.ColumnIndex], buf, func(v parquet.Value) error {
+			if v.IsNull() {
+				keep = append(keep, false)
+				return nil
+			}
+			t, err := toTime(v)
+			if err != nil {
+				return err
+			}
+			keep = append(keep, w.contains(t))
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("time column %q: %w", w.Column, err)
+		}
+		if int64(len(keep)) != rg.NumRows() {
+			return nil, fmt.Errorf("time column %q: %d values for %d rows (only top-level, non-repeated columns are supported)", w.Column, len(keep), rg.NumRows())
+		}
+		for _, k := range keep {
+			if k {
+				p.sel.Rows++
+			} else {
+				p.sel.Skipped++
+			}
+		}
+		p.keep = append(p.keep, keep)
+	}
+	return p, nil
+}
+
+// Selection counts the rows inside and outside the window.
+func (p *ParquetFile) Selection() Selection { return p.sel }
+
+// Column reads one top-level column, keeping the rows in the window.
+func (p *ParquetFile) Column(name string, k Kind) (*Column, error) {
+	leaf, ok := p.f.Schema().Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("column %q is not in the file", name)
+	}
+	c := &Column{Kind: k}
+	if k == Numeric {
+		c.Numbers = make([]float64, 0, p.sel.Rows)
+	} else {
+		c.Labels = make([]string, 0, p.sel.Rows)
+	}
+	buf := make([]parquet.Value, 4096)
+	for g, rg := range p.f.RowGroups() {
+		var keep []bool
+		if p.keep != nil {
+			keep = p.keep[g]
+		}
+		row := 0
+		err := eachValue(rg.ColumnChunks()[leaf.ColumnIndex], buf, func(v parquet.Value) error {
+			if keep != nil {
+				if row >= len(keep) {
+					return fmt.Errorf("more values than rows (only top-level, non-repeated columns are supported)")
+				}
+				if !keep[row] {
+					row++
+					return nil
+				}
+			}
+			row++
+			add(c, v)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("column %q: %w", name, err)
+		}
+	}
+	return c, nil
+}
+
+// eachValue calls fn for every value of a column chunk, page by page.
+func eachValue(chunk parquet.ColumnChunk, buf []parquet.Value, fn func(parquet.Value) error) error {
 	pages := chunk.Pages()
 	defer pages.Close()
 	for {
@@ -50,22 +152,65 @@ func readChunk(chunk parquet.ColumnChunk, c *Column, buf []parquet.Value) error 
 		if err != nil {
 			return err
 		}
-		values := page.Values()
-		for {
-			n, err := values.ReadValues(buf)
-			for _, v := range buf[:n] {
-				add(c, v)
-			}
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				parquet.Release(page)
-				return err
+		err = eachPageValue(page, buf, fn)
+		parquet.Release(page)
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func eachPageValue(page parquet.Page, buf []parquet.Value, fn func(parquet.Value) error) error {
+	values := page.Values()
+	for {
+		n, err := values.ReadValues(buf)
+		for _, v := range buf[:n] {
+			if ferr := fn(v); ferr != nil {
+				return ferr
 			}
 		}
-		parquet.Release(page)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 	}
+}
+
+// timeConverter reads a time column's values: TIMESTAMP columns in their
+// unit, DATE columns as days, other numbers as Unix time by magnitude
+// (UnixTime), strings with ParseTime.
+func timeConverter(t parquet.Type) (func(parquet.Value) (time.Time, error), error) {
+	if lt := t.LogicalType(); lt != nil {
+		switch v := lt.Value.(type) {
+		case *format.TimestampType:
+			if v.Unit.Value == nil {
+				return nil, fmt.Errorf("TIMESTAMP without a unit")
+			}
+			unit := v.Unit.Value.Duration()
+			return func(x parquet.Value) (time.Time, error) {
+				return time.Unix(0, x.Int64()*int64(unit)).UTC(), nil
+			}, nil
+		case *format.DateType:
+			return func(x parquet.Value) (time.Time, error) {
+				return time.Unix(int64(x.Int32())*86400, 0).UTC(), nil
+			}, nil
+		}
+	}
+	switch t.Kind() {
+	case parquet.Int32:
+		return func(x parquet.Value) (time.Time, error) { return UnixTime(float64(x.Int32())) }, nil
+	case parquet.Int64:
+		return func(x parquet.Value) (time.Time, error) { return UnixTime(float64(x.Int64())) }, nil
+	case parquet.Float:
+		return func(x parquet.Value) (time.Time, error) { return UnixTime(float64(x.Float())) }, nil
+	case parquet.Double:
+		return func(x parquet.Value) (time.Time, error) { return UnixTime(x.Double()) }, nil
+	case parquet.ByteArray, parquet.FixedLenByteArray:
+		return func(x parquet.Value) (time.Time, error) { return ParseTime(string(x.ByteArray())) }, nil
+	}
+	return nil, fmt.Errorf("a %s column cannot hold times", t.Kind())
 }
 
 func add(c *Column, v parquet.Value) {
