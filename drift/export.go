@@ -1,11 +1,14 @@
 package drift
 
 import (
+	"errors"
+	"fmt"
+	"slices"
 	"sort"
 	"sync"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/model"
 
 	"github.com/vigil-dev/vigil/drift/config"
 )
@@ -35,10 +38,34 @@ type exportDescs struct {
 }
 
 // NewExporter returns an exporter for the config's series, with an empty
-// state.
-func NewExporter(c *config.Config) *Exporter {
+// state. Score, Threshold, Detected and LastRun must be named; a series
+// whose name the config leaves empty (a config written by an older vigil)
+// is not exported. Names must be valid metric names, FeatureLabels three
+// label names (model, feature, test) and ModelLabels one (model).
+func NewExporter(c *config.Config) (*Exporter, error) {
 	m := c.Metrics
+	if len(m.FeatureLabels) != 3 || len(m.ModelLabels) != 1 {
+		return nil, fmt.Errorf("drift config: metrics.feature_labels must list 3 labels and model_labels 1, got %v and %v", m.FeatureLabels, m.ModelLabels)
+	}
+	for _, l := range append(slices.Clone(m.FeatureLabels), m.ModelLabels...) {
+		if !model.LabelName(l).IsValidLegacy() {
+			return nil, fmt.Errorf("drift config: %q is not a valid label name", l)
+		}
+	}
+	var errs []error
+	for _, req := range []struct{ key, name string }{{"score", m.Score}, {"threshold", m.Threshold}, {"detected", m.Detected}, {"last_run", m.LastRun}} {
+		if req.name == "" {
+			errs = append(errs, fmt.Errorf("drift config: metrics.%s is not named", req.key))
+		}
+	}
 	desc := func(name, help string, labels ...string) *prometheus.Desc {
+		if name == "" {
+			return nil
+		}
+		if !model.IsValidLegacyMetricName(name) {
+			errs = append(errs, fmt.Errorf("drift config: %q is not a valid metric name", name))
+			return nil
+		}
 		return prometheus.NewDesc(name, help, labels, nil)
 	}
 	fl := m.FeatureLabels
@@ -57,7 +84,10 @@ func NewExporter(c *config.Config) *Exporter {
 		duration:      desc(m.EvaluationDuration, "How long the latest evaluation took, in seconds.", m.ModelLabels...),
 		errors:        desc(m.Errors, "Failed evaluations and failed features, by reason.", "model", "reason"),
 	}
-	return e
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return e, nil
 }
 
 // Describe sends nothing: the collector is unchecked.
@@ -127,36 +157,44 @@ func (e *Exporter) Update(rep *Report) {
 // Call with e.mu held.
 func (e *Exporter) build(rep *Report) []prometheus.Metric {
 	var out []prometheus.Metric
-	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
-		out = append(out, prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...))
+	add := func(d *prometheus.Desc, t prometheus.ValueType, v float64, labels ...string) {
+		if d == nil {
+			return // not named in the config
+		}
+		// Descs and label counts were checked by NewExporter, so this
+		// cannot fail.
+		if m, err := prometheus.NewConstMetric(d, t, v, labels...); err == nil {
+			out = append(out, m)
+		}
 	}
-	model, d := e.c.Model, e.descs
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) { add(d, prometheus.GaugeValue, v, labels...) }
+	name, d := e.c.Model, e.descs
 	if rep != nil && rep.Succeeded() {
-		gauge(d.rowsRead, float64(rep.ReferenceRows), model, "reference")
-		gauge(d.rowsRead, float64(rep.CurrentRows), model, "current")
+		gauge(d.rowsRead, float64(rep.ReferenceRows), name, "reference")
+		gauge(d.rowsRead, float64(rep.CurrentRows), name, "current")
 		for _, r := range rep.Results {
-			gauge(d.missing, r.MissingShare, model, r.Feature)
-			gauge(d.sampleSize, float64(r.RefRows), model, r.Feature, "reference")
-			gauge(d.sampleSize, float64(r.CurRows), model, r.Feature, "current")
+			gauge(d.missing, r.MissingShare, name, r.Feature)
+			gauge(d.sampleSize, float64(r.RefRows), name, r.Feature, "reference")
+			gauge(d.sampleSize, float64(r.CurRows), name, r.Feature, "current")
 			if r.Err != nil {
-				gauge(d.featureErrors, 1, model, r.Feature)
+				gauge(d.featureErrors, 1, name, r.Feature)
 				continue
 			}
-			gauge(d.featureErrors, 0, model, r.Feature)
-			gauge(d.score, r.Score, model, r.Feature, r.Method)
-			gauge(d.threshold, r.Threshold, model, r.Feature, r.Method)
-			gauge(d.detected, b2f(r.Detected), model, r.Feature, r.Method)
-			gauge(d.consecutive, float64(e.state.Consecutive[streakKey(r.Feature, r.Method)]), model, r.Feature, r.Method)
+			gauge(d.featureErrors, 0, name, r.Feature)
+			gauge(d.score, r.Score, name, r.Feature, r.Method)
+			gauge(d.threshold, r.Threshold, name, r.Feature, r.Method)
+			gauge(d.detected, b2f(r.Detected), name, r.Feature, r.Method)
+			gauge(d.consecutive, float64(e.state.Consecutive[streakKey(r.Feature, r.Method)]), name, r.Feature, r.Method)
 			if config.PValueTests[r.Method] {
-				gauge(d.pValue, r.Score, model, r.Feature, r.Method)
+				gauge(d.pValue, r.Score, name, r.Feature, r.Method)
 			}
 		}
 	}
 	if rep != nil {
-		gauge(d.duration, rep.Duration().Seconds(), model)
+		gauge(d.duration, rep.Duration().Seconds(), name)
 	}
 	if e.state.LastSuccess != 0 {
-		gauge(d.lastRun, float64(e.state.LastSuccess), model)
+		gauge(d.lastRun, float64(e.state.LastSuccess), name)
 	}
 	reasons := make([]string, 0, len(e.state.Errors))
 	for r := range e.state.Errors {
@@ -164,7 +202,7 @@ func (e *Exporter) build(rep *Report) []prometheus.Metric {
 	}
 	sort.Strings(reasons)
 	for _, r := range reasons {
-		out = append(out, prometheus.MustNewConstMetric(d.errors, prometheus.CounterValue, e.state.Errors[r], model, r))
+		add(d.errors, prometheus.CounterValue, e.state.Errors[r], name, r)
 	}
 	return out
 }
@@ -174,14 +212,4 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
-}
-
-// Registry builds a registry holding one evaluation's series, named and
-// labelled as the config says (for a one-shot run).
-func Registry(c *config.Config, results []Result, ran time.Time, took time.Duration) *prometheus.Registry {
-	e := NewExporter(c)
-	e.Update(&Report{Model: c.Model, Results: results, Started: ran.Add(-took), Finished: ran})
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(e)
-	return reg
 }

@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/vigil-dev/vigil/drift/config"
 )
 
 // gather renders an exporter's series as "name{l="v",...}" → value.
@@ -47,7 +49,7 @@ func report(finished time.Time, results ...Result) *Report {
 
 func TestExporterKeepsNoStaleScores(t *testing.T) {
 	c := testConfig(feature("x", "numeric", "psi"), feature("y", "numeric", "ks"))
-	e := NewExporter(c)
+	e := newExporter(t, c)
 	t1 := time.Unix(1000, 0)
 	ok := func(name, method string, score float64, drift bool) Result {
 		return Result{Feature: name, Method: method, Score: score, Threshold: 0.2, Detected: drift, RefRows: 10, CurRows: 8}
@@ -134,7 +136,7 @@ func TestExporterNamesAreTheConfigs(t *testing.T) {
 	named := map[string]bool{m.Score: true, m.Threshold: true, m.Detected: true, m.MissingRatio: true, m.LastRun: true,
 		m.ConsecutiveBreaches: true, m.PValue: true, m.SampleSize: true, m.RowsRead: true, m.FeatureErrors: true,
 		m.EvaluationDuration: true, m.Errors: true}
-	e := NewExporter(c)
+	e := newExporter(t, c)
 	e.Update(report(time.Unix(1, 0), Result{Feature: "x", Method: "ks", Score: 0.5}))
 	e.Update(&Report{Model: "m", Err: errors.New("x"), Reason: ReasonReadError})
 	e.Update(report(time.Unix(1, 0), Result{Feature: "x", Method: "ks", Score: 0.5}))
@@ -183,7 +185,7 @@ func TestStateRoundTrip(t *testing.T) {
 	}
 
 	// Restoring brings the counts and the last success back.
-	e := NewExporter(testConfig(feature("x", "numeric", "psi")))
+	e := newExporter(t, testConfig(feature("x", "numeric", "psi")))
 	e.Restore(s)
 	e.Update(report(time.Unix(100, 0), Result{Feature: "x", Method: "psi", Score: 1, Threshold: 0.2, Detected: true}))
 	if got := e.State().Consecutive["x/psi"]; got != 3 {
@@ -192,5 +194,40 @@ func TestStateRoundTrip(t *testing.T) {
 	e.Restore(s)
 	if got := gather(t, e)[`d_last_run_timestamp_seconds{model="m"}`]; got != 42 {
 		t.Errorf("restored last run %v, want 42", got)
+	}
+}
+
+func newExporter(t *testing.T, c *config.Config) *Exporter {
+	t.Helper()
+	e, err := NewExporter(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestNewExporterRejectsBadMetrics(t *testing.T) {
+	for name, edit := range map[string]func(m *config.Metrics){
+		"no score":           func(m *config.Metrics) { m.Score = "" },
+		"bad name":           func(m *config.Metrics) { m.Detected = "drift-detected" },
+		"two feature labels": func(m *config.Metrics) { m.FeatureLabels = []string{"model", "feature"} },
+		"bad label":          func(m *config.Metrics) { m.ModelLabels = []string{"the model"} },
+	} {
+		c := testConfig()
+		edit(&c.Metrics)
+		if _, err := NewExporter(c); err == nil {
+			t.Errorf("%s: want an error", name)
+		}
+	}
+	// A config written before a series existed simply does not export it.
+	c := testConfig(feature("x", "numeric", "ks"))
+	c.Metrics.PValue, c.Metrics.Errors = "", ""
+	e := newExporter(t, c)
+	e.Update(report(time.Unix(1, 0), Result{Feature: "x", Method: "ks", Score: 0.5}))
+	e.Update(&Report{Model: "m", Err: errors.New("x"), Reason: ReasonReadError})
+	for k := range gather(t, e) {
+		if strings.HasPrefix(k, "d_p_value") || strings.HasPrefix(k, "d_errors_total") || strings.HasPrefix(k, "{") {
+			t.Errorf("exported %s, which the config does not name", k)
+		}
 	}
 }

@@ -66,7 +66,10 @@ tested); the metrics are still exported, without scores.`,
 			if err != nil {
 				return err
 			}
-			exp := drift.NewExporter(c)
+			exp, err := drift.NewExporter(c)
+			if err != nil {
+				return &exitError{exitFail, fmt.Errorf("%s: %w", cfgPath, err)}
+			}
 			if statePath != "" {
 				st, err := drift.LoadState(statePath, c.Model)
 				if err != nil {

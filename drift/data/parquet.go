@@ -112,11 +112,25 @@ func (p *ParquetFile) Column(name string, k Kind) (*Column, error) {
 	} else {
 		c.Labels = make([]string, 0, p.sel.Rows)
 	}
+	// Required (non-null) DOUBLE columns, the common case for numeric
+	// features, are read as float64s without building a parquet.Value
+	// per row; one value is one row then.
+	fast := k == Numeric && leaf.Node.Type().Kind() == parquet.Double && leaf.MaxDefinitionLevel == 0 && leaf.MaxRepetitionLevel == 0
 	buf := make([]parquet.Value, 4096)
+	var doubles []float64
+	if fast {
+		doubles = make([]float64, 4096)
+	}
 	for g, rg := range p.f.RowGroups() {
 		var keep []bool
 		if p.keep != nil {
 			keep = p.keep[g]
+		}
+		if fast {
+			if err := readDoubles(rg.ColumnChunks()[leaf.ColumnIndex], keep, c, buf, doubles); err != nil {
+				return nil, fmt.Errorf("column %q: %w", name, err)
+			}
+			continue
 		}
 		row := 0
 		err := eachValue(rg.ColumnChunks()[leaf.ColumnIndex], buf, func(v parquet.Value) error {
@@ -138,6 +152,67 @@ func (p *ParquetFile) Column(name string, k Kind) (*Column, error) {
 		}
 	}
 	return c, nil
+}
+
+// readDoubles appends a required DOUBLE column chunk's values of the
+// kept rows (all rows when keep is nil) to c. Pages that do not decode to
+// plain doubles (e.g. dictionary-encoded ones) take the generic path.
+func readDoubles(chunk parquet.ColumnChunk, keep []bool, c *Column, buf []parquet.Value, doubles []float64) error {
+	pages := chunk.Pages()
+	defer pages.Close()
+	row := 0
+	addRow := func(f float64) error {
+		if keep != nil {
+			if row >= len(keep) {
+				return fmt.Errorf("more values than rows")
+			}
+			if !keep[row] {
+				row++
+				return nil
+			}
+		}
+		row++
+		c.Rows++
+		if math.IsNaN(f) {
+			c.Missing++
+			return nil
+		}
+		c.Numbers = append(c.Numbers, f)
+		return nil
+	}
+	for {
+		page, err := pages.ReadPage()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		values := page.Values()
+		if dr, ok := values.(parquet.DoubleReader); ok {
+			for {
+				n, rerr := dr.ReadDoubles(doubles)
+				for _, f := range doubles[:n] {
+					if err = addRow(f); err != nil {
+						break
+					}
+				}
+				if err != nil || errors.Is(rerr, io.EOF) {
+					break
+				}
+				if rerr != nil {
+					err = rerr
+					break
+				}
+			}
+		} else {
+			err = eachPageValue(page, buf, func(v parquet.Value) error { return addRow(v.Double()) })
+		}
+		parquet.Release(page)
+		if err != nil {
+			return err
+		}
+	}
 }
 
 // eachValue calls fn for every value of a column chunk, page by page.
@@ -213,51 +288,61 @@ func timeConverter(t parquet.Type) (func(parquet.Value) (time.Time, error), erro
 	return nil, fmt.Errorf("a %s column cannot hold times", t.Kind())
 }
 
+// add appends a value to a column. Numeric columns take numbers (text is
+// parsed, unparsable text counts as missing); categorical columns take
+// every value as text.
 func add(c *Column, v parquet.Value) {
 	c.Rows++
 	if v.IsNull() {
 		c.Missing++
 		return
 	}
+	if c.Kind == Categorical {
+		c.Labels = append(c.Labels, label(v))
+		return
+	}
 	var f float64
-	var s string
 	switch v.Kind() {
 	case parquet.Boolean:
 		if v.Boolean() {
-			f, s = 1, "true"
-		} else {
-			f, s = 0, "false"
+			f = 1
 		}
 	case parquet.Int32:
 		f = float64(v.Int32())
-		s = strconv.FormatInt(int64(v.Int32()), 10)
 	case parquet.Int64:
 		f = float64(v.Int64())
-		s = strconv.FormatInt(v.Int64(), 10)
 	case parquet.Float:
 		f = float64(v.Float())
-		s = strconv.FormatFloat(f, 'g', -1, 32)
 	case parquet.Double:
 		f = v.Double()
-		s = strconv.FormatFloat(f, 'g', -1, 64)
 	default:
-		s = string(v.ByteArray())
-		if c.Kind == Numeric {
-			parsed, err := strconv.ParseFloat(s, 64)
-			if err != nil {
-				c.Missing++
-				return
-			}
-			f = parsed
+		parsed, err := strconv.ParseFloat(string(v.ByteArray()), 64)
+		if err != nil {
+			c.Missing++
+			return
 		}
-	}
-	if c.Kind == Categorical {
-		c.Labels = append(c.Labels, s)
-		return
+		f = parsed
 	}
 	if math.IsNaN(f) {
 		c.Missing++
 		return
 	}
 	c.Numbers = append(c.Numbers, f)
+}
+
+// label is a value as categorical text.
+func label(v parquet.Value) string {
+	switch v.Kind() {
+	case parquet.Boolean:
+		return strconv.FormatBool(v.Boolean())
+	case parquet.Int32:
+		return strconv.FormatInt(int64(v.Int32()), 10)
+	case parquet.Int64:
+		return strconv.FormatInt(v.Int64(), 10)
+	case parquet.Float:
+		return strconv.FormatFloat(float64(v.Float()), 'g', -1, 32)
+	case parquet.Double:
+		return strconv.FormatFloat(v.Double(), 'g', -1, 64)
+	}
+	return string(v.ByteArray())
 }

@@ -95,7 +95,10 @@ func New(models []Model, o Options) (*Server, error) {
 			every = time.Duration(d)
 		}
 		s.every = append(s.every, every)
-		e := drift.NewExporter(m.Config)
+		e, err := drift.NewExporter(m.Config)
+		if err != nil {
+			return nil, fmt.Errorf("model %s: %w", m.Config.Model, err)
+		}
 		if err := s.reg.Register(e); err != nil {
 			return nil, fmt.Errorf("model %s: %w", m.Config.Model, err)
 		}

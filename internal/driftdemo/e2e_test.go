@@ -82,7 +82,10 @@ func TestRecommendationsDriftEndToEnd(t *testing.T) {
 	// The evaluator runs once a day; run d (1..7) reads day d's data at
 	// simulated time d days (the rule engine's clock starts at the Unix
 	// epoch) and its series hold until the next run.
-	exp := drift.NewExporter(cfg)
+	exp, err := drift.NewExporter(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	reg := promclient.NewRegistry()
 	reg.MustRegister(exp)
 	values := map[string][]string{} // series → one value per step, "_" when absent
