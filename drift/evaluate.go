@@ -1,8 +1,10 @@
-// Package drift is the drift evaluator behind `vigil drift run`: it reads
-// the reference and current samples a model's drift config names, runs
-// each feature's test (drift/stats), and exports the results as the
-// Prometheus series the config lists, which the generated rules alert on
-// and the generated dashboards plot.
+// Package drift is the drift evaluator behind `vigil drift run` and
+// `vigil drift serve`: it reads the reference and current samples a
+// model's drift config names (the current one within the config's time
+// window), runs each feature's test (drift/stats), and exports the
+// results as the Prometheus series the config lists, which the generated
+// rules alert on and the generated dashboards plot. docs/drift.md
+// describes the behaviour.
 package drift
 
 import (

@@ -119,7 +119,7 @@ func Run(ctx context.Context, c *config.Config, o Options) *Report {
 	rep.ReferenceRows, rep.CurrentRows, rep.SkippedRows = ref.sel.Rows, cur.sel.Rows, cur.sel.Skipped
 	args := []any{"features", len(c.Features), "reference_rows", rep.ReferenceRows, "current_rows", rep.CurrentRows, "skipped_rows", rep.SkippedRows}
 	if w := rep.Window; w != nil {
-		args = append(args, "window_start", w.Start.Format(time.RFC3339), "window_end", w.End.Format(time.RFC3339))
+		args = append(args, "window_start", w.Start.Format(time.RFC3339), "window_end", w.End.Format(time.RFC3339), "row_groups_skipped", cur.sel.SkippedGroups)
 	}
 	log.Info("data selected", args...)
 

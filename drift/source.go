@@ -62,6 +62,7 @@ func openSource(s config.Source, baseDir string, want map[string]data.Kind, w *d
 		sel := f.selection()
 		src.sel.Rows += sel.Rows
 		src.sel.Skipped += sel.Skipped
+		src.sel.SkippedGroups += sel.SkippedGroups
 	}
 	return src, nil
 }

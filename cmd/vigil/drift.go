@@ -6,7 +6,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -83,8 +85,15 @@ tested); the metrics are still exported, without scores.`,
 			if ctx == nil {
 				ctx = context.Background()
 			}
+			// A CronJob's pod gets SIGTERM when it is stopped: stop
+			// testing features and exit instead of being killed mid-write.
+			ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
 			rep := drift.Run(ctx, c, drift.Options{BaseDir: filepath.Dir(cfgPath), At: end, Workers: workers, Logger: log})
 			printSummary(stdout, rep)
+			if rep.Err != nil && ctx.Err() != nil {
+				return &exitError{exitFail, rep.Err}
+			}
 			exp.Update(rep)
 			if statePath != "" {
 				if err := drift.SaveState(statePath, exp.State()); err != nil {

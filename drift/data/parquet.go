@@ -38,14 +38,27 @@ func ReadParquet(r io.ReaderAt, size int64, want map[string]Kind) (map[string]*C
 // Column may be called from several goroutines at once.
 type ParquetFile struct {
 	f *parquet.File
-	// keep holds, per row group, which rows lie in the window; nil
+	// groups says, per row group, which rows lie in the window; nil
 	// without a window.
-	keep [][]bool
-	sel  Selection
+	groups []groupSelection
+	sel    Selection
+}
+
+// groupSelection is the window's selection in one row group.
+type groupSelection struct {
+	// skip: no row is in the window, the group is not read at all.
+	skip bool
+	// keep says which rows are in the window; nil (and not skip) means
+	// all of them.
+	keep []bool
 }
 
 // OpenParquet opens a Parquet file for column reads, selecting the rows
-// of the window (all rows when w is nil).
+// of the window (all rows when w is nil). For TIMESTAMP and DATE time
+// columns, the row groups' min/max statistics decide without reading the
+// column when a group lies wholly outside (or, without nulls, wholly
+// inside) the window, so partitions outside the window cost only their
+// metadata.
 func OpenParquet(r io.ReaderAt, size int64, w *Window) (*ParquetFile, error) {
 	f, err := parquet.OpenFile(r, size)
 	if err != nil {
@@ -64,10 +77,25 @@ func OpenParquet(r io.ReaderAt, size int64, w *Window) (*ParquetFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("time column %q: %w", w.Column, err)
 	}
+	ordered := isTimeType(leaf.Node.Type())
 	buf := make([]parquet.Value, 4096)
 	for _, rg := range f.RowGroups() {
-		keep := make([]bool, 0, rg.NumRows())
-		err := eachValue(rg.ColumnChunks()[leaf.ColumnIndex], buf, func(v parquet.Value) error {
+		chunk := rg.ColumnChunks()[leaf.ColumnIndex]
+		n := int(rg.NumRows())
+		if ordered {
+			if sel, ok := selectByBounds(chunk, toTime, w); ok {
+				if sel.skip {
+					p.sel.Skipped += n
+					p.sel.SkippedGroups++
+				} else {
+					p.sel.Rows += n
+				}
+				p.groups = append(p.groups, sel)
+				continue
+			}
+		}
+		keep := make([]bool, 0, n)
+		err := eachValue(chunk, buf, func(v parquet.Value) error {
 			if v.IsNull() {
 				keep = append(keep, false)
 				return nil
@@ -82,8 +110,8 @@ func OpenParquet(r io.ReaderAt, size int64, w *Window) (*ParquetFile, error) {
 		if err != nil {
 			return nil, fmt.Errorf("time column %q: %w", w.Column, err)
 		}
-		if int64(len(keep)) != rg.NumRows() {
-			return nil, fmt.Errorf("time column %q: %d values for %d rows (only top-level, non-repeated columns are supported)", w.Column, len(keep), rg.NumRows())
+		if len(keep) != n {
+			return nil, fmt.Errorf("time column %q: %d values for %d rows (only top-level, non-repeated columns are supported)", w.Column, len(keep), n)
 		}
 		for _, k := range keep {
 			if k {
@@ -92,9 +120,48 @@ func OpenParquet(r io.ReaderAt, size int64, w *Window) (*ParquetFile, error) {
 				p.sel.Skipped++
 			}
 		}
-		p.keep = append(p.keep, keep)
+		p.groups = append(p.groups, groupSelection{keep: keep})
 	}
 	return p, nil
+}
+
+// isTimeType reports whether a column's values order like its times
+// (TIMESTAMP and DATE columns), so min/max statistics bound the times.
+func isTimeType(t parquet.Type) bool {
+	if lt := t.LogicalType(); lt != nil {
+		switch lt.Value.(type) {
+		case *format.TimestampType, *format.DateType:
+			return true
+		}
+	}
+	return false
+}
+
+// selectByBounds decides a row group from its time column's statistics:
+// wholly outside the window (skip), or wholly inside without nulls (keep
+// all). ok is false when the statistics are missing or the group
+// straddles a window edge.
+func selectByBounds(chunk parquet.ColumnChunk, toTime func(parquet.Value) (time.Time, error), w *Window) (groupSelection, bool) {
+	fc, ok := chunk.(*parquet.FileColumnChunk)
+	if !ok {
+		return groupSelection{}, false
+	}
+	lo, hi, ok := fc.Bounds()
+	if !ok || lo.IsNull() || hi.IsNull() {
+		return groupSelection{}, false
+	}
+	first, err1 := toTime(lo)
+	last, err2 := toTime(hi)
+	if err1 != nil || err2 != nil {
+		return groupSelection{}, false
+	}
+	switch {
+	case last.Before(w.Start) || !first.Before(w.End):
+		return groupSelection{skip: true}, true
+	case w.contains(first) && w.contains(last) && fc.NullCount() == 0:
+		return groupSelection{}, true
+	}
+	return groupSelection{}, false
 }
 
 // Selection counts the rows inside and outside the window.
@@ -123,8 +190,11 @@ func (p *ParquetFile) Column(name string, k Kind) (*Column, error) {
 	}
 	for g, rg := range p.f.RowGroups() {
 		var keep []bool
-		if p.keep != nil {
-			keep = p.keep[g]
+		if p.groups != nil {
+			if p.groups[g].skip {
+				continue
+			}
+			keep = p.groups[g].keep
 		}
 		if fast {
 			if err := readDoubles(rg.ColumnChunks()[leaf.ColumnIndex], keep, c, buf, doubles); err != nil {

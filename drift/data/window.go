@@ -26,6 +26,9 @@ type Selection struct {
 	Rows int
 	// Skipped are the rows outside the window or without a time value.
 	Skipped int
+	// SkippedGroups are the Parquet row groups skipped whole because
+	// their time statistics lie outside the window.
+	SkippedGroups int
 }
 
 // Numeric timestamps are read as Unix time, in the unit their magnitude

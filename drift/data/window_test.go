@@ -121,8 +121,14 @@ func TestParquetWindow(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", col, err)
 		}
-		if p.Selection() != (Selection{Rows: 4, Skipped: 6}) {
-			t.Errorf("%s: selection %+v", col, p.Selection())
+		want := Selection{Rows: 4, Skipped: 6}
+		if col == "ts" {
+			// Row groups of 3: [-18h -12h -6h] and [36h] lie wholly
+			// outside the window by their statistics.
+			want.SkippedGroups = 2
+		}
+		if p.Selection() != want {
+			t.Errorf("%s: selection %+v, want %+v", col, p.Selection(), want)
 		}
 		price, err := p.Column("price", Numeric)
 		if err != nil {
@@ -148,5 +154,33 @@ func TestParquetWindow(t *testing.T) {
 	p, err := OpenParquet(bytes.NewReader(b), int64(len(b)), &w)
 	if err != nil || p.Selection() != (Selection{Skipped: 10}) {
 		t.Errorf("numeric time column: %+v, %v", p, err)
+	}
+}
+
+type nullableTimeRow struct {
+	TS    *time.Time `parquet:"ts,optional,timestamp(microsecond)"`
+	Price float64    `parquet:"price"`
+}
+
+// TestParquetWindowNullTimes checks that a row group whose statistics lie
+// inside the window still drops its rows without a time.
+func TestParquetWindowNullTimes(t *testing.T) {
+	in := window.Start.Add(time.Hour)
+	rows := []nullableTimeRow{{TS: &in, Price: 1}, {TS: nil, Price: 2}, {TS: &in, Price: 3}}
+	var buf bytes.Buffer
+	if err := parquet.Write(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	p, err := OpenParquet(bytes.NewReader(b), int64(len(b)), window)
+	if err != nil {
+		t.Fatal(err)
+	}
+	price, err := p.Column("price", Numeric)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]float64{1, 3}, price.Numbers); d != "" || p.Selection() != (Selection{Rows: 2, Skipped: 1}) {
+		t.Errorf("%s %+v", d, p.Selection())
 	}
 }

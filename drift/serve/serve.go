@@ -56,6 +56,10 @@ type Server struct {
 	reg    *prometheus.Registry
 	exps   []*drift.Exporter
 
+	// evaluating lets one model evaluate at a time: each evaluation
+	// already uses every CPU, and one at a time bounds memory.
+	evaluating chan struct{}
+
 	mu     sync.Mutex
 	status []status
 }
@@ -75,7 +79,7 @@ func New(models []Model, o Options) (*Server, error) {
 	if len(models) == 0 {
 		return nil, errors.New("no drift config to serve")
 	}
-	s := &Server{models: models, o: o, log: o.Logger, reg: prometheus.NewRegistry(), status: make([]status, len(models))}
+	s := &Server{models: models, o: o, log: o.Logger, reg: prometheus.NewRegistry(), status: make([]status, len(models)), evaluating: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -198,6 +202,12 @@ func (s *Server) loop(ctx context.Context, i int) {
 func (s *Server) evaluate(ctx context.Context, i int) {
 	m := s.models[i]
 	log := s.log.With("model", m.Config.Model)
+	select {
+	case s.evaluating <- struct{}{}:
+		defer func() { <-s.evaluating }()
+	case <-ctx.Done():
+		return
+	}
 	rep := drift.Run(ctx, m.Config, drift.Options{BaseDir: m.BaseDir, Workers: s.o.Workers, Logger: s.log, Now: s.o.Now})
 	if rep.Err != nil && ctx.Err() != nil {
 		log.Info("evaluation cancelled")
