@@ -37,6 +37,7 @@ type Options struct {
 
 // Report is the outcome of one evaluation of one model.
 type Report struct {
+	// Model is the config's model.
 	Model string
 	// Results has one entry per feature, in config order; empty when the
 	// evaluation failed as a whole.

@@ -17,8 +17,10 @@ const StateVersion = 1
 // `vigil drift serve`, and in a JSON file (--state) by `vigil drift run`,
 // whose process ends after each evaluation.
 type State struct {
-	Version int    `json:"version"`
-	Model   string `json:"model"`
+	// Version is StateVersion.
+	Version int `json:"version"`
+	// Model is the model the state belongs to.
+	Model string `json:"model"`
 	// LastSuccess is the Unix time of the latest successful evaluation
 	// (0: none yet).
 	LastSuccess int64 `json:"last_success"`

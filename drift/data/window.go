@@ -11,7 +11,9 @@ import (
 // Window selects the rows whose event time, read from Column, lies in
 // [Start, End). Rows without a time value are skipped.
 type Window struct {
-	Column     string
+	// Column is the time column.
+	Column string
+	// Start is inclusive, End exclusive.
 	Start, End time.Time
 }
 

@@ -27,6 +27,7 @@ import (
 
 // Model is one model to evaluate.
 type Model struct {
+	// Config is the model's drift config.
 	Config *config.Config
 	// BaseDir is the directory relative data paths start from.
 	BaseDir string
@@ -71,6 +72,8 @@ type status struct {
 	finished time.Time
 	took     time.Duration
 	err      string
+	// failed of total features could not be tested.
+	failed, total int
 }
 
 // New checks the models' schedules and builds a server. Two configs for
@@ -132,6 +135,9 @@ func (s *Server) healthz(w http.ResponseWriter, _ *http.Request) {
 			line = "pending: first evaluation running"
 		case st.ok:
 			line = fmt.Sprintf("ok: evaluated at %s in %.3fs", st.finished.UTC().Format(time.RFC3339), st.took.Seconds())
+			if st.failed > 0 {
+				line += fmt.Sprintf(" (%d of %d features not tested)", st.failed, st.total)
+			}
 		default:
 			line = fmt.Sprintf("error: evaluation at %s failed: %s", st.finished.UTC().Format(time.RFC3339), st.err)
 		}
@@ -214,13 +220,13 @@ func (s *Server) evaluate(ctx context.Context, i int) {
 		return
 	}
 	s.exps[i].Update(rep)
-	st := status{done: true, ok: rep.Succeeded(), finished: rep.Finished, took: rep.Duration()}
 	failed := 0
 	for _, r := range rep.Results {
 		if r.Err != nil {
 			failed++
 		}
 	}
+	st := status{done: true, ok: rep.Succeeded(), finished: rep.Finished, took: rep.Duration(), failed: failed, total: len(rep.Results)}
 	switch {
 	case rep.Err != nil:
 		st.err = rep.Err.Error()
