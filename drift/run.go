@@ -129,6 +129,13 @@ func Run(ctx context.Context, c *config.Config, o Options) *Report {
 		return fail("", err)
 	}
 	rep.Results = results
+	failed := 0
+	for _, r := range results {
+		if r.Err != nil {
+			failed++
+		}
+	}
+	log.Info("features done", "tested", len(results)-failed, "failed", failed, "seconds", now().Sub(rep.Started).Seconds())
 	return rep
 }
 

@@ -1,9 +1,11 @@
 package drift
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,9 +167,17 @@ func TestRunClassifiesFailures(t *testing.T) {
 	if rep := Run(context.Background(), missing, at); rep.Reason != ReasonReadError || !errors.Is(rep.Err, errNoFiles) {
 		t.Errorf("no reference files: %v (%s)", rep.Err, rep.Reason)
 	}
-	noColumn := testConfig(feature("nope", "numeric", "psi"))
-	if rep := Run(context.Background(), noColumn, at); rep.Reason != ReasonReadError || !strings.Contains(rep.Err.Error(), `column "nope"`) {
-		t.Errorf("unknown column: %v (%s)", rep.Err, rep.Reason)
+	// A column missing from the files fails its feature only.
+	noColumn := testConfig(feature("nope", "numeric", "psi"), feature("x", "numeric", "psi"))
+	rep = Run(context.Background(), noColumn, at)
+	if rep.Err != nil || !rep.Succeeded() {
+		t.Fatalf("unknown column: %v", rep.Err)
+	}
+	if r := rep.Results[0]; r.Reason != ReasonReadError || !strings.Contains(r.Err.Error(), `column "nope" is not in the file`) {
+		t.Errorf("unknown column: %v (%s)", r.Err, r.Reason)
+	}
+	if r := rep.Results[1]; r.Err != nil {
+		t.Errorf("the other feature failed too: %v", r.Err)
 	}
 }
 
@@ -210,5 +220,24 @@ func TestRunStopsWhenCancelled(t *testing.T) {
 	rep := Run(ctx, testConfig(feature("x", "numeric", "psi")), Options{BaseDir: dir, AllRows: true})
 	if !errors.Is(rep.Err, context.Canceled) || rep.Results != nil {
 		t.Errorf("cancelled run: %v, %d results", rep.Err, len(rep.Results))
+	}
+}
+
+func TestRunLogs(t *testing.T) {
+	rows := dayCSV([]int{24}, 60, func(_, i int) float64 { return float64(i) })
+	dir := writeFiles(t, map[string]string{"ref.csv": rows, "cur.csv": rows})
+	var buf bytes.Buffer
+	c := testConfig(feature("x", "numeric", "psi"), feature("k", "numeric", "wasserstein"))
+	Run(context.Background(), c, Options{BaseDir: dir, At: time.Date(2026, 11, 25, 0, 0, 0, 0, time.UTC), Logger: slog.New(slog.NewTextHandler(&buf, nil))})
+	for _, want := range []string{
+		`msg="data selected" model=m features=2 reference_rows=60 current_rows=60 skipped_rows=0 window_start=2026-11-24T00:00:00Z window_end=2026-11-25T00:00:00Z`,
+		`msg="feature tested" model=m feature=x test=psi reference_values=60 current_values=60 seconds=`,
+		`level=WARN msg="feature not tested" model=m feature=k test=wasserstein reference_values=60 current_values=60 seconds=`,
+		`reason=constant_column`,
+		`msg="features done" model=m tested=1 failed=1 seconds=`,
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("logs lack %s:\n%s", want, buf.String())
+		}
 	}
 }

@@ -1,8 +1,11 @@
 package drift
 
 import (
+	"bufio"
+	"encoding/csv"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -105,10 +108,34 @@ func openFile(path, configured string, want map[string]data.Kind, w *data.Window
 	case "jsonl":
 		sf.cols, sf.sel, err = data.ReadJSONLWindow(f, want, w)
 	default:
-		sf.cols, sf.sel, err = data.ReadCSVWindow(f, want, w)
+		// A column missing from the header fails only the features that
+		// read it, as with Parquet, not the whole file.
+		var present map[string]data.Kind
+		if present, err = presentColumns(f, want); err == nil {
+			sf.cols, sf.sel, err = data.ReadCSVWindow(f, present, w)
+		}
 	}
 	f.Close()
 	return sf, err
+}
+
+// presentColumns returns the wanted columns a CSV file's header has, and
+// rewinds the file.
+func presentColumns(f *os.File, want map[string]data.Kind) (map[string]data.Kind, error) {
+	header, err := csv.NewReader(bufio.NewReader(f)).Read()
+	if err != nil {
+		return nil, fmt.Errorf("reading the header: %w", err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	present := map[string]data.Kind{}
+	for _, h := range header {
+		if k, ok := want[h]; ok {
+			present[h] = k
+		}
+	}
+	return present, nil
 }
 
 func (f sourceFile) selection() data.Selection {
@@ -149,7 +176,7 @@ func (f sourceFile) column(name string, k data.Kind) (*data.Column, error) {
 	}
 	c, ok := f.cols[name]
 	if !ok {
-		return nil, fmt.Errorf("%s: column %q was not read", f.path, name)
+		return nil, fmt.Errorf("%s: column %q is not in the file", f.path, name)
 	}
 	return c, nil
 }
