@@ -184,6 +184,7 @@ func (p *ParquetFile) Column(name string, k Kind) (*Column, error) {
 	// per row; one value is one row then.
 	fast := k == Numeric && leaf.Node.Type().Kind() == parquet.Double && leaf.MaxDefinitionLevel == 0 && leaf.MaxRepetitionLevel == 0
 	buf := make([]parquet.Value, 4096)
+	labels := interner{m: map[string]string{}}
 	var doubles []float64
 	if fast {
 		doubles = make([]float64, 4096)
@@ -214,7 +215,7 @@ func (p *ParquetFile) Column(name string, k Kind) (*Column, error) {
 				}
 			}
 			row++
-			add(c, v)
+			add(c, v, &labels)
 			return nil
 		})
 		if err != nil {
@@ -361,14 +362,14 @@ func timeConverter(t parquet.Type) (func(parquet.Value) (time.Time, error), erro
 // add appends a value to a column. Numeric columns take numbers (text is
 // parsed, unparsable text counts as missing); categorical columns take
 // every value as text.
-func add(c *Column, v parquet.Value) {
+func add(c *Column, v parquet.Value, labels *interner) {
 	c.Rows++
 	if v.IsNull() {
 		c.Missing++
 		return
 	}
 	if c.Kind == Categorical {
-		c.Labels = append(c.Labels, label(v))
+		c.Labels = append(c.Labels, label(v, labels))
 		return
 	}
 	var f float64
@@ -401,7 +402,7 @@ func add(c *Column, v parquet.Value) {
 }
 
 // label is a value as categorical text.
-func label(v parquet.Value) string {
+func label(v parquet.Value, labels *interner) string {
 	switch v.Kind() {
 	case parquet.Boolean:
 		return strconv.FormatBool(v.Boolean())
@@ -414,5 +415,25 @@ func label(v parquet.Value) string {
 	case parquet.Double:
 		return strconv.FormatFloat(v.Double(), 'g', -1, 64)
 	}
-	return string(v.ByteArray())
+	return labels.str(v.ByteArray())
+}
+
+// maxInterned bounds an interner: past that many distinct labels a
+// column is high-cardinality (IDs, free text) and sharing gains little.
+const maxInterned = 1 << 16
+
+// interner shares one string per distinct label, so a categorical column
+// of a million rows over a dozen categories allocates a dozen strings
+// rather than a million.
+type interner struct{ m map[string]string }
+
+func (in *interner) str(b []byte) string {
+	if s, ok := in.m[string(b)]; ok { // no allocation for the lookup
+		return s
+	}
+	s := string(b)
+	if len(in.m) < maxInterned {
+		in.m[s] = s
+	}
+	return s
 }
