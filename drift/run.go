@@ -205,10 +205,17 @@ feed:
 	return results, nil
 }
 
-// testFeature reads one feature's columns and tests them.
+// testFeature reads one feature's columns and tests them. A panic in a
+// reader or a test fails the feature, not the process: a long-running
+// `drift serve` must outlive one bad column.
 func testFeature(f config.Feature, ref, cur *source) (r Result) {
 	start := time.Now()
-	defer func() { r.Took = time.Since(start) }()
+	defer func() {
+		if p := recover(); p != nil {
+			r = Result{Feature: f.Name, Method: f.Test.Method, Err: fmt.Errorf("testing %s panicked (a vigil bug): %v", f.Name, p), Reason: ReasonTestError}
+		}
+		r.Took = time.Since(start)
+	}()
 	k := kindOf(f)
 	rc, err := ref.column(f.Column, k)
 	if err != nil {

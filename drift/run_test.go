@@ -241,3 +241,12 @@ func TestRunLogs(t *testing.T) {
 		}
 	}
 }
+
+// TestFeaturePanicFailsTheFeature checks that a panic while testing a
+// feature (here: no sources at all) becomes that feature's error.
+func TestFeaturePanicFailsTheFeature(t *testing.T) {
+	r := testFeature(feature("x", "numeric", "psi"), nil, nil)
+	if r.Reason != ReasonTestError || r.Err == nil || !strings.Contains(r.Err.Error(), "panicked") {
+		t.Errorf("got %+v", r)
+	}
+}
