@@ -26,6 +26,26 @@ type DriftMetrics struct {
 	// MissingRatio is the share of missing values in the current sample,
 	// labelled model, feature.
 	MissingRatio string
+	// ConsecutiveBreaches counts the latest evaluations in a row that
+	// breached, labelled like Score.
+	ConsecutiveBreaches string
+	// PValue is the p-value of hypothesis tests, labelled like Score.
+	PValue string
+	// SampleSize is the non-missing values per sample, labelled model,
+	// feature, sample.
+	SampleSize string
+	// RowsRead is the rows read per sample (current: inside the time
+	// window), labelled model, sample.
+	RowsRead string
+	// FeatureErrors is 1 when a feature could not be tested, labelled
+	// model, feature.
+	FeatureErrors string
+	// EvaluationDuration is the latest evaluation's duration in seconds,
+	// labelled model.
+	EvaluationDuration string
+	// Errors counts failed evaluations and features, labelled model,
+	// reason.
+	Errors string
 }
 
 // DriftMetricNames returns the drift series names for the model.
@@ -37,6 +57,14 @@ func (m *Model) DriftMetricNames() DriftMetrics {
 		Detected:     p + "_detected",
 		LastRun:      p + "_last_run_timestamp_seconds",
 		MissingRatio: p + "_missing_ratio",
+
+		ConsecutiveBreaches: p + "_consecutive_breaches",
+		PValue:              p + "_p_value",
+		SampleSize:          p + "_sample_size",
+		RowsRead:            p + "_rows_read",
+		FeatureErrors:       p + "_feature_errors",
+		EvaluationDuration:  p + "_evaluation_duration_seconds",
+		Errors:              p + "_errors_total",
 	}
 }
 

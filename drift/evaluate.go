@@ -1,21 +1,19 @@
-// Package drift is the drift evaluator behind `vigil drift run`: it reads
-// the reference and current samples a model's drift config names, runs
-// each feature's test (drift/stats), and exports the results as the
-// Prometheus series the config lists, which the generated rules alert on
-// and the generated dashboards plot.
+// Package drift is the drift evaluator behind `vigil drift run` and
+// `vigil drift serve`: it reads the reference and current samples a
+// model's drift config names (the current one within the config's time
+// window), runs each feature's test (drift/stats), and exports the
+// results as the Prometheus series the config lists, which the generated
+// rules alert on and the generated dashboards plot. docs/drift.md
+// describes the behaviour.
 package drift
 
 import (
+	"context"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vigil-dev/vigil/drift/config"
 	"github.com/vigil-dev/vigil/drift/data"
@@ -33,32 +31,20 @@ type Result struct {
 	// Err is set when the feature could not be tested (empty or constant
 	// column, unreadable data); nothing is exported for its score then.
 	Err error
+	// Reason classifies Err for the errors metric (see the Reason
+	// constants); empty when Err is nil.
+	Reason string
+	// Took is how long reading and testing the feature took.
+	Took time.Duration
 }
 
-// Evaluate runs every feature's test. A failing feature yields a Result
-// with Err set; an unreadable file fails the whole evaluation.
+// Evaluate runs every feature's test over all rows of the current data,
+// ignoring the config's time window (Run selects the window). A failing
+// feature yields a Result with Err set; an unreadable file fails the
+// whole evaluation.
 func Evaluate(c *config.Config, baseDir string) ([]Result, error) {
-	want := map[string]data.Kind{}
-	for _, f := range c.Features {
-		k := data.Numeric
-		if f.Type != "numeric" {
-			k = data.Categorical
-		}
-		want[f.Column] = k
-	}
-	ref, err := readSource(c.Reference, baseDir, want)
-	if err != nil {
-		return nil, fmt.Errorf("reference: %w", err)
-	}
-	cur, err := readSource(c.Current, baseDir, want)
-	if err != nil {
-		return nil, fmt.Errorf("current data: %w", err)
-	}
-	var out []Result
-	for _, f := range c.Features {
-		out = append(out, evaluateFeature(f, ref[f.Column], cur[f.Column]))
-	}
-	return out, nil
+	rep := Run(context.Background(), c, Options{BaseDir: baseDir, AllRows: true})
+	return rep.Results, rep.Err
 }
 
 func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
@@ -196,109 +182,4 @@ func categoryCounts(ref, cur []string) (r, c []float64) {
 		c[set[l]]++
 	}
 	return r, c
-}
-
-// readSource reads every file the source's path or glob matches.
-func readSource(s config.Source, baseDir string, want map[string]data.Kind) (map[string]*data.Column, error) {
-	pattern := s.Path
-	if !filepath.IsAbs(pattern) {
-		pattern = filepath.Join(baseDir, pattern)
-	}
-	files, err := filepath.Glob(pattern)
-	if err != nil {
-		return nil, err
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("no files match %s", s.Path)
-	}
-	sort.Strings(files)
-	all := map[string]*data.Column{}
-	for name, k := range want {
-		all[name] = &data.Column{Kind: k}
-	}
-	for _, f := range files {
-		cols, err := readFile(f, s.Format, want)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
-		}
-		for name, c := range cols {
-			a := all[name]
-			a.Numbers = append(a.Numbers, c.Numbers...)
-			a.Labels = append(a.Labels, c.Labels...)
-			a.Missing += c.Missing
-			a.Rows += c.Rows
-		}
-	}
-	return all, nil
-}
-
-func readFile(path, format string, want map[string]data.Kind) (map[string]*data.Column, error) {
-	if format == "" || format == "auto" {
-		switch strings.ToLower(filepath.Ext(path)) {
-		case ".parquet":
-			format = "parquet"
-		case ".jsonl", ".ndjson":
-			format = "jsonl"
-		default:
-			format = "csv"
-		}
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	switch format {
-	case "parquet":
-		st, err := f.Stat()
-		if err != nil {
-			return nil, err
-		}
-		return data.ReadParquet(f, st.Size(), want)
-	case "jsonl":
-		return data.ReadJSONL(f, want)
-	}
-	return data.ReadCSV(f, want)
-}
-
-// Registry builds the exported series for one evaluation, named and
-// labelled as the config says.
-func Registry(c *config.Config, results []Result, ran time.Time, took time.Duration) *prometheus.Registry {
-	reg := prometheus.NewRegistry()
-	fl := c.Metrics.FeatureLabels
-	gauge := func(name, help string, labels []string) *prometheus.GaugeVec {
-		g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
-		reg.MustRegister(g)
-		return g
-	}
-	score := gauge(c.Metrics.Score, "Drift statistic: a distance, or the p-value of hypothesis tests.", fl)
-	threshold := gauge(c.Metrics.Threshold, "Threshold the drift statistic is compared with.", fl)
-	detected := gauge(c.Metrics.Detected, "1 when the latest evaluation breached the threshold.", fl)
-	missing := gauge(c.Metrics.MissingRatio, "Share of missing values in the current sample.", []string{"model", "feature"})
-	lastRun := gauge(c.Metrics.LastRun, "Unix time of the latest completed evaluation.", c.Metrics.ModelLabels)
-	duration := gauge(strings.TrimSuffix(c.Metrics.LastRun, "_last_run_timestamp_seconds")+"_evaluation_duration_seconds", "How long the latest evaluation took.", c.Metrics.ModelLabels)
-
-	prefix := strings.TrimSuffix(c.Metrics.LastRun, "_last_run_timestamp_seconds")
-	errs := gauge(prefix+"_feature_errors", "1 when a feature could not be tested in the latest evaluation.", []string{"model", "feature"})
-	size := gauge(prefix+"_sample_size", "Non-missing values of a feature in each sample.", []string{"model", "feature", "sample"})
-	for _, r := range results {
-		missing.WithLabelValues(c.Model, r.Feature).Set(r.MissingShare)
-		size.WithLabelValues(c.Model, r.Feature, "reference").Set(float64(r.RefRows))
-		size.WithLabelValues(c.Model, r.Feature, "current").Set(float64(r.CurRows))
-		if r.Err != nil {
-			errs.WithLabelValues(c.Model, r.Feature).Set(1)
-			continue
-		}
-		errs.WithLabelValues(c.Model, r.Feature).Set(0)
-		score.WithLabelValues(c.Model, r.Feature, r.Method).Set(r.Score)
-		threshold.WithLabelValues(c.Model, r.Feature, r.Method).Set(r.Threshold)
-		d := 0.0
-		if r.Detected {
-			d = 1
-		}
-		detected.WithLabelValues(c.Model, r.Feature, r.Method).Set(d)
-	}
-	lastRun.WithLabelValues(c.Model).Set(float64(ran.Unix()))
-	duration.WithLabelValues(c.Model).Set(took.Seconds())
-	return reg
 }

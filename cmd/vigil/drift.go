@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -14,6 +17,7 @@ import (
 
 	"github.com/vigil-dev/vigil/drift"
 	"github.com/vigil-dev/vigil/drift/config"
+	"github.com/vigil-dev/vigil/drift/data"
 )
 
 func newDrift(stdout, stderr io.Writer) *cobra.Command {
@@ -21,16 +25,33 @@ func newDrift(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "drift",
 		Short: "Run the drift evaluator",
 	}
-	var cfgPath, textfile, pushgateway, job string
+	cmd.AddCommand(newDriftRun(stdout, stderr), newDriftServe(stderr))
+	return cmd
+}
+
+func newDriftRun(stdout, stderr io.Writer) *cobra.Command {
+	var cfgPath, textfile, pushgateway, job, at, statePath string
+	var workers int
 	run := &cobra.Command{
-		Use:   "run --config FILE [--textfile PATH | --pushgateway URL]",
+		Use:   "run --config FILE [--at TIME] [--state FILE] [--textfile PATH | --pushgateway URL]",
 		Short: "Evaluate drift once and export the results",
 		Long: `run reads a drift config written by 'vigil compile' (drift/<model>.yaml),
 compares the current data with the reference sample feature by feature,
 prints a summary, and exports the results as Prometheus series: written
 atomically to a node-exporter textfile-collector file (--textfile), or
 pushed to a Pushgateway (--pushgateway). Data paths in the config are
-relative to the config file's directory.`,
+relative to the config file's directory.
+
+With a time column, only the current rows with a time in [end-window, end)
+are tested: end is --at (RFC 3339 or a date, for backfills), else the
+start of the run truncated to the window (a daily window reads yesterday,
+00:00 to 24:00 UTC).
+
+--state keeps what spans runs in a JSON file (written atomically): the
+consecutive-breach counts, the errors counter and the last successful run.
+
+Exit status 1 when the evaluation failed as a whole (no feature could be
+tested); the metrics are still exported, without scores.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cfgPath == "" {
@@ -39,35 +60,48 @@ relative to the config file's directory.`,
 			if textfile != "" && pushgateway != "" {
 				return usageErr("choose one of --textfile and --pushgateway")
 			}
-			b, err := os.ReadFile(cfgPath)
+			end, err := parseAt(at)
 			if err != nil {
 				return usageErr("%v", err)
 			}
-			c, err := config.Parse(b)
+			c, err := loadDriftConfig(cfgPath)
+			if err != nil {
+				return err
+			}
+			exp, err := drift.NewExporter(c)
 			if err != nil {
 				return &exitError{exitFail, fmt.Errorf("%s: %w", cfgPath, err)}
 			}
+			if statePath != "" {
+				st, err := drift.LoadState(statePath, c.Model)
+				if err != nil {
+					return &exitError{exitFail, err}
+				}
+				exp.Restore(st)
+			}
 			log := slog.New(slog.NewTextHandler(stderr, nil))
-			start := time.Now()
 			log.Info("evaluating drift", "model", c.Model, "features", len(c.Features))
-			results, err := drift.Evaluate(c, filepath.Dir(cfgPath))
-			if err != nil {
-				return &exitError{exitFail, err}
+			ctx := cmd.Context()
+			if ctx == nil {
+				ctx = context.Background()
 			}
-			took := time.Since(start)
-			for _, r := range results {
-				if r.Err != nil {
-					log.Warn("feature not tested", "feature", r.Feature, "error", r.Err)
-					fmt.Fprintf(stdout, "%-24s %-16s error: %v\n", r.Feature, r.Method, r.Err)
-					continue
-				}
-				verdict := "ok"
-				if r.Detected {
-					verdict = "DRIFT"
-				}
-				fmt.Fprintf(stdout, "%-24s %-16s score %-12.6g threshold %-8g %s\n", r.Feature, r.Method, r.Score, r.Threshold, verdict)
+			// A CronJob's pod gets SIGTERM when it is stopped: stop
+			// testing features and exit instead of being killed mid-write.
+			ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+			defer stop()
+			rep := drift.Run(ctx, c, drift.Options{BaseDir: filepath.Dir(cfgPath), At: end, Workers: workers, Logger: log})
+			printSummary(stdout, rep)
+			if rep.Err != nil && ctx.Err() != nil {
+				return &exitError{exitFail, rep.Err}
 			}
-			reg := drift.Registry(c, results, time.Now(), took)
+			exp.Update(rep)
+			if statePath != "" {
+				if err := drift.SaveState(statePath, exp.State()); err != nil {
+					return &exitError{exitFail, fmt.Errorf("saving the state: %w", err)}
+				}
+			}
+			reg := prometheus.NewRegistry()
+			reg.MustRegister(exp)
 			switch {
 			case textfile != "":
 				if err := prometheus.WriteToTextfile(textfile, reg); err != nil {
@@ -78,14 +112,63 @@ relative to the config file's directory.`,
 					return &exitError{exitFail, err}
 				}
 			}
-			log.Info("drift evaluated", "model", c.Model, "seconds", took.Seconds())
+			if rep.Err != nil {
+				return &exitError{exitFail, rep.Err}
+			}
+			if !rep.Succeeded() {
+				return &exitError{exitFail, fmt.Errorf("model %s: no feature could be tested", c.Model)}
+			}
+			log.Info("drift evaluated", "model", c.Model, "seconds", rep.Duration().Seconds())
 			return nil
 		},
 	}
 	run.Flags().StringVar(&cfgPath, "config", "", "drift config (drift/<model>.yaml from vigil compile)")
+	run.Flags().StringVar(&at, "at", "", "end of the current-data window (RFC 3339 or YYYY-MM-DD); default: now truncated to the window")
+	run.Flags().StringVar(&statePath, "state", "", "JSON file keeping consecutive-breach counts, errors and the last success between runs")
 	run.Flags().StringVar(&textfile, "textfile", "", "write the metrics atomically to this textfile-collector file")
 	run.Flags().StringVar(&pushgateway, "pushgateway", "", "push the metrics to this Pushgateway URL")
 	run.Flags().StringVar(&job, "job", "vigil_drift", "Pushgateway job name")
-	cmd.AddCommand(run)
-	return cmd
+	run.Flags().IntVar(&workers, "workers", 0, "features tested at once (default: the number of CPUs)")
+	return run
+}
+
+// parseAt reads --at: empty means "now".
+func parseAt(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := data.ParseTime(s)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--at: %w", err)
+	}
+	return t, nil
+}
+
+// loadDriftConfig reads and parses a drift config; a missing file is a
+// usage error, a bad one a failure.
+func loadDriftConfig(path string) (*config.Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	c, err := config.Parse(b)
+	if err != nil {
+		return nil, &exitError{exitFail, fmt.Errorf("%s: %w", path, err)}
+	}
+	return c, nil
+}
+
+// printSummary prints one line per feature.
+func printSummary(w io.Writer, rep *drift.Report) {
+	for _, r := range rep.Results {
+		if r.Err != nil {
+			fmt.Fprintf(w, "%-24s %-16s error: %v\n", r.Feature, r.Method, r.Err)
+			continue
+		}
+		verdict := "ok"
+		if r.Detected {
+			verdict = "DRIFT"
+		}
+		fmt.Fprintf(w, "%-24s %-16s score %-12.6g threshold %-8g %s\n", r.Feature, r.Method, r.Score, r.Threshold, verdict)
+	}
 }

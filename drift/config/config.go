@@ -87,25 +87,59 @@ type Test struct {
 	Bins    int    `json:"bins,omitempty" yaml:"bins,omitempty"`
 	Binning string `json:"binning,omitempty" yaml:"binning,omitempty" jsonschema:"enum=quantile,enum=equal_width"`
 	// Consecutive is how many breaching evaluations in a row alert; the
-	// rules count them, the evaluator only reports each verdict.
+	// generated rules count them from the exported verdicts. The
+	// evaluator's own count (Metrics.ConsecutiveBreaches) is
+	// informational.
 	Consecutive int `json:"consecutive" yaml:"consecutive" jsonschema:"minimum=1"`
 }
 
-// Metrics are the exported series. Score, Threshold and Detected carry
-// the labels model, feature and test; MissingRatio carries model and
-// feature; LastRun carries model.
+// Metrics are the exported series. Score, Threshold, Detected, PValue
+// and ConsecutiveBreaches carry the labels model, feature and test;
+// MissingRatio and FeatureErrors carry model and feature; SampleSize
+// carries model, feature and sample (reference or current); RowsRead
+// carries model and sample; Errors carries model and reason; LastRun and
+// EvaluationDuration carry model.
 type Metrics struct {
 	// FeatureLabels are the labels of Score, Threshold and Detected, in
 	// order: model, feature, test.
 	FeatureLabels []string `json:"feature_labels" yaml:"feature_labels"`
 	// ModelLabels are the labels of LastRun: model.
 	ModelLabels []string `json:"model_labels" yaml:"model_labels"`
-	Score       string   `json:"score" yaml:"score"`
-	Threshold   string   `json:"threshold" yaml:"threshold"`
-	Detected    string   `json:"detected" yaml:"detected"`
+	// Score is the test statistic: a distance, or the p-value of
+	// hypothesis tests.
+	Score string `json:"score" yaml:"score"`
+	// Threshold is the threshold Score is compared with.
+	Threshold string `json:"threshold" yaml:"threshold"`
+	// Detected is 1 when the latest evaluation breached the threshold,
+	// else 0.
+	Detected string `json:"detected" yaml:"detected"`
 	// MissingRatio carries model and feature.
 	MissingRatio string `json:"missing_ratio" yaml:"missing_ratio"`
-	LastRun      string `json:"last_run" yaml:"last_run"`
+	// LastRun is the Unix time of the latest successful evaluation.
+	LastRun string `json:"last_run" yaml:"last_run"`
+	// ConsecutiveBreaches counts the latest successful evaluations in a
+	// row that breached the threshold (informational: the generated
+	// rules count breaches themselves).
+	ConsecutiveBreaches string `json:"consecutive_breaches" yaml:"consecutive_breaches"`
+	// PValue is the p-value of hypothesis tests (ks, chi_square,
+	// cramer_von_mises, anderson_darling); absent for distances.
+	PValue string `json:"p_value" yaml:"p_value"`
+	// SampleSize is the number of non-missing values of a feature in each
+	// sample (label sample: reference or current).
+	SampleSize string `json:"sample_size" yaml:"sample_size"`
+	// RowsRead is the number of rows read per sample; for the current
+	// sample, the rows inside the time window.
+	RowsRead string `json:"rows_read" yaml:"rows_read"`
+	// FeatureErrors is 1 when a feature could not be tested in the
+	// latest evaluation, else 0.
+	FeatureErrors string `json:"feature_errors" yaml:"feature_errors"`
+	// EvaluationDuration is how long the latest evaluation took, in
+	// seconds.
+	EvaluationDuration string `json:"evaluation_duration" yaml:"evaluation_duration"`
+	// Errors counts failed evaluations and failed features by reason
+	// (read_error, empty_column, constant_column, invalid_config,
+	// test_error).
+	Errors string `json:"errors" yaml:"errors"`
 }
 
 // Number is an exact decimal written as a YAML/JSON number.

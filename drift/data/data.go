@@ -96,35 +96,61 @@ func (c *Column) addText(s string) error {
 
 // ReadCSV reads the wanted columns of a CSV file with a header row.
 func ReadCSV(r io.Reader, want map[string]Kind) (map[string]*Column, error) {
+	cols, _, err := ReadCSVWindow(r, want, nil)
+	return cols, err
+}
+
+// ReadCSVWindow reads the wanted columns of a CSV file with a header row,
+// keeping only the rows inside the window (all rows when w is nil).
+func ReadCSVWindow(r io.Reader, want map[string]Kind, w *Window) (map[string]*Column, Selection, error) {
+	var sel Selection
 	cr := csv.NewReader(bufio.NewReader(r))
 	cr.ReuseRecord = true
 	header, err := cr.Read()
 	if err != nil {
-		return nil, fmt.Errorf("reading the header: %w", err)
+		return nil, sel, fmt.Errorf("reading the header: %w", err)
 	}
 	cols := newColumns(want)
 	index := map[string]int{}
+	timeIndex := -1
 	for i, h := range header {
 		if _, ok := want[h]; ok {
 			index[h] = i
 		}
+		if w != nil && h == w.Column {
+			timeIndex = i
+		}
 	}
 	for name := range want {
 		if _, ok := index[name]; !ok {
-			return nil, fmt.Errorf("column %q is not in the header", name)
+			return nil, sel, fmt.Errorf("column %q is not in the header", name)
 		}
+	}
+	if w != nil && timeIndex < 0 {
+		return nil, sel, fmt.Errorf("time column %q is not in the header", w.Column)
 	}
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
-			return cols, nil
+			return cols, sel, nil
 		}
 		if err != nil {
-			return nil, err
+			return nil, sel, err
 		}
+		if w != nil {
+			keep, err := w.keepText(rec[timeIndex])
+			if err != nil {
+				return nil, sel, fmt.Errorf("line %d, time column %q: %w", line, w.Column, err)
+			}
+			if !keep {
+				sel.Skipped++
+				continue
+			}
+		}
+		sel.Rows++
 		for name, i := range index {
 			if err := cols[name].addText(rec[i]); err != nil {
-				return nil, fmt.Errorf("line %d, column %q: %w", line, name, err)
+				return nil, sel, fmt.Errorf("line %d, column %q: %w", line, name, err)
 			}
 		}
 	}
@@ -133,6 +159,15 @@ func ReadCSV(r io.Reader, want map[string]Kind) (map[string]*Column, error) {
 // ReadJSONL reads the wanted keys of a JSON Lines file (one object per
 // line). A missing key or null counts as missing.
 func ReadJSONL(r io.Reader, want map[string]Kind) (map[string]*Column, error) {
+	cols, _, err := ReadJSONLWindow(r, want, nil)
+	return cols, err
+}
+
+// ReadJSONLWindow reads the wanted keys of a JSON Lines file, keeping only
+// the rows inside the window (all rows when w is nil). The time key holds
+// a string or a number (see ParseTime).
+func ReadJSONLWindow(r io.Reader, want map[string]Kind, w *Window) (map[string]*Column, Selection, error) {
+	var sel Selection
 	cols := newColumns(want)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
@@ -143,27 +178,54 @@ func ReadJSONL(r io.Reader, want map[string]Kind) (map[string]*Column, error) {
 		}
 		var row map[string]json.RawMessage
 		if err := json.Unmarshal(b, &row); err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
+			return nil, sel, fmt.Errorf("line %d: %w", line, err)
 		}
+		if w != nil {
+			s, ok, err := rawText(row[w.Column])
+			if err != nil {
+				return nil, sel, fmt.Errorf("line %d, time key %q: %w", line, w.Column, err)
+			}
+			keep := false
+			if ok {
+				if keep, err = w.keepText(s); err != nil {
+					return nil, sel, fmt.Errorf("line %d, time key %q: %w", line, w.Column, err)
+				}
+			}
+			if !keep {
+				sel.Skipped++
+				continue
+			}
+		}
+		sel.Rows++
 		for name, c := range cols {
-			raw, ok := row[name]
-			if !ok || string(raw) == "null" {
+			s, ok, err := rawText(row[name])
+			if err != nil {
+				return nil, sel, fmt.Errorf("line %d, key %q: %w", line, name, err)
+			}
+			if !ok {
 				c.Rows++
 				c.Missing++
 				continue
 			}
-			var s string
-			if len(raw) > 0 && raw[0] == '"' {
-				if err := json.Unmarshal(raw, &s); err != nil {
-					return nil, fmt.Errorf("line %d, key %q: %w", line, name, err)
-				}
-			} else {
-				s = string(raw)
-			}
 			if err := c.addText(s); err != nil {
-				return nil, fmt.Errorf("line %d, key %q: %w", line, name, err)
+				return nil, sel, fmt.Errorf("line %d, key %q: %w", line, name, err)
 			}
 		}
 	}
-	return cols, sc.Err()
+	return cols, sel, sc.Err()
+}
+
+// rawText is a JSON value as text: strings unquoted, other values as
+// written; ok is false for an absent key or null.
+func rawText(raw json.RawMessage) (s string, ok bool, err error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return "", false, nil
+	}
+	if raw[0] == '"' {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", false, err
+		}
+		return s, true, nil
+	}
+	return string(raw), true, nil
 }

@@ -47,6 +47,10 @@ func Config(m *compiler.Model) *config.Config {
 			ModelLabels:   []string{"model"},
 			Score:         dm.Score, Threshold: dm.Threshold, Detected: dm.Detected,
 			MissingRatio: dm.MissingRatio, LastRun: dm.LastRun,
+			ConsecutiveBreaches: dm.ConsecutiveBreaches, PValue: dm.PValue,
+			SampleSize: dm.SampleSize, RowsRead: dm.RowsRead,
+			FeatureErrors: dm.FeatureErrors, EvaluationDuration: dm.EvaluationDuration,
+			Errors: dm.Errors,
 		},
 	}
 	if !d.ShareThreshold.IsZero() {

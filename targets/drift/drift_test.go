@@ -97,7 +97,13 @@ func TestDriftSeriesAgreeAcrossTargets(t *testing.T) {
 			if cfg == nil {
 				continue
 			}
-			exported := map[string]bool{cfg.Metrics.Score: true, cfg.Metrics.Threshold: true, cfg.Metrics.Detected: true, cfg.Metrics.MissingRatio: true, cfg.Metrics.LastRun: true}
+			mn := cfg.Metrics
+			exported := map[string]bool{mn.Score: true, mn.Threshold: true, mn.Detected: true, mn.MissingRatio: true, mn.LastRun: true,
+				mn.ConsecutiveBreaches: true, mn.PValue: true, mn.SampleSize: true, mn.RowsRead: true, mn.FeatureErrors: true,
+				mn.EvaluationDuration: true, mn.Errors: true}
+			if len(exported) != 12 {
+				t.Errorf("%s/%s: the config names %d distinct drift series, want 12", name, m.Name, len(exported))
+			}
 			features := map[string]bool{}
 			for _, f := range cfg.Features {
 				features[f.Name] = true
