@@ -47,8 +47,9 @@ const (
 
 // Generate implements compiler.Target. The spec's output.grafana.format
 // picks the form: plain JSON files with a provisioning provider (default),
-// a ConfigMap per dashboard for the Grafana sidecar, or a grafana-operator
-// GrafanaDashboard per dashboard.
+// a ConfigMap per dashboard for the Grafana sidecar, a grafana-operator
+// GrafanaDashboard per dashboard, or a dashboard.grafana.app/v2 resource
+// per dashboard (v2).
 func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 	type dash struct {
 		name string
@@ -61,6 +62,16 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 	dashes = append(dashes, dash{"fleet", fleetDashSpec(spec)})
 
 	var out []compiler.Artifact
+	if spec.Output.DashboardsFormat == FormatV2 {
+		for _, d := range dashes {
+			b, err := encodeV2(d.spec, d.name, spec.Output.DashboardsNamespace)
+			if err != nil {
+				return nil, fmt.Errorf("dashboard %s: %w", d.name, err)
+			}
+			out = append(out, compiler.Artifact{Path: V2Dir + d.name + ".json", Bytes: b})
+		}
+		return out, nil
+	}
 	for _, d := range dashes {
 		v1, err := renderV1(d.spec)
 		if err != nil {

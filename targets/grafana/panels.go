@@ -5,10 +5,10 @@ import (
 )
 
 // The Grafana target describes each dashboard once, in the form-neutral
-// model below, and renders that model to each dashboard schema (v1.go for
-// the v1 dashboard JSON). Every renderer reads the same values, so the
-// forms cannot disagree on a panel's title, queries, unit, thresholds or
-// position.
+// model below, and renders that model to the v1 dashboard JSON (v1.go)
+// and to the dashboard.grafana.app/v2 resource (v2.go). Both renderers
+// read the same values, so the two forms cannot disagree on a panel's
+// title, queries, unit, thresholds or position.
 
 // dashSpec is one dashboard, independent of the output form.
 type dashSpec struct {
