@@ -68,7 +68,7 @@ type Output struct {
 	Namespace string `json:"namespace,omitempty"`
 	// RuleLabels are labels on PrometheusRule objects, sorted by name.
 	RuleLabels []Label `json:"rule_labels,omitempty"`
-	// DashboardsFormat is "plain", "configmap" or "operator".
+	// DashboardsFormat is "plain", "configmap", "operator" or "v2".
 	DashboardsFormat string `json:"dashboards_format,omitempty"`
 	// DashboardsNamespace is the namespace of dashboard objects.
 	DashboardsNamespace string `json:"dashboards_namespace,omitempty"`
@@ -83,7 +83,7 @@ type Output struct {
 }
 
 // DashboardsFormats are the accepted Output.DashboardsFormat values.
-var DashboardsFormats = []string{"plain", "configmap", "operator"}
+var DashboardsFormats = []string{"plain", "configmap", "operator", "v2"}
 
 // RulesFormats are the accepted Output.RulesFormat values.
 var RulesFormats = []string{"plain", "operator", "mimir"}

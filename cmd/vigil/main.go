@@ -260,7 +260,7 @@ differ from what it would write (use it as a CI staleness gate).`,
 	cmd.Flags().BoolVar(&check, "check", false, "write nothing; exit 1 and list files that differ from the spec")
 	cmd.Flags().BoolVar(&listOnly, "list", false, "print the paths that would be written, and write nothing")
 	cmd.Flags().StringVar(&rulesFmt, "rules-format", "", "Prometheus rules form: plain, operator (PrometheusRule) or mimir (ruler namespaces); overrides output.prometheus.format")
-	cmd.Flags().StringVar(&dashFmt, "dashboards-format", "", "Grafana dashboards form: plain (JSON + provisioning), configmap (sidecar) or operator (GrafanaDashboard); overrides output.grafana.format")
+	cmd.Flags().StringVar(&dashFmt, "dashboards-format", "", "Grafana dashboards form: plain (JSON + provisioning), configmap (sidecar), operator (GrafanaDashboard) or v2 (dashboard.grafana.app/v2 resources); overrides output.grafana.format")
 	return cmd
 }
 

@@ -127,16 +127,16 @@ func TestGoldenRulesForms(t *testing.T) {
 	}
 }
 
-// TestGoldenDashboardForms pins the sidecar ConfigMap and grafana-operator
-// forms of each example's dashboards under
+// TestGoldenDashboardForms pins the sidecar ConfigMap, grafana-operator
+// and dashboard v2 resource forms of each example's dashboards under
 // testdata/golden-forms/<example>/dashboards-<form>/.
 func TestGoldenDashboardForms(t *testing.T) {
 	for _, name := range examples(t) {
-		for _, form := range []string{"configmap", "operator"} {
+		for form, dir := range map[string]string{"configmap": "kubernetes/grafana/", "operator": "kubernetes/grafana/", "v2": "grafana/v2/"} {
 			t.Run(name+"/"+form, func(t *testing.T) {
 				tree := compileExampleWith(t, filepath.Join(examplesDir, name), func(o *compiler.Output) { o.DashboardsFormat = form })
 				for p := range tree {
-					if !strings.HasPrefix(p, "kubernetes/grafana/") {
+					if !strings.HasPrefix(p, dir) {
 						delete(tree, p)
 					}
 				}

@@ -20,14 +20,8 @@ import (
 	"hash/fnv"
 	"time"
 
-	"github.com/vigil-dev/vigil/internal/yamlout"
-
-	"github.com/grafana/grafana-foundation-sdk/go/cog"
-	"github.com/grafana/grafana-foundation-sdk/go/common"
-	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
-	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
-
 	"github.com/vigil-dev/vigil/compiler"
+	"github.com/vigil-dev/vigil/internal/yamlout"
 )
 
 // Target is the Grafana dashboards target.
@@ -39,53 +33,66 @@ func (Target) Name() string { return "grafana" }
 // DatasourceVar is the data-source variable every query uses.
 const DatasourceVar = "datasource"
 
-var ds = common.DataSourceRef{Type: cog.ToPtr("prometheus"), Uid: cog.ToPtr("${" + DatasourceVar + "}")}
+// Settings every dashboard shares, in both forms.
+const (
+	datasourceLabel  = "Data source"
+	timeFrom, timeTo = "now-24h", "now"
+	refresh          = "1m"
+	allValue         = ".*"
+	alertTitleFormat = "{{alertname}}"
+	alertTextFormat  = "{{severity}}"
+	alertTagKeys     = "alertname,severity"
+	alertStep        = "1m"
+)
 
 // Generate implements compiler.Target. The spec's output.grafana.format
 // picks the form: plain JSON files with a provisioning provider (default),
-// a ConfigMap per dashboard for the Grafana sidecar, or a grafana-operator
-// GrafanaDashboard per dashboard.
+// a ConfigMap per dashboard for the Grafana sidecar, a grafana-operator
+// GrafanaDashboard per dashboard, or a dashboard.grafana.app/v2 resource
+// per dashboard (v2).
 func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 	type dash struct {
 		name string
-		json []byte
+		spec *dashSpec
 	}
 	var dashes []dash
 	for _, m := range spec.Models {
-		d, err := ModelDashboard(spec, m)
-		if err != nil {
-			return nil, fmt.Errorf("model %s: %w", m.Name, err)
+		dashes = append(dashes, dash{m.Name, modelDashSpec(spec, m)})
+	}
+	dashes = append(dashes, dash{"fleet", fleetDashSpec(spec)})
+
+	var out []compiler.Artifact
+	if spec.Output.DashboardsFormat == FormatV2 {
+		for _, d := range dashes {
+			b, err := encodeV2(d.spec, d.name, spec.Output.DashboardsNamespace)
+			if err != nil {
+				return nil, fmt.Errorf("dashboard %s: %w", d.name, err)
+			}
+			out = append(out, compiler.Artifact{Path: V2Dir + d.name + ".json", Bytes: b})
 		}
-		b, err := encode(d)
+		return out, nil
+	}
+	for _, d := range dashes {
+		v1, err := renderV1(d.spec)
+		if err != nil {
+			return nil, fmt.Errorf("dashboard %s: %w", d.name, err)
+		}
+		b, err := encode(v1)
 		if err != nil {
 			return nil, err
 		}
-		dashes = append(dashes, dash{m.Name, b})
-	}
-	f, err := FleetDashboard(spec)
-	if err != nil {
-		return nil, err
-	}
-	b, err := encode(f)
-	if err != nil {
-		return nil, err
-	}
-	dashes = append(dashes, dash{"fleet", b})
-
-	var out []compiler.Artifact
-	switch spec.Output.DashboardsFormat {
-	case "configmap", "operator":
-		for _, d := range dashes {
-			k, err := kubernetesObject(spec, d.name, d.json)
+		switch spec.Output.DashboardsFormat {
+		case "configmap", "operator":
+			k, err := kubernetesObject(spec, d.name, b)
 			if err != nil {
 				return nil, err
 			}
 			out = append(out, compiler.Artifact{Path: "kubernetes/grafana/" + d.name + ".yaml", Bytes: k})
+		default:
+			out = append(out, compiler.Artifact{Path: "grafana/" + d.name + ".json", Bytes: b})
 		}
-	default:
-		for _, d := range dashes {
-			out = append(out, compiler.Artifact{Path: "grafana/" + d.name + ".json", Bytes: d.json})
-		}
+	}
+	if f := spec.Output.DashboardsFormat; f != "configmap" && f != "operator" {
 		out = append(out, compiler.Artifact{Path: "grafana/provisioning/dashboards.yaml", Bytes: []byte(fmt.Sprintf(provisioning, spec.Output.GrafanaFolder))})
 	}
 	return out, nil
@@ -144,12 +151,13 @@ providers:
       foldersFromFilesStructure: false
 `
 
-func encode(d dashboard.Dashboard) ([]byte, error) {
+// encode renders v as indented JSON without HTML escaping.
+func encode(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(d); err != nil {
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -167,12 +175,12 @@ type layout struct {
 	x, y, rowH uint32
 }
 
-func (l *layout) place(w, h uint32) dashboard.GridPos {
+func (l *layout) place(w, h uint32) gridPos {
 	if l.x+w > 24 {
 		l.x, l.y = 0, l.y+l.rowH
 		l.rowH = 0
 	}
-	p := dashboard.GridPos{X: l.x, Y: l.y, W: w, H: h}
+	p := gridPos{x: l.x, y: l.y, w: w, h: h}
 	l.x += w
 	if h > l.rowH {
 		l.rowH = h
@@ -181,49 +189,42 @@ func (l *layout) place(w, h uint32) dashboard.GridPos {
 }
 
 // row starts a new row at the left.
-func (l *layout) row() dashboard.GridPos {
+func (l *layout) row() gridPos {
 	if l.x > 0 {
 		l.x, l.y = 0, l.y+l.rowH
 	}
-	p := dashboard.GridPos{X: 0, Y: l.y, W: 24, H: 1}
+	p := gridPos{x: 0, y: l.y, w: 24, h: 1}
 	l.y++
 	l.rowH = 0
 	return p
 }
 
-func query(expr, legend string) *prometheus.DataqueryBuilder {
-	return prometheus.NewDataqueryBuilder().Datasource(ds).Expr(expr).LegendFormat(legend)
+// query is a range query with a legend.
+func query(expr, legend string) promQuery {
+	return promQuery{expr: expr, legend: legend}
 }
 
-func steps(pairs ...any) []dashboard.Threshold {
-	var out []dashboard.Threshold
+// steps turns (value, color) pairs into threshold steps; a nil value is
+// the base step.
+func steps(pairs ...any) []step {
+	var out []step
 	for i := 0; i+1 < len(pairs); i += 2 {
 		var v *float64
 		if f, ok := pairs[i].(float64); ok {
-			v = cog.ToPtr(f)
+			v = ptr(f)
 		}
-		out = append(out, dashboard.Threshold{Value: v, Color: pairs[i+1].(string)})
+		out = append(out, step{value: v, color: pairs[i+1].(string)})
 	}
 	return out
 }
 
-func thresholds(pairs ...any) *dashboard.ThresholdsConfigBuilder {
-	return dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps(steps(pairs...))
-}
-
-func lines() *common.GraphThresholdsStyleConfigBuilder {
-	return common.NewGraphThresholdsStyleConfigBuilder().Mode(common.GraphThresholdsStyleModeLine)
-}
+// ptr returns a pointer to a copy of f.
+func ptr(f float64) *float64 { return &f }
 
 func win(d compiler.Duration) string { return compiler.FormatDuration(time.Duration(d)) }
 
-func datasourceVariable() *dashboard.DatasourceVariableBuilder {
-	return dashboard.NewDatasourceVariableBuilder(DatasourceVar).Label("Data source").Type("prometheus")
-}
-
-func fleetLink() *dashboard.DashboardLinkBuilder {
-	return dashboard.NewDashboardLinkBuilder("Fleet overview").Type(dashboard.DashboardLinkTypeLink).
-		Url("/d/" + compiler.FleetDashboardUID).KeepTime(true)
+func fleetLink() dashLink {
+	return dashLink{title: "Fleet overview", url: "/d/" + compiler.FleetDashboardUID, keepTime: true}
 }
 
 // PanelKey returns the key of the panel that shows what an alert of the

@@ -59,6 +59,9 @@ type jsonPanel struct {
 
 var rateRE = regexp.MustCompile(`\b(rate|increase|irate)\(([^()]*)\)`)
 
+// varRE finds dashboard-variable references ($name or ${name}) in a query.
+var varRE = regexp.MustCompile(`\$\{?(\w+)`)
+
 // userQueries are PromQL strings copied from the spec (KPIs,
 // infrastructure, pipeline): linted for parsing, not for their ranges.
 func userQueries(m *compiler.Model) map[string]bool {
@@ -118,7 +121,8 @@ func allowedSeries(t *testing.T, spec *compiler.Spec, m *compiler.Model) map[str
 // TestDashboards lints every generated dashboard (datasource variable and
 // references, $__rate_interval, units, titles, descriptions, read-only,
 // stable UIDs and IDs, a non-overlapping grid), cross-checks every query
-// (it parses and reads only series that exist), round-trips the JSON
+// (it parses, uses only declared variables and reads only series that
+// exist), round-trips the JSON
 // through the SDK's types, and checks that two compiles are identical.
 func TestDashboards(t *testing.T) {
 	p := parser.NewParser(parser.Options{})
@@ -187,7 +191,9 @@ func lint(t *testing.T, path string, d jsonDashboard, allowed, userQ map[string]
 		t.Errorf("%s: uid %q must be 1 to 40 characters", path, d.UID)
 	}
 	dsVars := 0
+	declared := map[string]bool{}
 	for _, v := range d.Templating.List {
+		declared[v.Name] = true
 		if v.Type == "datasource" {
 			dsVars++
 			if v.Name != "datasource" || v.Label != "Data source" {
@@ -235,6 +241,11 @@ func lint(t *testing.T, path string, d jsonDashboard, allowed, userQ map[string]
 		for _, tg := range pn.Targets {
 			if tg.Datasource == nil || tg.Datasource.UID != "${datasource}" {
 				t.Errorf("%s: a query of %q does not use the datasource variable", path, pn.Title)
+			}
+			for _, m := range varRE.FindAllStringSubmatch(tg.Expr, -1) {
+				if !declared[m[1]] && !strings.HasPrefix(m[1], "__") {
+					t.Errorf("%s: %q: query uses $%s, which the dashboard does not declare", path, pn.Title, m[1])
+				}
 			}
 			if !userQ[tg.Expr] {
 				for _, m := range rateRE.FindAllStringSubmatch(tg.Expr, -1) {

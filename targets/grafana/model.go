@@ -5,13 +5,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/grafana/grafana-foundation-sdk/go/bargauge"
-	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
-	"github.com/grafana/grafana-foundation-sdk/go/heatmap"
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
-	"github.com/grafana/grafana-foundation-sdk/go/stat"
-	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 
 	"github.com/vigil-dev/vigil/compiler"
 	vprom "github.com/vigil-dev/vigil/targets/prometheus"
@@ -21,48 +16,51 @@ import (
 type modelBuilder struct {
 	spec *compiler.Spec
 	m    *compiler.Model
-	d    *dashboard.DashboardBuilder
+	d    *dashSpec
 	l    layout
 }
 
 func (b *modelBuilder) row(key, title string) {
-	b.d.WithRow(dashboard.NewRowBuilder(title).Id(panelID("row:" + key)).GridPos(b.l.row()))
+	b.d.items = append(b.d.items, item{row: &rowSpec{key: "row:" + key, title: title, pos: b.l.row()}})
 }
 
-// ModelDashboard builds a model's dashboard.
+func (b *modelBuilder) add(p *panelSpec) {
+	b.d.items = append(b.d.items, item{panel: p})
+}
+
+// ModelDashboard builds a model's dashboard (the v1 JSON model).
 func ModelDashboard(spec *compiler.Spec, m *compiler.Model) (dashboard.Dashboard, error) {
+	return renderV1(modelDashSpec(spec, m))
+}
+
+// modelDashSpec describes a model's dashboard independently of the form.
+func modelDashSpec(spec *compiler.Spec, m *compiler.Model) *dashSpec {
 	b := &modelBuilder{spec: spec, m: m}
-	b.d = dashboard.NewDashboardBuilder(m.DisplayName).
-		Uid(compiler.DashboardUID(m.Name)).
-		Description(strings.TrimSpace(m.Description)).
-		Tags([]string{"vigil", "model:" + m.Name, "team:" + m.Team}).
-		Readonly().
-		Time("now-24h", "now").
-		Refresh("1m").
-		WithVariable(datasourceVariable()).
-		Link(fleetLink()).
-		Link(dashboard.NewDashboardLinkBuilder("Runbooks").Type(dashboard.DashboardLinkTypeLink).
-			Url(strings.TrimSuffix(spec.RunbookURL(m.Name, "index"), "index.md") + "index.md").TargetBlank(true)).
-		Annotation(dashboard.NewAnnotationQueryBuilder().Name("Firing alerts").Datasource(ds).Enable(true).
-			IconColor("red").
-			Expr(fmt.Sprintf(`ALERTS{model=%s,alertstate="firing"}`, compiler.Quote(m.Name))).
-			TitleFormat("{{alertname}}").TextFormat("{{severity}}").TagKeys("alertname,severity").
-			Step("1m").UseValueForTime(false))
+	b.d = &dashSpec{
+		uid:         compiler.DashboardUID(m.Name),
+		title:       m.DisplayName,
+		description: strings.TrimSpace(m.Description),
+		tags:        []string{"vigil", "model:" + m.Name, "team:" + m.Team},
+		links: []dashLink{
+			fleetLink(),
+			{title: "Runbooks", url: strings.TrimSuffix(spec.RunbookURL(m.Name, "index"), "index.md") + "index.md", targetBlank: true},
+		},
+		alerts: &alertAnnotation{name: "Firing alerts", expr: fmt.Sprintf(`ALERTS{model=%s,alertstate="firing"}`, compiler.Quote(m.Name))},
+	}
 	for _, l := range m.Links {
-		b.d.Link(dashboard.NewDashboardLinkBuilder(l.Name).Type(dashboard.DashboardLinkTypeLink).Url(l.Value).TargetBlank(true))
+		b.d.links = append(b.d.links, dashLink{title: l.Name, url: l.Value, targetBlank: true})
 	}
 	if m.VersionLabel != "" {
 		sel := m.Metrics.Requests.Selector.String()
-		b.d.WithVariable(dashboard.NewQueryVariableBuilder("version").Label("Model version").Datasource(ds).
-			Query(dashboard.StringOrMap{String: cog.ToPtr(fmt.Sprintf("label_values(%s{%s}, %s)", m.Metrics.Requests.Metric, sel, m.VersionLabel))}).
-			Refresh(dashboard.VariableRefreshOnTimeRangeChanged).IncludeAll(true).AllValue(".*").Multi(true))
+		b.d.versionVar = &queryVar{name: "version", label: "Model version",
+			query: fmt.Sprintf("label_values(%s{%s}, %s)", m.Metrics.Requests.Metric, sel, m.VersionLabel)}
 	}
 	b.sloOverview()
 	b.operational()
 	b.modelHealth()
 	b.business()
 	b.infrastructure()
-	return b.d.Build()
+	return b.d
 }
 
 func sliSel(m *compiler.Model, s *compiler.SLO) string {
@@ -78,18 +76,18 @@ func (b *modelBuilder) sloOverview() {
 		sel := sliSel(b.m, s)
 		key := "slo:" + s.Name + ":"
 		obj := s.ObjectiveRatio().Float64()
-		b.d.WithPanel(stat.NewPanelBuilder().Id(panelID(key + "sli")).GridPos(b.l.place(4, 6)).
-			Title(fmt.Sprintf("%s SLI (%s)", s.Name, win(s.Window))).
-			Description(fmt.Sprintf("Share of good events over the last %s. Red below the %s%% objective.", win(s.Window), s.Objective)).
-			Datasource(ds).Unit("percentunit").Decimals(3).
-			Thresholds(thresholds(nil, "red", obj, "green")).
-			WithTarget(query("vigil:slo_sli:ratio_rate"+win(s.Window)+sel, s.Name)))
-		b.d.WithPanel(bargauge.NewPanelBuilder().Id(panelID(key + "remaining")).GridPos(b.l.place(5, 6)).
-			Title(s.Name + " error budget remaining").
-			Description(fmt.Sprintf("The %s window's error budget (%s of events) that is left, from 100%% down to 0%%.", win(s.Window), pct(s.ErrorBudget().Float64()))).
-			Datasource(ds).Unit("percentunit").Min(0).Max(1).
-			Thresholds(thresholds(nil, "red", 0.2, "orange", 0.5, "green")).
-			WithTarget(query("vigil:slo_budget_remaining:ratio"+sel, "remaining")))
+		b.add(&panelSpec{key: key + "sli", typ: statPanel, pos: b.l.place(4, 6),
+			title:       fmt.Sprintf("%s SLI (%s)", s.Name, win(s.Window)),
+			description: fmt.Sprintf("Share of good events over the last %s. Red below the %s%% objective.", win(s.Window), s.Objective),
+			unit:        "percentunit", decimals: ptr(3),
+			thresholds: steps(nil, "red", obj, "green"),
+			queries:    []promQuery{query("vigil:slo_sli:ratio_rate"+win(s.Window)+sel, s.Name)}})
+		b.add(&panelSpec{key: key + "remaining", typ: barGaugePanel, pos: b.l.place(5, 6),
+			title:       s.Name + " error budget remaining",
+			description: fmt.Sprintf("The %s window's error budget (%s of events) that is left, from 100%% down to 0%%.", win(s.Window), pct(s.ErrorBudget().Float64())),
+			unit:        "percentunit", min: ptr(0), max: ptr(1),
+			thresholds: steps(nil, "red", 0.2, "orange", 0.5, "green"),
+			queries:    []promQuery{query("vigil:slo_budget_remaining:ratio"+sel, "remaining")}})
 		tierSteps := []any{nil, "green"}
 		for _, t := range s.Tiers {
 			color := "orange"
@@ -98,12 +96,12 @@ func (b *modelBuilder) sloOverview() {
 			}
 			tierSteps = append(tierSteps, t.Consumed.Float64()/100, color)
 		}
-		b.d.WithPanel(timeseries.NewPanelBuilder().Id(panelID(key + "consumed")).GridPos(b.l.place(5, 6)).
-			Title(s.Name + " budget consumed").
-			Description("Share of the period's error budget spent, against the budget tiers that alert.").
-			Datasource(ds).Unit("percentunit").Min(0).
-			Thresholds(thresholds(tierSteps...)).ThresholdsStyle(lines()).
-			WithTarget(query("vigil:slo_budget_consumed:ratio"+sel, "consumed")))
+		b.add(&panelSpec{key: key + "consumed", typ: timeSeriesPanel, pos: b.l.place(5, 6),
+			title:       s.Name + " budget consumed",
+			description: "Share of the period's error budget spent, against the budget tiers that alert.",
+			unit:        "percentunit", min: ptr(0),
+			thresholds: steps(tierSteps...), thresholdLines: true,
+			queries: []promQuery{query("vigil:slo_budget_consumed:ratio"+sel, "consumed")}})
 		burnSteps := []any{nil, "green"}
 		for _, p := range []struct {
 			policy compiler.BurnPolicy
@@ -117,19 +115,19 @@ func (b *modelBuilder) sloOverview() {
 			}
 		}
 		cur := vprom.CurrentWindow(s)
-		b.d.WithPanel(timeseries.NewPanelBuilder().Id(panelID(key + "burn")).GridPos(b.l.place(5, 6)).
-			Title(fmt.Sprintf("%s burn rate (%s)", s.Name, win(compiler.Duration(cur)))).
-			Description("How many times faster than sustainable the budget burns. Lines: ticket (orange) and page (red) factors.").
-			Datasource(ds).Unit("x").Min(0).
-			Thresholds(thresholds(burnSteps...)).ThresholdsStyle(lines()).
-			WithTarget(query("vigil:slo_burn_rate:rate"+win(compiler.Duration(cur))+sel, "burn rate")))
+		b.add(&panelSpec{key: key + "burn", typ: timeSeriesPanel, pos: b.l.place(5, 6),
+			title:       fmt.Sprintf("%s burn rate (%s)", s.Name, win(compiler.Duration(cur))),
+			description: "How many times faster than sustainable the budget burns. Lines: ticket (orange) and page (red) factors.",
+			unit:        "x", min: ptr(0),
+			thresholds: steps(burnSteps...), thresholdLines: true,
+			queries: []promQuery{query("vigil:slo_burn_rate:rate"+win(compiler.Duration(cur))+sel, "burn rate")}})
 		if s.Kind == compiler.Availability {
-			b.d.WithPanel(stat.NewPanelBuilder().Id(panelID(key + "downtime")).GridPos(b.l.place(5, 6)).
-				Title(s.Name + " downtime left").
-				Description(fmt.Sprintf("The remaining budget as minutes of full outage (the whole budget is %s).", compiler.FormatDuration(s.BudgetDuration().Round(time.Second)))).
-				Datasource(ds).Unit("s").
-				Thresholds(thresholds(nil, "red", 0.2*s.BudgetDuration().Seconds(), "green")).
-				WithTarget(query("vigil:slo_budget_remaining:seconds"+sel, "left")))
+			b.add(&panelSpec{key: key + "downtime", typ: statPanel, pos: b.l.place(5, 6),
+				title:       s.Name + " downtime left",
+				description: fmt.Sprintf("The remaining budget as minutes of full outage (the whole budget is %s).", compiler.FormatDuration(s.BudgetDuration().Round(time.Second))),
+				unit:        "s",
+				thresholds:  steps(nil, "red", 0.2*s.BudgetDuration().Seconds(), "green"),
+				queries:     []promQuery{query("vigil:slo_budget_remaining:seconds"+sel, "left")}})
 		} else {
 			b.l.place(5, 6)
 		}
@@ -172,33 +170,31 @@ func (b *modelBuilder) operational() {
 		return
 	}
 	b.row("ops", "Operational")
-	b.d.WithPanel(timeseries.NewPanelBuilder().Id(panelID("ops:rps")).GridPos(b.l.place(8, 8)).
-		Title("Requests per second").
-		Description("Prediction requests per second; a drop can mean lost traffic upstream, a rise explains saturation.").
-		Datasource(ds).Unit("reqps").Min(0).
-		WithTarget(query("sum("+rateOf(mt.Requests.Metric, b.versioned(mt.Requests.Selector))+")", "requests")))
+	b.add(&panelSpec{key: "ops:rps", typ: timeSeriesPanel, pos: b.l.place(8, 8),
+		title:       "Requests per second",
+		description: "Prediction requests per second; a drop can mean lost traffic upstream, a rise explains saturation.",
+		unit:        "reqps", min: ptr(0),
+		queries: []promQuery{query("sum("+rateOf(mt.Requests.Metric, b.versioned(mt.Requests.Selector))+")", "requests")}})
 	if avail != nil {
-		b.d.WithPanel(timeseries.NewPanelBuilder().Id(panelID("ops:errors")).GridPos(b.l.place(8, 8)).
-			Title("Error ratio").
-			Description(fmt.Sprintf("Share of failed requests over 5m, against the %s error budget.", pct(avail.ErrorBudget().Float64()))).
-			Datasource(ds).Unit("percentunit").Min(0).
-			Thresholds(thresholds(nil, "green", avail.ErrorBudget().Float64(), "red")).ThresholdsStyle(lines()).
-			WithTarget(query("vigil:sli_error_ratio:rate5m"+sliSel(b.m, avail), "error ratio")))
+		b.add(&panelSpec{key: "ops:errors", typ: timeSeriesPanel, pos: b.l.place(8, 8),
+			title:       "Error ratio",
+			description: fmt.Sprintf("Share of failed requests over 5m, against the %s error budget.", pct(avail.ErrorBudget().Float64())),
+			unit:        "percentunit", min: ptr(0),
+			thresholds: steps(nil, "green", avail.ErrorBudget().Float64(), "red"), thresholdLines: true,
+			queries: []promQuery{query("vigil:sli_error_ratio:rate5m"+sliSel(b.m, avail), "error ratio")}})
 	}
-	{
-		h := mt.Latency
-		p := timeseries.NewPanelBuilder().Id(panelID("ops:latency")).GridPos(b.l.place(8, 8)).
-			Title("Latency p50, p90, p99").
-			Description("Request latency quantiles from the histogram; the line is the latency objective's threshold.").
-			Datasource(ds).Unit("s").Min(0)
-		for _, q := range []string{"0.5", "0.9", "0.99"} {
-			p.WithTarget(query(fmt.Sprintf("histogram_quantile(%s, sum by (le) (%s))", q, rateOf(h.Metric+"_bucket", b.versioned(h.Selector))), "p"+strings.TrimPrefix(q, "0.")))
-		}
-		if lat != nil {
-			p.Thresholds(thresholds(nil, "green", time.Duration(lat.Latency.Threshold).Seconds(), "red")).ThresholdsStyle(lines())
-		}
-		b.d.WithPanel(p)
+	h := mt.Latency
+	p := &panelSpec{key: "ops:latency", typ: timeSeriesPanel, pos: b.l.place(8, 8),
+		title:       "Latency p50, p90, p99",
+		description: "Request latency quantiles from the histogram; the line is the latency objective's threshold.",
+		unit:        "s", min: ptr(0)}
+	for _, q := range []string{"0.5", "0.9", "0.99"} {
+		p.queries = append(p.queries, query(fmt.Sprintf("histogram_quantile(%s, sum by (le) (%s))", q, rateOf(h.Metric+"_bucket", b.versioned(h.Selector))), "p"+strings.TrimPrefix(q, "0.")))
 	}
+	if lat != nil {
+		p.thresholds, p.thresholdLines = steps(nil, "green", time.Duration(lat.Latency.Threshold).Seconds(), "red"), true
+	}
+	b.add(p)
 }
 
 func (b *modelBuilder) modelHealth() {
@@ -215,50 +211,53 @@ func (b *modelBuilder) modelHealth() {
 	b.row("health", "Model health")
 	if len(m.Shares) > 0 {
 		c := mt.Confidence
-		b.d.WithPanel(heatmap.NewPanelBuilder().Id(panelID("health:confidence")).GridPos(b.l.place(12, 8)).
-			Title("Prediction confidence distribution").
-			Description("Predictions per confidence bucket over time; mass moving down means the model is less sure.").
-			Datasource(ds).Unit("short").
-			WithTarget(query("sum by (le) ("+rateOf(c.Metric+"_bucket", b.versioned(c.Selector))+")", "{{le}}").Format(prometheus.PromQueryFormatHeatmap)))
+		heat := query("sum by (le) ("+rateOf(c.Metric+"_bucket", b.versioned(c.Selector))+")", "{{le}}")
+		heat.format = prometheus.PromQueryFormatHeatmap
+		b.add(&panelSpec{key: "health:confidence", typ: heatmapPanel, pos: b.l.place(12, 8),
+			title:       "Prediction confidence distribution",
+			description: "Predictions per confidence bucket over time; mass moving down means the model is less sure.",
+			unit:        "short",
+			queries:     []promQuery{heat}})
 		for _, a := range m.Shares {
-			b.d.WithPanel(timeseries.NewPanelBuilder().Id(panelID("health:share:" + a.Name)).GridPos(b.l.place(12, 8)).
-				Title(a.Name + " share").
-				Description(fmt.Sprintf("Share of observations beyond %s over %s; the line is the %s%% alert threshold.", a.Bound, win(a.Window), a.MaxPercent)).
-				Datasource(ds).Unit("percentunit").Min(0).
-				Thresholds(thresholds(nil, "green", a.MaxPercent.Float64()/100, "red")).ThresholdsStyle(lines()).
-				WithTarget(query(fmt.Sprintf("vigil:share:ratio_rate%s{model=%s,share=%s}", win(a.Window), compiler.Quote(m.Name), compiler.Quote(a.Name)), a.Name)))
+			b.add(&panelSpec{key: "health:share:" + a.Name, typ: timeSeriesPanel, pos: b.l.place(12, 8),
+				title:       a.Name + " share",
+				description: fmt.Sprintf("Share of observations beyond %s over %s; the line is the %s%% alert threshold.", a.Bound, win(a.Window), a.MaxPercent),
+				unit:        "percentunit", min: ptr(0),
+				thresholds: steps(nil, "green", a.MaxPercent.Float64()/100, "red"), thresholdLines: true,
+				queries: []promQuery{query(fmt.Sprintf("vigil:share:ratio_rate%s{model=%s,share=%s}", win(a.Window), compiler.Quote(m.Name), compiler.Quote(a.Name)), a.Name)}})
 		}
-		b.d.WithPanel(timeseries.NewPanelBuilder().Id(panelID("health:labels")).GridPos(b.l.place(12, 8)).
-			Title("Predicted label mix").
-			Description("Predictions per second by predicted class; a shift in the mix often precedes a quality drop.").
-			Datasource(ds).Unit("short").Min(0).
-			WithTarget(query(fmt.Sprintf("sum by (%s) (%s)", mt.PredictionLabel, rateOf(mt.Predictions.Metric, b.versioned(mt.Predictions.Selector))), "{{"+mt.PredictionLabel+"}}")))
+		b.add(&panelSpec{key: "health:labels", typ: timeSeriesPanel, pos: b.l.place(12, 8),
+			title:       "Predicted label mix",
+			description: "Predictions per second by predicted class; a shift in the mix often precedes a quality drop.",
+			unit:        "short", min: ptr(0),
+			queries: []promQuery{query(fmt.Sprintf("sum by (%s) (%s)", mt.PredictionLabel, rateOf(mt.Predictions.Metric, b.versioned(mt.Predictions.Selector))), "{{"+mt.PredictionLabel+"}}")}})
 	}
 	for _, s := range quality {
 		rw := win(s.Quality.RollingWindow)
 		obj := s.ObjectiveRatio().Float64()
-		b.d.WithPanel(timeseries.NewPanelBuilder().Id(panelID("health:quality:" + s.Name)).GridPos(b.l.place(12, 8)).
-			Title(fmt.Sprintf("%s, rolling %s", s.Quality.Metric, rw)).
-			Description(fmt.Sprintf("%s from ground-truth feedback over the last %s; the line is the %s%% objective.", s.Quality.Metric, rw, s.Objective)).
-			Datasource(ds).Unit("percentunit").Max(1).
-			Thresholds(thresholds(nil, "red", obj, "green")).ThresholdsStyle(lines()).
-			WithTarget(query("1 - vigil:sli_error_ratio:rate"+rw+sliSel(m, s), s.Quality.Metric)))
+		b.add(&panelSpec{key: "health:quality:" + s.Name, typ: timeSeriesPanel, pos: b.l.place(12, 8),
+			title:       fmt.Sprintf("%s, rolling %s", s.Quality.Metric, rw),
+			description: fmt.Sprintf("%s from ground-truth feedback over the last %s; the line is the %s%% objective.", s.Quality.Metric, rw, s.Objective),
+			unit:        "percentunit", max: ptr(1),
+			thresholds: steps(nil, "red", obj, "green"), thresholdLines: true,
+			queries: []promQuery{query("1 - vigil:sli_error_ratio:rate"+rw+sliSel(m, s), s.Quality.Metric)}})
 	}
 	if len(m.Features) > 0 {
 		dm := m.DriftMetricNames()
-		p := timeseries.NewPanelBuilder().Id(panelID("health:drift")).GridPos(b.l.place(12, 8)).
-			Title("Drift score per feature").
-			Description("Each feature's drift statistic from `vigil drift` (distance, or p-value for hypothesis tests), with the threshold each test alerts at.").
-			Datasource(ds).Unit("short").
-			WithTarget(query(fmt.Sprintf("%s{model=%s}", dm.Score, compiler.Quote(m.Name)), "{{feature}} ({{test}})")).
-			WithTarget(query(fmt.Sprintf("%s{model=%s}", dm.Threshold, compiler.Quote(m.Name)), "{{feature}} threshold"))
-		b.d.WithPanel(p)
+		b.add(&panelSpec{key: "health:drift", typ: timeSeriesPanel, pos: b.l.place(12, 8),
+			title:       "Drift score per feature",
+			description: "Each feature's drift statistic from `vigil drift` (distance, or p-value for hypothesis tests), with the threshold each test alerts at.",
+			unit:        "short",
+			queries: []promQuery{
+				query(fmt.Sprintf("%s{model=%s}", dm.Score, compiler.Quote(m.Name)), "{{feature}} ({{test}})"),
+				query(fmt.Sprintf("%s{model=%s}", dm.Threshold, compiler.Quote(m.Name)), "{{feature}} threshold"),
+			}})
 		if k := driftKPI(m); k != nil {
-			b.d.WithPanel(timeseries.NewPanelBuilder().Id(panelID("health:drift-kpi")).GridPos(b.l.place(12, 8)).
-				Title(k.Title + " beside drift").
-				Description("The business KPI the features are supposed to explain, placed next to the drift scores to see whether drift hurts it.").
-				Datasource(ds).Unit(k.Unit).
-				WithTarget(query(k.Query, k.Title)))
+			b.add(&panelSpec{key: "health:drift-kpi", typ: timeSeriesPanel, pos: b.l.place(12, 8),
+				title:       k.Title + " beside drift",
+				description: "The business KPI the features are supposed to explain, placed next to the drift scores to see whether drift hurts it.",
+				unit:        k.Unit,
+				queries:     []promQuery{query(k.Query, k.Title)}})
 		}
 	}
 }
@@ -273,9 +272,9 @@ func (b *modelBuilder) business() {
 		if desc == "" {
 			desc = "Business KPI " + k.Name + " from the spec."
 		}
-		b.d.WithPanel(timeseries.NewPanelBuilder().Id(panelID("kpi:" + k.Name)).GridPos(b.l.place(12, 8)).
-			Title(k.Title).Description(desc).Datasource(ds).Unit(k.Unit).
-			WithTarget(query(k.Query, k.Title)))
+		b.add(&panelSpec{key: "kpi:" + k.Name, typ: timeSeriesPanel, pos: b.l.place(12, 8),
+			title: k.Title, description: desc, unit: k.Unit,
+			queries: []promQuery{query(k.Query, k.Title)}})
 	}
 }
 
@@ -289,9 +288,9 @@ func (b *modelBuilder) infrastructure() {
 		if expr == "" {
 			return
 		}
-		b.d.WithPanel(timeseries.NewPanelBuilder().Id(panelID("infra:" + key)).GridPos(b.l.place(8, 8)).
-			Title(title).Description(desc).Datasource(ds).Unit(unit).
-			WithTarget(query(expr, title)))
+		b.add(&panelSpec{key: "infra:" + key, typ: timeSeriesPanel, pos: b.l.place(8, 8),
+			title: title, description: desc, unit: unit,
+			queries: []promQuery{query(expr, title)}})
 	}
 	add("cpu", inf.CPU, "CPU of serving pods", "CPU cores used by the model's pods; saturation explains latency.", "short")
 	add("memory", inf.Memory, "Memory of serving pods", "Working set of the model's pods; growth toward the limit precedes OOM kills.", "bytes")

@@ -1,0 +1,106 @@
+package grafana
+
+import (
+	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
+)
+
+// The Grafana target describes each dashboard once, in the form-neutral
+// model below, and renders that model to the v1 dashboard JSON (v1.go)
+// and to the dashboard.grafana.app/v2 resource (v2.go). Both renderers
+// read the same values, so the two forms cannot disagree on a panel's
+// title, queries, unit, thresholds or position.
+
+// dashSpec is one dashboard, independent of the output form.
+type dashSpec struct {
+	uid, title, description string
+	tags                    []string
+	links                   []dashLink
+	// versionVar, when set, adds a multi-value query variable `version`
+	// listing the values of the model's version label.
+	versionVar *queryVar
+	// alerts, when set, adds the "Firing alerts" annotation.
+	alerts *alertAnnotation
+	// items are the rows and panels in v1 order (top to bottom, left to
+	// right); a panel belongs to the last row before it.
+	items []item
+}
+
+// item is a row header or a panel.
+type item struct {
+	row   *rowSpec
+	panel *panelSpec
+}
+
+// rowSpec is a (never collapsed) row header.
+type rowSpec struct {
+	key, title string
+	pos        gridPos
+}
+
+// panelType is a Grafana panel plugin ID.
+type panelType string
+
+const (
+	statPanel       panelType = "stat"
+	barGaugePanel   panelType = "bargauge"
+	timeSeriesPanel panelType = "timeseries"
+	heatmapPanel    panelType = "heatmap"
+	tablePanel      panelType = "table"
+)
+
+// panelSpec is one visualization.
+type panelSpec struct {
+	// key is unique in the dashboard; the panel ID is its hash.
+	key                      string
+	typ                      panelType
+	title, description, unit string
+	pos                      gridPos
+	decimals, min, max       *float64
+	thresholds               []step // nil: no thresholds
+	thresholdLines           bool   // draw thresholds as lines (time series)
+	queries                  []promQuery
+	transformations          []string // transformation IDs, in order
+}
+
+// promQuery is one Prometheus query of a panel.
+type promQuery struct {
+	expr, legend string
+	refID        string // empty: Grafana assigns A, B, … in v1
+	instant      bool
+	format       prometheus.PromQueryFormat // empty: time series
+}
+
+// step is a threshold step; a nil value is the base (-Infinity) step.
+type step struct {
+	value *float64
+	color string
+}
+
+// gridPos is a position on Grafana's 24-column grid.
+type gridPos struct {
+	x, y, w, h uint32
+}
+
+// dashLink is a dashboard link: a URL, or a dropdown of dashboards with
+// the given tags.
+type dashLink struct {
+	title, url           string
+	dashboards           bool
+	tags                 []string
+	asDropdown, keepTime bool
+	targetBlank          bool
+}
+
+// queryVar is a Prometheus query variable (label_values(…)), refreshed
+// on time-range change, multi-value, with an "All" option matching .*.
+type queryVar struct {
+	name, label, query string
+}
+
+// alertAnnotation marks firing alerts on the time axis from ALERTS.
+type alertAnnotation struct {
+	name, expr string
+}
+
+// id is the panel's stable ID.
+func (p *panelSpec) id() uint32 { return panelID(p.key) }
