@@ -46,7 +46,12 @@ type jsonPanel struct {
 	GridPos     struct{ X, Y, W, H uint32 } `json:"gridPos"`
 	FieldConfig struct {
 		Defaults struct {
-			Unit string `json:"unit"`
+			Unit       string `json:"unit"`
+			Thresholds *struct {
+				Steps []struct {
+					Value *float64 `json:"value"`
+				} `json:"steps"`
+			} `json:"thresholds"`
 		} `json:"defaults"`
 	} `json:"fieldConfig"`
 	Targets []struct {
@@ -231,6 +236,16 @@ func lint(t *testing.T, path string, d jsonDashboard, allowed, userQ map[string]
 		}
 		if pn.FieldConfig.Defaults.Unit == "" {
 			t.Errorf("%s: panel %q has no unit", path, pn.Title)
+		}
+		// Grafana colours a value by the last step at or below it, so
+		// steps must ascend (the first, base step has no value).
+		if th := pn.FieldConfig.Defaults.Thresholds; th != nil {
+			for i := 2; i < len(th.Steps); i++ {
+				a, b := th.Steps[i-1].Value, th.Steps[i].Value
+				if a != nil && b != nil && *b < *a {
+					t.Errorf("%s: panel %q threshold steps descend: %v after %v", path, pn.Title, *b, *a)
+				}
+			}
 		}
 		if pn.Datasource == nil || pn.Datasource.UID != "${datasource}" {
 			t.Errorf("%s: panel %q does not use the datasource variable", path, pn.Title)

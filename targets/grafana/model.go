@@ -2,6 +2,7 @@ package grafana
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -102,7 +103,14 @@ func (b *modelBuilder) sloOverview() {
 			unit:        "percentunit", min: ptr(0),
 			thresholds: steps(tierSteps...), thresholdLines: true,
 			queries: []promQuery{query("vigil:slo_budget_consumed:ratio"+sel, "consumed")}})
-		burnSteps := []any{nil, "green"}
+		// Grafana colours a value by the last step at or below it, so the
+		// factors go in ascending order; where a ticket and a page factor
+		// are equal, the page's red wins.
+		type burnStep struct {
+			factor float64
+			color  string
+		}
+		var factors []burnStep
 		for _, p := range []struct {
 			policy compiler.BurnPolicy
 			color  string
@@ -111,8 +119,16 @@ func (b *modelBuilder) sloOverview() {
 				continue
 			}
 			for _, w := range p.policy.Windows {
-				burnSteps = append(burnSteps, w.Factor.Float64(), p.color)
+				factors = append(factors, burnStep{w.Factor.Float64(), p.color})
 			}
+		}
+		sort.SliceStable(factors, func(i, j int) bool { return factors[i].factor < factors[j].factor })
+		burnSteps := []any{nil, "green"}
+		for i, f := range factors {
+			if i+1 < len(factors) && factors[i+1].factor == f.factor {
+				continue
+			}
+			burnSteps = append(burnSteps, f.factor, f.color)
 		}
 		cur := vprom.CurrentWindow(s)
 		b.add(&panelSpec{key: key + "burn", typ: timeSeriesPanel, pos: b.l.place(5, 6),
