@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vigil-dev/vigil/compiler"
+	"github.com/vigil-dev/vigil/internal/benchcpu"
 	"github.com/vigil-dev/vigil/internal/specgen"
 	"github.com/vigil-dev/vigil/targets"
 )
@@ -63,7 +64,8 @@ func BenchmarkCompileLarge(b *testing.B) {
 					}
 				}()
 				runtime.GC()
-				b.ResetTimer()
+				b.ReportAllocs()
+				cpu := benchcpu.Start()
 				for b.Loop() {
 					spec, diags, err := compiler.Load(compiler.Source{Args: []string{dir}})
 					if err != nil || len(diags) > 0 {
@@ -80,6 +82,7 @@ func BenchmarkCompileLarge(b *testing.B) {
 					}
 				}
 				b.StopTimer()
+				cpu.Report(b)
 				close(stop)
 				wg.Wait()
 				b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MB")

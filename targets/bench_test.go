@@ -3,6 +3,7 @@ package targets_test
 import (
 	"testing"
 
+	"github.com/vigil-dev/vigil/internal/benchcpu"
 	"github.com/vigil-dev/vigil/internal/specgen"
 	"github.com/vigil-dev/vigil/targets"
 )
@@ -14,11 +15,13 @@ func BenchmarkTarget(b *testing.B) {
 	for _, t := range targets.All() {
 		b.Run(t.Name(), func(b *testing.B) {
 			b.ReportAllocs()
+			cpu := benchcpu.Start()
 			for b.Loop() {
 				if _, err := t.Generate(spec); err != nil {
 					b.Fatal(err)
 				}
 			}
+			cpu.Report(b)
 		})
 	}
 }

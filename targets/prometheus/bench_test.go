@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/vigil-dev/vigil/compiler"
+	"github.com/vigil-dev/vigil/internal/benchcpu"
 	"github.com/vigil-dev/vigil/internal/ruletest"
 	"github.com/vigil-dev/vigil/internal/specgen"
 	"github.com/vigil-dev/vigil/targets/prometheus"
@@ -24,7 +25,7 @@ func BenchmarkPrometheusTarget(b *testing.B) {
 		b.Fatal(err, diags)
 	}
 	b.ReportAllocs()
-	b.ResetTimer()
+	cpu := benchcpu.Start()
 	for b.Loop() {
 		arts, err := prometheus.Target{}.Generate(spec)
 		if err != nil {
@@ -34,6 +35,7 @@ func BenchmarkPrometheusTarget(b *testing.B) {
 			b.Fatalf("%d artifacts", len(arts))
 		}
 	}
+	cpu.Report(b)
 }
 
 // BenchmarkRuleEvaluation measures what the generated rules cost

@@ -138,8 +138,13 @@ func renderOperator(spec *compiler.Spec, m *compiler.Model, groups []rulefmt.Rul
 }
 
 // Render writes rule groups as a Prometheus rule file with the generated
-// header. Maps (labels, annotations) are written with sorted keys.
+// header. Maps (labels, annotations) are written with sorted keys. The
+// bytes are yaml.v3's; a dedicated writer produces them when every string
+// is in the subset it supports, and yaml.v3 itself otherwise.
 func Render(groups []rulefmt.RuleGroup) ([]byte, error) {
+	if b, ok := appendRuleFile(make([]byte, 0, ruleFileSize(groups)), groups); ok {
+		return b, nil
+	}
 	return renderYAML(rulefmt.RuleGroups{Groups: groups})
 }
 

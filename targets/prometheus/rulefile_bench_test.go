@@ -1,0 +1,65 @@
+package prometheus
+
+import (
+	"testing"
+
+	"github.com/prometheus/prometheus/model/rulefmt"
+
+	"github.com/vigil-dev/vigil/internal/benchcpu"
+	"github.com/vigil-dev/vigil/internal/specgen"
+	"github.com/vigil-dev/vigil/internal/yamlout"
+)
+
+// BenchmarkRuleFiles splits the Prometheus target's per-file work for the
+// 1,000-model spec, on one goroutine: rendering every model's rule file
+// with the dedicated writer and with yaml.v3, and validating every file
+// with rulefmt.Parse (the required check, which the target cannot make
+// cheaper).
+func BenchmarkRuleFiles(b *testing.B) {
+	spec := specgen.Compile(b, specgen.Large)
+	all := make([][]rulefmt.RuleGroup, len(spec.Models))
+	files := make([][]byte, len(spec.Models))
+	for i, m := range spec.Models {
+		all[i] = Groups(spec, m)
+		var err error
+		if files[i], err = Render(all[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Run("render/writer", func(b *testing.B) {
+		b.ReportAllocs()
+		cpu := benchcpu.Start()
+		for b.Loop() {
+			for _, g := range all {
+				if _, ok := appendRuleFile(make([]byte, 0, ruleFileSize(g)), g); !ok {
+					b.Fatal("the writer fell back to yaml.v3")
+				}
+			}
+		}
+		cpu.Report(b)
+	})
+	b.Run("render/yaml.v3", func(b *testing.B) {
+		b.ReportAllocs()
+		cpu := benchcpu.Start()
+		for b.Loop() {
+			for _, g := range all {
+				if _, err := yamlout.Render(rulefmt.RuleGroups{Groups: g}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		cpu.Report(b)
+	})
+	b.Run("validate", func(b *testing.B) {
+		b.ReportAllocs()
+		cpu := benchcpu.Start()
+		for b.Loop() {
+			for _, f := range files {
+				if err := Validate(f); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		cpu.Report(b)
+	})
+}
