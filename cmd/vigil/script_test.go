@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -19,6 +20,11 @@ func TestMain(m *testing.M) {
 // at the repository's examples. VIGIL_UPDATE=1 rewrites the scripts'
 // expected output files (cmp targets) from the actual output.
 func TestScripts(t *testing.T) {
+	// diff_threshold_git.txtar skips without git; under CI a skipped
+	// end-to-end script is a failure.
+	if _, err := exec.LookPath("git"); err != nil && os.Getenv("CI") == "true" {
+		t.Fatal("git is not installed; the vigil diff --base scripts need it (CI=true)")
+	}
 	examples, err := filepath.Abs("../../examples")
 	if err != nil {
 		t.Fatal(err)
