@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"sort"
+	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -64,8 +65,16 @@ func Chart(r *Result, format string) ([]byte, error) {
 	return write()
 }
 
-// hours converts an offset to the chart's x unit.
-func hours(d Duration) float64 { return d.D().Hours() }
+// xval converts an offset to the chart's x unit: hours, or days for
+// scenarios of three days or more.
+func xval(r *Result, d Duration) float64 {
+	if inDays(r) {
+		return d.D().Hours() / 24
+	}
+	return d.D().Hours()
+}
+
+func inDays(r *Result) bool { return r.Scenario.Duration.D() >= 72*time.Hour }
 
 var (
 	lineColors = []color.Color{
@@ -89,8 +98,11 @@ func newPlot(r *Result, title, ylabel string) *plot.Plot {
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "hours since scenario start"
+	if inDays(r) {
+		p.X.Label.Text = "days since scenario start"
+	}
 	p.Y.Label.Text = ylabel
-	p.X.Min, p.X.Max = 0, hours(r.Scenario.Duration)
+	p.X.Min, p.X.Max = 0, xval(r, r.Scenario.Duration)
 	p.Legend.Top = true
 	p.Legend.Left = true
 	p.Add(plotter.NewGrid())
@@ -106,7 +118,7 @@ func shade(p *plot.Plot, r *Result, ymin, ymax float64, keep func(Interval) bool
 			continue
 		}
 		poly, err := plotter.NewPolygon(plotter.XYs{
-			{X: hours(iv.From), Y: ymin}, {X: hours(iv.To), Y: ymin}, {X: hours(iv.To), Y: ymax}, {X: hours(iv.From), Y: ymax},
+			{X: xval(r, iv.From), Y: ymin}, {X: xval(r, iv.To), Y: ymin}, {X: xval(r, iv.To), Y: ymax}, {X: xval(r, iv.From), Y: ymax},
 		})
 		if err != nil {
 			continue
@@ -120,7 +132,7 @@ func shade(p *plot.Plot, r *Result, ymin, ymax float64, keep func(Interval) bool
 		}
 	}
 	if r.Scenario.Incident != nil {
-		x := hours(*r.Scenario.Incident)
+		x := xval(r, *r.Scenario.Incident)
 		l, err := plotter.NewLine(plotter.XYs{{X: x, Y: ymin}, {X: x, Y: ymax}})
 		if err == nil {
 			l.Color = color.Black
@@ -131,15 +143,16 @@ func shade(p *plot.Plot, r *Result, ymin, ymax float64, keep func(Interval) bool
 	}
 }
 
-func hline(p *plot.Plot, r *Result, t Threshold, i int, scale float64) {
-	l, err := plotter.NewLine(plotter.XYs{{X: 0, Y: t.Value * scale}, {X: hours(r.Scenario.Duration), Y: t.Value * scale}})
+func hline(p *plot.Plot, r *Result, t Threshold, i int, scale float64) *plotter.Line {
+	l, err := plotter.NewLine(plotter.XYs{{X: 0, Y: t.Value * scale}, {X: xval(r, r.Scenario.Duration), Y: t.Value * scale}})
 	if err != nil {
-		return
+		return nil
 	}
 	l.Color = thresholdColor
 	l.Dashes = [][]vg.Length{{vg.Points(6), vg.Points(3)}, {vg.Points(2), vg.Points(2)}, {vg.Points(8), vg.Points(2), vg.Points(2), vg.Points(2)}}[i%3]
 	p.Add(l)
 	p.Legend.Add("threshold "+t.Label, l)
+	return l
 }
 
 func burnPlot(r *Result) *plot.Plot {
@@ -171,7 +184,7 @@ func burnPlot(r *Result) *plot.Plot {
 		var xys plotter.XYs
 		for _, pt := range r.Points {
 			if v, ok := pt.BurnRates[w]; ok {
-				xys = append(xys, plotter.XY{X: hours(pt.At), Y: math.Max(v, floor)})
+				xys = append(xys, plotter.XY{X: xval(r, pt.At), Y: math.Max(v, floor)})
 			}
 		}
 		if len(xys) == 0 {
@@ -206,7 +219,7 @@ func budgetPlot(r *Result) *plot.Plot {
 	shade(p, r, 0, maxY, nil)
 	var xys plotter.XYs
 	for _, pt := range r.Points {
-		xys = append(xys, plotter.XY{X: hours(pt.At), Y: pt.BudgetConsumed * 100})
+		xys = append(xys, plotter.XY{X: xval(r, pt.At), Y: pt.BudgetConsumed * 100})
 	}
 	if l, err := plotter.NewLine(xys); err == nil {
 		l.Color = lineColors[0]
@@ -240,7 +253,7 @@ func driftPlot(r *Result) *plot.Plot {
 	for i, t := range r.DriftThresholds {
 		var xys plotter.XYs
 		for _, pt := range r.Points {
-			xys = append(xys, plotter.XY{X: hours(pt.At), Y: pt.Drift[t.Label]})
+			xys = append(xys, plotter.XY{X: xval(r, pt.At), Y: pt.Drift[t.Label]})
 		}
 		l, err := plotter.NewLine(xys)
 		if err != nil {
@@ -251,7 +264,10 @@ func driftPlot(r *Result) *plot.Plot {
 		p.Add(l)
 		p.Legend.Add(t.Label+" score", l)
 		th := Threshold{Label: t.Label, Value: t.Value}
-		hline(p, r, th, i, 1)
+		if tl := hline(p, r, th, i, 1); tl != nil {
+			// The threshold in its feature's colour.
+			tl.Color = l.Color
+		}
 	}
 	return p
 }
