@@ -87,14 +87,36 @@ func (c *Counter) Add(values []float64) {
 		// x >= edge exactly when x - edge is +0 or positive, i.e. its
 		// sign bit is clear. Adding +0 first turns x = -0 into +0, so
 		// -0 - 0 cannot yield -0 (values are not NaN; edges are finite).
-		counts := c.Counts
-		for _, x := range values {
-			x += 0
-			i := len(e)
+		// Four integer tallies, one per position mod 4, so that
+		// consecutive values in the same bin do not wait on each other's
+		// increment (a store-to-load dependency through memory).
+		var tally [4][17]int
+		n := len(e)
+		i := 0
+		for ; i+4 <= len(values); i += 4 {
+			x0, x1, x2, x3 := values[i]+0, values[i+1]+0, values[i+2]+0, values[i+3]+0
+			b0, b1, b2, b3 := n, n, n, n
 			for _, edge := range e {
-				i -= int(math.Float64bits(x-edge) >> 63)
+				b0 -= int(math.Float64bits(x0-edge) >> 63)
+				b1 -= int(math.Float64bits(x1-edge) >> 63)
+				b2 -= int(math.Float64bits(x2-edge) >> 63)
+				b3 -= int(math.Float64bits(x3-edge) >> 63)
 			}
-			counts[i]++
+			tally[0][b0]++
+			tally[1][b1]++
+			tally[2][b2]++
+			tally[3][b3]++
+		}
+		for ; i < len(values); i++ {
+			x := values[i] + 0
+			b := n
+			for _, edge := range e {
+				b -= int(math.Float64bits(x-edge) >> 63)
+			}
+			tally[0][b]++
+		}
+		for b := range c.Counts {
+			c.Counts[b] += float64(tally[0][b] + tally[1][b] + tally[2][b] + tally[3][b])
 		}
 		return
 	}
