@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"regexp/syntax"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -354,8 +356,13 @@ func matching(m compiler.Matcher) (string, bool) {
 			return "", false
 		}
 		want := m.Op == "=~"
-		// Try the regex's literal alternatives, then common values.
-		try := append(alternatives(m.Value), candidates...)
+		// Try a string built from the regex itself, its literal
+		// alternatives, then common values.
+		try := alternatives(m.Value)
+		if x, ok := sampleOf(m.Value); ok {
+			try = append([]string{x}, try...)
+		}
+		try = append(try, candidates...)
 		try = append(try, "")
 		for _, c := range try {
 			if re.MatchString(c) == want {
@@ -381,6 +388,58 @@ func notMatching(m compiler.Matcher) (string, bool) {
 	}
 	v, ok := matching(inv)
 	return v, ok && v != ""
+}
+
+// sampleOf builds a string the regular expression matches, walking its
+// syntax tree: the first alternative, the minimum repetitions, the first
+// character of a class. Callers verify the result against the regex.
+func sampleOf(re string) (string, bool) {
+	t, err := syntax.Parse(re, syntax.Perl)
+	if err != nil {
+		return "", false
+	}
+	var b strings.Builder
+	var walk func(t *syntax.Regexp) bool
+	walk = func(t *syntax.Regexp) bool {
+		switch t.Op {
+		case syntax.OpLiteral:
+			b.WriteString(string(t.Rune))
+		case syntax.OpCharClass:
+			if len(t.Rune) == 0 {
+				return false
+			}
+			b.WriteRune(t.Rune[0])
+		case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+			b.WriteByte('x')
+		case syntax.OpCapture:
+			return walk(t.Sub[0])
+		case syntax.OpConcat:
+			for _, s := range t.Sub {
+				if !walk(s) {
+					return false
+				}
+			}
+		case syntax.OpAlternate:
+			return walk(t.Sub[0])
+		case syntax.OpStar, syntax.OpQuest:
+		case syntax.OpPlus:
+			return walk(t.Sub[0])
+		case syntax.OpRepeat:
+			for range t.Min {
+				if !walk(t.Sub[0]) {
+					return false
+				}
+			}
+		case syntax.OpEmptyMatch, syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText:
+		default:
+			return false
+		}
+		return true
+	}
+	if !walk(t) {
+		return "", false
+	}
+	return b.String(), true
 }
 
 var alternativeSplit = regexp.MustCompile(`[|()]`)

@@ -210,6 +210,11 @@ func Run(ctx context.Context, spec *compiler.Spec, sc *Scenario) (*Result, error
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		if (t+warmup)%compactEvery == 0 && t+warmup > 0 {
+			if err := eng.compact(ctx); err != nil {
+				return nil, err
+			}
+		}
 		// Early in the warmup only the recordings whose history other
 		// rules read run (the 5m rates that long windows average, anomaly
 		// values). Every other rule reads only the raw series and those
@@ -347,6 +352,10 @@ func integrateBad(sc *Scenario, m *compiler.Model, slo *compiler.SLO, a, b time.
 	}
 	return total
 }
+
+// compactEvery is how often (in simulated time) the storage compacts its
+// head into blocks.
+const compactEvery = 24 * time.Hour
 
 // defaultWarmup is the model's longest burn-rate alert window, rounded
 // up to the evaluation interval: enough history for every window to be

@@ -518,3 +518,43 @@ phases:
 		t.Fatalf("latency page fired %s after the shift; the workbook says %s", got, want)
 	}
 }
+
+// The budget tiers read the 30d error ratio over the budget. With the
+// 30-day window full of error-free history, a step to error ratio e1
+// consumes the fraction c of the budget after c * budget * 30d / e1, then
+// the tier's `for`; the 5m base window the 30d ratio averages adds up to
+// 5m, and the evaluation grid one interval and one scrape.
+func TestBudgetTierScenarioMatchesTheFormula(t *testing.T) {
+	t.Parallel()
+	spec := exampletest.Load(t)["saas-sla"]
+	m := spec.Model("doc-classifier")
+	sc := loadScenario(t, filepath.Join(exampletest.Dir(), "saas-sla", "scenarios", "budget-tiers.yaml"))
+	res := run(t, spec, sc)
+	e1 := *sc.Phases[0].ErrorRatio
+	incident := sc.Phases[1].At.D() - sc.Phases[0].At.D()
+	for _, a := range prometheus.Alerts(spec, m) {
+		if a.Tier == nil || a.SLO.Name != "availability" {
+			continue
+		}
+		c := a.Tier.Consumed.Float64() / 100
+		reach := time.Duration(c * a.SLO.ErrorBudget().Float64() * float64(time.Duration(a.SLO.Window)) / e1)
+		got, fired := firstFiring(res, a.Rule.Alert)
+		if reach > incident {
+			if fired {
+				t.Errorf("%s fired %s after the incident; the incident ends before %s%% is consumed", a.Rule.Alert, got, a.Tier.Consumed)
+			}
+			continue
+		}
+		want := reach + time.Duration(a.Rule.For)
+		slack := 5*time.Minute + sc.Interval.D() + sc.ScrapeInterval.D()
+		if !fired || got < want || got > want+slack {
+			t.Errorf("%s: fired=%v after %s; the formula says %s (up to %s later)", a.Rule.Alert, fired, got, want, slack)
+		} else {
+			t.Logf("%s: fired after %s, formula %s", a.Rule.Alert, got, want)
+		}
+	}
+	if !res.Passed() {
+		t.Errorf("expectations failed: %+v", res.Checks)
+	}
+	checkDocChart(t, res)
+}
