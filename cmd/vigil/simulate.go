@@ -6,7 +6,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -68,15 +70,33 @@ and firing intervals marked.`,
 			if err != nil {
 				return err
 			}
+			// Scenarios are independent and CPU-bound: simulate them
+			// concurrently, one per core, and report in file order.
+			results := make([]*simulate.Result, len(parsed))
+			errs := make([]error, len(parsed))
+			next := make(chan int)
+			var wg sync.WaitGroup
+			for range min(runtime.GOMAXPROCS(0), len(parsed)) {
+				wg.Go(func() {
+					for i := range next {
+						results[i], errs[i] = simulate.Run(context.Background(), spec, parsed[i])
+					}
+				})
+			}
+			for i := range parsed {
+				next <- i
+			}
+			close(next)
+			wg.Wait()
 			failed := false
-			for i, sc := range parsed {
-				res, err := simulate.Run(context.Background(), spec, sc)
-				if err != nil {
+			for i, res := range results {
+				if err := errs[i]; err != nil {
 					return &exitError{exitFail, fmt.Errorf("%s: %w", scenarios[i], err)}
 				}
 				if i > 0 && format == "text" {
 					fmt.Fprintln(stdout)
 				}
+				var err error
 				if format == "json" {
 					err = res.WriteJSON(stdout)
 				} else {
