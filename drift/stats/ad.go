@@ -137,21 +137,8 @@ func adMidrank(a, b []float64) (float64, int) {
 	fN := float64(N)
 	type level struct{ l, below, ca, ba, cb, bbelow int }
 	var levels []level
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		var x float64
-		if j == len(b) || (i < len(a) && a[i] < b[j]) {
-			x = a[i]
-		} else {
-			x = b[j]
-		}
-		i0, j0 := i, j
-		for i < len(a) && a[i] == x {
-			i++
-		}
-		for j < len(b) && b[j] == x {
-			j++
-		}
+	for w := newTieWalk(a, b); w.next(); {
+		i0, i, j0, j := w.i0, w.i, w.j0, w.j
 		levels = append(levels, level{l: (i - i0) + (j - j0), below: i0 + j0, ca: i - i0, ba: i0, cb: j - j0, bbelow: j0})
 	}
 	inner := make([]float64, len(levels))

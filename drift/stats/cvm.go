@@ -83,27 +83,13 @@ func ratio(num, den *big.Int) float64 {
 // (scipy.stats.rankdata(method='average')).
 func pooledMidranks(a, b []float64) (ra, rb []float64) {
 	ra, rb = make([]float64, len(a)), make([]float64, len(b))
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		var x float64
-		if j == len(b) || (i < len(a) && a[i] < b[j]) {
-			x = a[i]
-		} else {
-			x = b[j]
-		}
-		i0, j0 := i, j
-		for i < len(a) && a[i] == x {
-			i++
-		}
-		for j < len(b) && b[j] == x {
-			j++
-		}
-		before, tied := i0+j0, (i-i0)+(j-j0)
+	for w := newTieWalk(a, b); w.next(); {
+		before, tied := w.i0+w.j0, (w.i-w.i0)+(w.j-w.j0)
 		r := 0.5 * float64(2*before+tied+1)
-		for p := i0; p < i; p++ {
+		for p := w.i0; p < w.i; p++ {
 			ra[p] = r
 		}
-		for p := j0; p < j; p++ {
+		for p := w.j0; p < w.j; p++ {
 			rb[p] = r
 		}
 	}

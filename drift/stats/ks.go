@@ -57,23 +57,9 @@ func KSStatistic(ref, cur []float64) (float64, error) {
 // floating-point operations as SciPy's searchsorted(side='right') / n).
 func ksSorted(a, b []float64) float64 {
 	n, m := float64(len(a)), float64(len(b))
-	i, j := 0, 0
 	d := 0.0
-	for i < len(a) || j < len(b) {
-		var x float64
-		switch {
-		case j == len(b) || (i < len(a) && a[i] < b[j]):
-			x = a[i]
-		default:
-			x = b[j]
-		}
-		for i < len(a) && a[i] == x {
-			i++
-		}
-		for j < len(b) && b[j] == x {
-			j++
-		}
-		if v := math.Abs(float64(i)/n - float64(j)/m); v > d {
+	for w := newTieWalk(a, b); w.next(); {
+		if v := math.Abs(float64(w.i)/n - float64(w.j)/m); v > d {
 			d = v
 		}
 	}

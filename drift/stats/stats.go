@@ -209,28 +209,14 @@ func Wasserstein1(ref, cur []float64) (float64, error) {
 	// a third sort and two binary searches per value.
 	a, b := sortedPair(ref, cur)
 	n, m := float64(len(a)), float64(len(b))
-	i, j := 0, 0
-	x := min(a[0], b[0])
 	d := 0.0
-	for {
-		for i < len(a) && a[i] == x {
-			i++
+	// fa, fb are the CDFs at the previous distinct value prev.
+	var fa, fb, prev float64
+	for w, first := newTieWalk(a, b), true; w.next(); first = false {
+		if !first {
+			d += math.Abs(fa-fb) * (w.x - prev)
 		}
-		for j < len(b) && b[j] == x {
-			j++
-		}
-		var next float64
-		switch {
-		case i < len(a) && j < len(b):
-			next = min(a[i], b[j])
-		case i < len(a):
-			next = a[i]
-		case j < len(b):
-			next = b[j]
-		default:
-			return d, nil
-		}
-		d += math.Abs(float64(i)/n-float64(j)/m) * (next - x)
-		x = next
+		fa, fb, prev = float64(w.i)/n, float64(w.j)/m, w.x
 	}
+	return d, nil
 }
