@@ -296,6 +296,22 @@ func (s *Scenario) normalize() error {
 	return nil
 }
 
+// segments calls fn for each piece of [a, b) over which the state is
+// constant, with that state and the piece's length in seconds.
+func (s *Scenario) segments(a, b time.Duration, fn func(st *Phase, seconds float64)) {
+	for a < b {
+		end := b
+		for _, p := range s.Phases {
+			if at := p.At.D(); at > a && at < end {
+				end = at
+			}
+		}
+		st := s.state(a)
+		fn(&st, (end - a).Seconds())
+		a = end
+	}
+}
+
 // state returns the effective phase (every field set) at offset t (the
 // baseline before the start).
 func (s *Scenario) state(t time.Duration) Phase {
@@ -308,33 +324,24 @@ func (s *Scenario) state(t time.Duration) Phase {
 		if p.At.D() > t {
 			break
 		}
-		if p.RPS != nil {
-			st.RPS = p.RPS
-		}
-		if p.ErrorRatio != nil {
-			st.ErrorRatio = p.ErrorRatio
-		}
-		if p.LatencyMedian != nil {
-			st.LatencyMedian = p.LatencyMedian
-		}
-		if p.LatencyP99 != nil {
-			st.LatencyP99 = p.LatencyP99
-		}
-		if p.ConfidenceMean != nil {
-			st.ConfidenceMean = p.ConfidenceMean
-		}
-		if p.ConfidenceConcentration != nil {
-			st.ConfidenceConcentration = p.ConfidenceConcentration
-		}
-		if p.FeedbackRate != nil {
-			st.FeedbackRate = p.FeedbackRate
-		}
-		if p.Accuracy != nil {
-			st.Accuracy = p.Accuracy
-		}
+		override(&st.RPS, p.RPS)
+		override(&st.ErrorRatio, p.ErrorRatio)
+		override(&st.LatencyMedian, p.LatencyMedian)
+		override(&st.LatencyP99, p.LatencyP99)
+		override(&st.ConfidenceMean, p.ConfidenceMean)
+		override(&st.ConfidenceConcentration, p.ConfidenceConcentration)
+		override(&st.FeedbackRate, p.FeedbackRate)
+		override(&st.Accuracy, p.Accuracy)
 		for k, v := range p.Drift {
 			st.Drift[k] = v
 		}
 	}
 	return st
+}
+
+// override sets *dst to v when the phase sets it.
+func override[T any](dst **T, v *T) {
+	if v != nil {
+		*dst = v
+	}
 }

@@ -43,8 +43,6 @@ type series struct {
 type synth struct {
 	sc     *Scenario
 	series []*series
-	// bounds are the phase starts, where rates change.
-	bounds []time.Duration
 	// at is the offset up to which counters are integrated; it starts at
 	// minus the warmup.
 	at time.Duration
@@ -56,9 +54,6 @@ type synth struct {
 // newSynth builds the series for model m.
 func newSynth(sc *Scenario, m *compiler.Model, warmup time.Duration) (*synth, error) {
 	s := &synth{sc: sc, at: -warmup, warmup: warmup}
-	for _, p := range sc.Phases {
-		s.bounds = append(s.bounds, p.At.D())
-	}
 	mt := m.Metrics
 	var errs []error
 	add := func(name string, sel compiler.Selector, extra map[string]string, rate func(*Phase) float64) {
@@ -200,22 +195,14 @@ func (s *synth) gauge(name string, lb map[string]string, v func(time.Duration) f
 
 // advance integrates every counter up to offset t.
 func (s *synth) advance(t time.Duration) {
-	for s.at < t {
-		end := t
-		for _, b := range s.bounds {
-			if b > s.at && b < end {
-				end = b
-			}
-		}
-		st := s.sc.state(s.at)
-		dt := (end - s.at).Seconds()
+	s.sc.segments(s.at, t, func(st *Phase, seconds float64) {
 		for _, x := range s.series {
 			if x.rate != nil {
-				x.value += x.rate(&st) * dt
+				x.value += x.rate(st) * seconds
 			}
 		}
-		s.at = end
-	}
+	})
+	s.at = max(s.at, t)
 }
 
 // sample returns the value of x at the current offset.
@@ -467,12 +454,7 @@ func (s *Scenario) knownFeatures() []string {
 			set[k] = true
 		}
 	}
-	var out []string
-	for k := range set {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return sortedKeys(set)
 }
 
 func hasFeature(m *compiler.Model, name string) bool {

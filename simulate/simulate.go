@@ -3,6 +3,8 @@ package simulate
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -337,19 +339,11 @@ func (s *Scenario) hasDrift() bool { return len(s.knownFeatures()) > 0 }
 // integrateBad integrates the SLO's bad events from a to b.
 func integrateBad(sc *Scenario, m *compiler.Model, slo *compiler.SLO, a, b time.Duration) float64 {
 	total := 0.0
-	for a < b {
-		end := b
-		for _, p := range sc.Phases {
-			if p.At.D() > a && p.At.D() < end {
-				end = p.At.D()
-			}
+	sc.segments(a, b, func(st *Phase, seconds float64) {
+		if bad, _, ok := badEventRate(m, slo, st); ok {
+			total += bad * seconds
 		}
-		st := sc.state(a)
-		if bad, _, ok := badEventRate(m, slo, &st); ok {
-			total += bad * (end - a).Seconds()
-		}
-		a = end
-	}
+	})
 	return total
 }
 
@@ -382,12 +376,7 @@ func burnWindows(s *compiler.SLO) []time.Duration {
 			set[time.Duration(w.Long)] = true
 		}
 	}
-	var out []time.Duration
-	for w := range set {
-		out = append(out, w)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
+	return slices.Sorted(maps.Keys(set))
 }
 
 // identifying keeps the labels that tell alert instances apart.
@@ -416,11 +405,4 @@ func instanceKey(name string, lb map[string]string) string {
 	return name + "{" + strings.Join(parts, ",") + "}"
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
