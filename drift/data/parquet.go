@@ -205,16 +205,9 @@ func (p *ParquetFile) Column(name string, k Kind) (*Column, error) {
 		}
 		row := 0
 		err := eachValue(rg.ColumnChunks()[leaf.ColumnIndex], buf, func(v parquet.Value) error {
-			if keep != nil {
-				if row >= len(keep) {
-					return fmt.Errorf("more values than rows (only top-level, non-repeated columns are supported)")
-				}
-				if !keep[row] {
-					row++
-					return nil
-				}
+			if ok, err := keepRow(keep, &row); !ok {
+				return err
 			}
-			row++
 			add(c, v, &labels)
 			return nil
 		})
@@ -225,6 +218,21 @@ func (p *ParquetFile) Column(name string, k Kind) (*Column, error) {
 	return c, nil
 }
 
+// keepRow reports whether the value at *row belongs to a kept row (every
+// row when keep is nil) and advances *row; a value past the last row is
+// an error.
+func keepRow(keep []bool, row *int) (bool, error) {
+	r := *row
+	*row++
+	if keep == nil {
+		return true, nil
+	}
+	if r >= len(keep) {
+		return false, fmt.Errorf("more values than rows (only top-level, non-repeated columns are supported)")
+	}
+	return keep[r], nil
+}
+
 // readDoubles appends a required DOUBLE column chunk's values of the
 // kept rows (all rows when keep is nil) to c. Pages that do not decode to
 // plain doubles (e.g. dictionary-encoded ones) take the generic path.
@@ -233,16 +241,9 @@ func readDoubles(chunk parquet.ColumnChunk, keep []bool, c *Column, buf []parque
 	defer pages.Close()
 	row := 0
 	addRow := func(f float64) error {
-		if keep != nil {
-			if row >= len(keep) {
-				return fmt.Errorf("more values than rows")
-			}
-			if !keep[row] {
-				row++
-				return nil
-			}
+		if ok, err := keepRow(keep, &row); !ok {
+			return err
 		}
-		row++
 		c.Rows++
 		if math.IsNaN(f) {
 			c.Missing++
