@@ -1,7 +1,6 @@
 package semdiff
 
 import (
-	"bytes"
 	"sort"
 	"strings"
 
@@ -86,19 +85,9 @@ func Compare(base, head Side) (*Report, error) {
 	r.Global = append(r.Global, compareOutput(base.Spec, head.Spec)...)
 	sortChanges(r.Global)
 
-	for _, p := range unionKeys(base.Files, head.Files) {
-		if covered[p] || strings.HasPrefix(p, "runbooks/") {
-			continue
-		}
-		o, inOld := base.Files[p]
-		n, inNew := head.Files[p]
-		switch {
-		case !inOld:
-			r.Files = append(r.Files, Change{Kind: KindFile, Name: p, Action: Added})
-		case !inNew:
-			r.Files = append(r.Files, Change{Kind: KindFile, Name: p, Action: Removed})
-		case !bytes.Equal(o, n):
-			r.Files = append(r.Files, Change{Kind: KindFile, Name: p, Action: Changed})
+	for _, c := range compareKeyed(KindFile, base.Files, head.Files, nil, bytesDiff) {
+		if !covered[c.Name] && !strings.HasPrefix(c.Name, "runbooks/") {
+			r.Files = append(r.Files, c)
 		}
 	}
 	return r, nil
@@ -188,18 +177,7 @@ func compareRunbooks(dir string, of, nf map[string][]byte) []Change {
 	}
 	o, n := pages(of), pages(nf)
 	var out []Change
-	for _, page := range unionKeys(o, n) {
-		ob, inOld := o[page]
-		nb, inNew := n[page]
-		switch {
-		case !inOld:
-			out = append(out, Change{Kind: KindRunbook, Name: page, Action: Added})
-		case !inNew:
-			out = append(out, Change{Kind: KindRunbook, Name: page, Action: Removed})
-		case !bytes.Equal(ob, nb):
-			out = append(out, Change{Kind: KindRunbook, Name: page, Action: Changed})
-		}
-	}
+	out = append(out, compareKeyed(KindRunbook, o, n, nil, bytesDiff)...)
 	return out
 }
 

@@ -108,20 +108,9 @@ func compareDrift(base, head *compiler.Model) []Change {
 	}
 	name := func(f *compiler.Feature) string { return f.Name }
 	o, n := byName(of, name), byName(nf, name)
-	for _, k := range unionKeys(o, n) {
-		fo, inOld := o[k]
-		fn, inNew := n[k]
-		switch {
-		case !inOld:
-			out = append(out, Change{Kind: KindDriftTest, Name: k, Action: Added, Fields: firstN(driftTestFields(fn), 2)})
-		case !inNew:
-			out = append(out, Change{Kind: KindDriftTest, Name: k, Action: Removed, Fields: asOld(firstN(driftTestFields(fo), 2))})
-		default:
-			if f := diffFields(driftTestFields(fo), driftTestFields(fn)); len(f) > 0 {
-				out = append(out, Change{Kind: KindDriftTest, Name: k, Action: Changed, Fields: f})
-			}
-		}
-	}
+	out = append(out, compareKeyed(KindDriftTest, o, n, summary(driftTestFields, 2), fieldsDiff(func(fo, fn *compiler.Feature) []Field {
+		return diffFields(driftTestFields(fo), driftTestFields(fn))
+	}))...)
 	return out
 }
 

@@ -92,20 +92,9 @@ func matcherList(m []string) string {
 // compareRouting compares two routing fragments.
 func compareRouting(o, n routing) []Change {
 	var out []Change
-	for _, key := range unionKeys(o.routes, n.routes) {
-		os, inOld := o.routes[key]
-		ns, inNew := n.routes[key]
-		switch {
-		case !inOld:
-			out = append(out, Change{Kind: KindRoute, Name: key, Action: Added, Fields: routeFields(ns, false)})
-		case !inNew:
-			out = append(out, Change{Kind: KindRoute, Name: key, Action: Removed, Fields: routeFields(os, true)})
-		default:
-			if f := settingFields("", os, ns); len(f) > 0 {
-				out = append(out, Change{Kind: KindRoute, Name: key, Action: Changed, Fields: f})
-			}
-		}
-	}
+	out = append(out, compareKeyed(KindRoute, o.routes, n.routes, routeFields, fieldsDiff(func(os, ns map[string]any) []Field {
+		return settingFields("", os, ns)
+	}))...)
 	for _, rule := range unionKeys(o.inhibit, n.inhibit) {
 		switch {
 		case !o.inhibit[rule]:

@@ -73,36 +73,11 @@ func quoteValue(s string) string { return fmt.Sprintf("%q", s) }
 // compareRules compares two rule files of one model.
 func compareRules(base, head ruleSet) []Change {
 	var out []Change
-	for _, name := range unionKeys(base.alerts, head.alerts) {
-		o, inOld := base.alerts[name]
-		n, inNew := head.alerts[name]
-		switch {
-		case !inOld:
-			out = append(out, Change{Kind: KindAlert, Name: name, Action: Added, Fields: alertSummary(n, false)})
-		case !inNew:
-			out = append(out, Change{Kind: KindAlert, Name: name, Action: Removed, Fields: alertSummary(o, true)})
-		default:
-			if f := alertFields(o, n); len(f) > 0 {
-				out = append(out, Change{Kind: KindAlert, Name: name, Action: Changed, Fields: f})
-			}
-		}
-	}
-	for _, name := range unionKeys(base.records, head.records) {
-		o, inOld := base.records[name]
-		n, inNew := head.records[name]
-		switch {
-		case !inOld:
-			out = append(out, Change{Kind: KindRecordingRule, Name: name, Action: Added})
-		case !inNew:
-			out = append(out, Change{Kind: KindRecordingRule, Name: name, Action: Removed})
-		default:
-			var f []Field
-			f = exprFields(f, o.Expr, n.Expr)
-			if f = append(f, durationField("for", o.For, n.For)...); len(f) > 0 {
-				out = append(out, Change{Kind: KindRecordingRule, Name: name, Action: Changed, Fields: f})
-			}
-		}
-	}
+	out = append(out, compareKeyed(KindAlert, base.alerts, head.alerts, alertSummary, fieldsDiff(alertFields))...)
+	out = append(out, compareKeyed(KindRecordingRule, base.records, head.records, nil, fieldsDiff(func(o, n rulefmt.Rule) []Field {
+		f := exprFields(nil, o.Expr, n.Expr)
+		return append(f, durationField("for", o.For, n.For)...)
+	}))...)
 	return out
 }
 

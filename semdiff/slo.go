@@ -92,24 +92,12 @@ func budgetTiers(ts []compiler.BudgetTier) string {
 // compareSLOs compares two models' SLOs by name.
 func compareSLOs(base, head []*compiler.SLO) []Change {
 	o, n := byName(base, sloName), byName(head, sloName)
-	var out []Change
-	for _, name := range unionKeys(o, n) {
-		os, inOld := o[name]
-		ns, inNew := n[name]
-		switch {
-		case !inOld:
-			out = append(out, Change{Kind: KindSLO, Name: name, Action: Added, Fields: firstN(sloFields(ns), 4)})
-		case !inNew:
-			out = append(out, Change{Kind: KindSLO, Name: name, Action: Removed, Fields: asOld(firstN(sloFields(os), 4))})
-		default:
-			f := diffFields(sloFields(os), sloFields(ns))
-			if len(f) > 0 {
-				f = withBudget(f, os, ns)
-				out = append(out, Change{Kind: KindSLO, Name: name, Action: Changed, Fields: f})
-			}
+	return compareKeyed(KindSLO, o, n, summary(sloFields, 4), fieldsDiff(func(os, ns *compiler.SLO) []Field {
+		if f := diffFields(sloFields(os), sloFields(ns)); len(f) > 0 {
+			return withBudget(f, os, ns)
 		}
-	}
-	return out
+		return nil
+	}))
 }
 
 func sloName(s *compiler.SLO) string { return s.Name }
