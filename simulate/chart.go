@@ -111,12 +111,9 @@ func newPlot(r *Result, title, ylabel string) *plot.Plot {
 
 // shade marks firing intervals between ymin and ymax, and the incident
 // start with a vertical line.
-func shade(p *plot.Plot, r *Result, ymin, ymax float64, keep func(Interval) bool) {
+func shade(p *plot.Plot, r *Result, ymin, ymax float64) {
 	seen := map[string]bool{}
 	for _, iv := range r.Firing {
-		if keep != nil && !keep(iv) {
-			continue
-		}
 		poly, err := plotter.NewPolygon(plotter.XYs{
 			{X: xval(r, iv.From), Y: ymin}, {X: xval(r, iv.To), Y: ymin}, {X: xval(r, iv.To), Y: ymax}, {X: xval(r, iv.From), Y: ymax},
 		})
@@ -141,6 +138,20 @@ func shade(p *plot.Plot, r *Result, ymin, ymax float64, keep func(Interval) bool
 			p.Legend.Add("incident start", l)
 		}
 	}
+}
+
+// addSeries draws a data line in the i-th palette colour with a legend
+// entry; nil when there is nothing to draw.
+func addSeries(p *plot.Plot, xys plotter.XYs, i int, label string) *plotter.Line {
+	l, err := plotter.NewLine(xys)
+	if err != nil {
+		return nil
+	}
+	l.Color = lineColors[i%len(lineColors)]
+	l.Width = vg.Points(1.5)
+	p.Add(l)
+	p.Legend.Add(label, l)
+	return l
 }
 
 func hline(p *plot.Plot, r *Result, t Threshold, i int, scale float64) *plotter.Line {
@@ -179,7 +190,7 @@ func burnPlot(r *Result) *plot.Plot {
 	// Two decades of headroom keep the legend clear of the lines.
 	maxY *= 300
 	p.Y.Min, p.Y.Max = floor, maxY
-	shade(p, r, floor, maxY, func(iv Interval) bool { return true })
+	shade(p, r, floor, maxY)
 	for i, w := range windows {
 		var xys plotter.XYs
 		for _, pt := range r.Points {
@@ -190,14 +201,7 @@ func burnPlot(r *Result) *plot.Plot {
 		if len(xys) == 0 {
 			continue
 		}
-		l, err := plotter.NewLine(xys)
-		if err != nil {
-			continue
-		}
-		l.Color = lineColors[i%len(lineColors)]
-		l.Width = vg.Points(1.5)
-		p.Add(l)
-		p.Legend.Add("burn rate over "+w, l)
+		addSeries(p, xys, i, "burn rate over "+w)
 	}
 	for i, t := range dedupe(r.BurnThresholds) {
 		hline(p, r, t, i, 1)
@@ -216,17 +220,12 @@ func budgetPlot(r *Result) *plot.Plot {
 	}
 	maxY *= 1.6
 	p.Y.Min, p.Y.Max = 0, maxY
-	shade(p, r, 0, maxY, nil)
+	shade(p, r, 0, maxY)
 	var xys plotter.XYs
 	for _, pt := range r.Points {
 		xys = append(xys, plotter.XY{X: xval(r, pt.At), Y: pt.BudgetConsumed * 100})
 	}
-	if l, err := plotter.NewLine(xys); err == nil {
-		l.Color = lineColors[0]
-		l.Width = vg.Points(1.5)
-		p.Add(l)
-		p.Legend.Add("budget consumed", l)
-	}
+	addSeries(p, xys, 0, "budget consumed")
 	for i, t := range r.TierThresholds {
 		hline(p, r, t, i, 100)
 	}
@@ -249,22 +248,14 @@ func driftPlot(r *Result) *plot.Plot {
 		maxY = 1
 	}
 	p.Y.Min, p.Y.Max = 0, maxY
-	shade(p, r, 0, maxY, nil)
+	shade(p, r, 0, maxY)
 	for i, t := range r.DriftThresholds {
 		var xys plotter.XYs
 		for _, pt := range r.Points {
 			xys = append(xys, plotter.XY{X: xval(r, pt.At), Y: pt.Drift[t.Label]})
 		}
-		l, err := plotter.NewLine(xys)
-		if err != nil {
-			continue
-		}
-		l.Color = lineColors[i%len(lineColors)]
-		l.Width = vg.Points(1.5)
-		p.Add(l)
-		p.Legend.Add(t.Label+" score", l)
-		th := Threshold{Label: t.Label, Value: t.Value}
-		if tl := hline(p, r, th, i, 1); tl != nil {
+		l := addSeries(p, xys, i, t.Label+" score")
+		if tl := hline(p, r, t, i, 1); tl != nil && l != nil {
 			// The threshold in its feature's colour.
 			tl.Color = l.Color
 		}
