@@ -8,7 +8,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/prometheus/common/model"
 	"github.com/prometheus/common/promslog"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/rulefmt"
@@ -37,7 +36,9 @@ type engine struct {
 // times near 0, but a realistic date keeps `time()` arithmetic ordinary.
 var epoch = time.Unix(0, 0).UTC()
 
-func newEngine(ruleFile []byte) (*engine, error) {
+// newEngine loads the rule groups (as rendered in ruleFile) into a fresh
+// storage and rules manager.
+func newEngine(groups []rulefmt.RuleGroup, ruleFile []byte) (*engine, error) {
 	dir, err := os.MkdirTemp("", "vigil-simulate-")
 	if err != nil {
 		return nil, err
@@ -90,19 +91,14 @@ func newEngine(ruleFile []byte) (*engine, error) {
 	}
 	// Evaluate groups in file order, as promtool does: vigil lists
 	// recording groups before the alerts that read them.
-	rgs, perrs := rulefmt.Parse(ruleFile, false, model.UTF8Validation, p, nil)
-	if len(perrs) > 0 {
-		e.Close()
-		return nil, fmt.Errorf("parsing rules: %v", perrs)
-	}
 	order := map[string]int{}
-	for i, g := range rgs.Groups {
+	for i, g := range groups {
 		order[g.Name] = i
 	}
 	for _, g := range gm {
 		e.groups = append(e.groups, g)
 	}
-	ranged := rangeReadNames(rgs.Groups, p)
+	ranged := rangeReadNames(groups, p)
 	sort.Slice(e.groups, func(i, j int) bool { return order[e.groups[i].Name()] < order[e.groups[j].Name()] })
 	for _, g := range e.groups {
 		for _, r := range g.Rules() {

@@ -136,20 +136,26 @@ func Run(ctx context.Context, spec *compiler.Spec, sc *Scenario) (*Result, error
 	} else if len(m.SLOs) > 0 {
 		slo = m.SLOs[0]
 	}
-	rulesYAML, err := prometheus.Render(prometheus.Groups(spec, m))
+	groups := prometheus.Groups(spec, m)
+	rulesYAML, err := prometheus.Render(groups)
 	if err != nil {
 		return nil, err
 	}
-	eng, err := newEngine(rulesYAML)
+	eng, err := newEngine(groups, rulesYAML)
 	if err != nil {
 		return nil, err
 	}
 	defer eng.Close()
 
 	res := &Result{Scenario: sc, Events: []Event{}, Firing: []Interval{}}
+	// Each alert's vigil severity (its label may carry a renamed value),
+	// and the settling time before the scenario: an hour plus the
+	// longest `for`.
 	severity := map[string]string{}
+	settle := time.Hour
 	for _, a := range prometheus.Alerts(spec, m) {
 		severity[a.Rule.Alert] = string(a.Severity)
+		settle = max(settle, time.Duration(a.Rule.For)+time.Hour)
 	}
 	var windows []time.Duration
 	var budgetDenom float64
@@ -185,10 +191,6 @@ func Run(ctx context.Context, spec *compiler.Spec, sc *Scenario) (*Result, error
 	syn, err := newSynth(sc, m, warmup)
 	if err != nil {
 		return nil, err
-	}
-	settle := time.Hour
-	for _, a := range prometheus.Alerts(spec, m) {
-		settle = max(settle, time.Duration(a.Rule.For)+time.Hour)
 	}
 	prev := map[string]Event{}
 	firingSince := map[string]Event{}
