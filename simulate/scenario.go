@@ -202,25 +202,14 @@ func (s *Scenario) normalize() error {
 		bad("baseline.at: the baseline starts at 0; leave it out")
 	}
 	base := &s.Baseline
-	def := func(p **float64, v float64) {
-		if *p == nil {
-			*p = &v
-		}
-	}
-	defD := func(p **Duration, v time.Duration) {
-		if *p == nil {
-			d := Duration(v)
-			*p = &d
-		}
-	}
-	def(&base.RPS, 10)
-	def(&base.ErrorRatio, 0)
-	defD(&base.LatencyMedian, 50*time.Millisecond)
-	defD(&base.LatencyP99, 200*time.Millisecond)
-	def(&base.ConfidenceMean, 0.95)
-	def(&base.ConfidenceConcentration, 20)
-	def(&base.FeedbackRate, 1)
-	def(&base.Accuracy, 0.99)
+	setDefault(&base.RPS, 10)
+	setDefault(&base.ErrorRatio, 0)
+	setDefault(&base.LatencyMedian, Duration(50*time.Millisecond))
+	setDefault(&base.LatencyP99, Duration(200*time.Millisecond))
+	setDefault(&base.ConfidenceMean, 0.95)
+	setDefault(&base.ConfidenceConcentration, 20)
+	setDefault(&base.FeedbackRate, 1)
+	setDefault(&base.Accuracy, 0.99)
 	checkPhase := func(where string, p *Phase) {
 		if p.RPS != nil && *p.RPS < 0 {
 			bad("%s.rps: must not be negative", where)
@@ -337,6 +326,13 @@ func (s *Scenario) state(t time.Duration) Phase {
 		}
 	}
 	return st
+}
+
+// setDefault points *dst at v when the baseline leaves it unset.
+func setDefault[T any](dst **T, v T) {
+	if *dst == nil {
+		*dst = &v
+	}
 }
 
 // override sets *dst to v when the phase sets it.
