@@ -138,16 +138,7 @@ func TestDashboards(t *testing.T) {
 				t.Fatal(err)
 			}
 			again, _ := grafana.Target{}.Generate(spec)
-			fleetAllowed := map[string]bool{}
-			allowedBy := map[string]map[string]bool{}
-			user := map[string]map[string]bool{}
-			for _, m := range spec.Models {
-				allowedBy[m.Name] = allowedSeries(t, spec, m)
-				user[m.Name] = userQueries(m)
-				for k := range allowedBy[m.Name] {
-					fleetAllowed[k] = true
-				}
-			}
+			fleetAllowed, allowedBy, user := queryScope(t, spec)
 			for i, a := range arts {
 				if !bytes.Equal(a.Bytes, again[i].Bytes) {
 					t.Errorf("%s differs between two compiles", a.Path)
@@ -283,4 +274,22 @@ func lint(t *testing.T, path string, d jsonDashboard, allowed, userQ map[string]
 			})
 		}
 	}
+}
+
+// queryScope returns, for the lint and cross-check, the series each
+// model's dashboard may read (allowedBy), the fleet dashboard's (every
+// model's), and each model's PromQL copied from the spec (user).
+func queryScope(t *testing.T, spec *compiler.Spec) (fleetAllowed map[string]bool, allowedBy, user map[string]map[string]bool) {
+	t.Helper()
+	fleetAllowed = map[string]bool{}
+	allowedBy = map[string]map[string]bool{}
+	user = map[string]map[string]bool{}
+	for _, m := range spec.Models {
+		allowedBy[m.Name] = allowedSeries(t, spec, m)
+		user[m.Name] = userQueries(m)
+		for k := range allowedBy[m.Name] {
+			fleetAllowed[k] = true
+		}
+	}
+	return fleetAllowed, allowedBy, user
 }

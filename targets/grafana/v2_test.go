@@ -436,16 +436,7 @@ func TestV2Lint(t *testing.T) {
 	p := parser.NewParser(parser.Options{})
 	for name, spec := range examples(t) {
 		t.Run(name, func(t *testing.T) {
-			fleetAllowed := map[string]bool{}
-			allowedBy := map[string]map[string]bool{}
-			user := map[string]map[string]bool{}
-			for _, m := range spec.Models {
-				allowedBy[m.Name] = allowedSeries(t, spec, m)
-				user[m.Name] = userQueries(m)
-				for k := range allowedBy[m.Name] {
-					fleetAllowed[k] = true
-				}
-			}
+			fleetAllowed, allowedBy, user := queryScope(t, spec)
 			for dash, b := range generate(t, spec, grafana.FormatV2) {
 				allowed, userQ := allowedBy[dash], user[dash]
 				if dash == "fleet" {
