@@ -237,8 +237,6 @@ func keepRow(keep []bool, row *int) (bool, error) {
 // kept rows (all rows when keep is nil) to c. Pages that do not decode to
 // plain doubles (e.g. dictionary-encoded ones) take the generic path.
 func readDoubles(chunk parquet.ColumnChunk, keep []bool, c *Column, buf []parquet.Value, doubles []float64) error {
-	pages := chunk.Pages()
-	defer pages.Close()
 	row := 0
 	addRow := func(f float64) error {
 		if ok, err := keepRow(keep, &row); !ok {
@@ -252,43 +250,36 @@ func readDoubles(chunk parquet.ColumnChunk, keep []bool, c *Column, buf []parque
 		c.Numbers = append(c.Numbers, f)
 		return nil
 	}
-	for {
-		page, err := pages.ReadPage()
-		if errors.Is(err, io.EOF) {
-			return nil
+	return eachPage(chunk, func(page parquet.Page) error {
+		dr, ok := page.Values().(parquet.DoubleReader)
+		if !ok {
+			return eachPageValue(page, buf, func(v parquet.Value) error { return addRow(v.Double()) })
 		}
-		if err != nil {
-			return err
-		}
-		values := page.Values()
-		if dr, ok := values.(parquet.DoubleReader); ok {
-			for {
-				n, rerr := dr.ReadDoubles(doubles)
-				for _, f := range doubles[:n] {
-					if err = addRow(f); err != nil {
-						break
-					}
-				}
-				if err != nil || errors.Is(rerr, io.EOF) {
-					break
-				}
-				if rerr != nil {
-					err = rerr
-					break
+		for {
+			n, rerr := dr.ReadDoubles(doubles)
+			for _, f := range doubles[:n] {
+				if err := addRow(f); err != nil {
+					return err
 				}
 			}
-		} else {
-			err = eachPageValue(page, buf, func(v parquet.Value) error { return addRow(v.Double()) })
+			if errors.Is(rerr, io.EOF) {
+				return nil
+			}
+			if rerr != nil {
+				return rerr
+			}
 		}
-		parquet.Release(page)
-		if err != nil {
-			return err
-		}
-	}
+	})
 }
 
 // eachValue calls fn for every value of a column chunk, page by page.
 func eachValue(chunk parquet.ColumnChunk, buf []parquet.Value, fn func(parquet.Value) error) error {
+	return eachPage(chunk, func(page parquet.Page) error { return eachPageValue(page, buf, fn) })
+}
+
+// eachPage calls fn for every page of a column chunk, releasing each
+// page after fn returns.
+func eachPage(chunk parquet.ColumnChunk, fn func(parquet.Page) error) error {
 	pages := chunk.Pages()
 	defer pages.Close()
 	for {
@@ -299,7 +290,7 @@ func eachValue(chunk parquet.ColumnChunk, buf []parquet.Value, fn func(parquet.V
 		if err != nil {
 			return err
 		}
-		err = eachPageValue(page, buf, fn)
+		err = fn(page)
 		parquet.Release(page)
 		if err != nil {
 			return err
