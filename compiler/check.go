@@ -74,6 +74,9 @@ type checker struct {
 	diags diag.List
 	// parser is reused across PromQL checks.
 	parser parser.Parser
+	// noPositions skips locating diagnostics: the fast path only needs to
+	// know whether there are any, and re-runs CUE for positions.
+	noPositions bool
 }
 
 func newChecker(dir string) *checker {
@@ -82,8 +85,12 @@ func newChecker(dir string) *checker {
 
 // errorf records a diagnostic at l.
 func (c *checker) errorf(l loc, format string, args ...any) {
+	var pos diag.Position
+	if !c.noPositions {
+		pos = l.pos(c.dir)
+	}
 	c.diags = append(c.diags, diag.Diagnostic{
-		Pos:     l.pos(c.dir),
+		Pos:     pos,
 		Path:    l.String(),
 		Message: fmt.Sprintf(format, args...),
 	})

@@ -51,6 +51,11 @@ func Load(src Source) (*Spec, diag.List, error) {
 	if err != nil || len(d) > 0 {
 		return nil, d.Sort(), err
 	}
+	if fs := splitFast(l.inst); fs != nil {
+		if spec, ok := loadFast(l, fs); ok {
+			return spec, nil, nil
+		}
+	}
 	if parts := partitionInstance(l.inst, workers()); parts != nil {
 		if spec, ok := loadParallel(l, parts); ok {
 			return spec, nil, nil
@@ -209,7 +214,7 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 		topBroken = true
 	}
 	spec := c.normalizeSpec(root, &raw)
-	if len(raw.Models) == 0 && len(broken) == 0 && !topBroken {
+	if len(raw.Models) == 0 && len(broken) == 0 && !topBroken && l.external == 0 {
 		c.errorf(root.field("models"), "the spec declares no models; add at least one under models")
 	}
 	for _, name := range sortedKeys(raw.Models) {

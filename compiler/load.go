@@ -46,6 +46,9 @@ type loaded struct {
 	// diagnostics and for the manifest.
 	files []string
 	dir   string
+	// external counts models validated outside this instance (by the
+	// fast path), so an instance without models is not an empty spec.
+	external int
 }
 
 // resolveArgs expands the command-line arguments into the loader's form.

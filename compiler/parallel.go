@@ -50,6 +50,11 @@ func partitionInstance(inst *build.Instance, n int) []partition {
 	if refersToModels(inst.Files, keys) {
 		return nil
 	}
+	for _, f := range inst.Files {
+		if hasModels(f) && scopedToCopies(f) {
+			return nil
+		}
+	}
 	names := make([]string, 0, len(keys))
 	for k := range keys {
 		names = append(names, k)
@@ -142,10 +147,58 @@ func refersToModels(files []*ast.File, keys map[string]bool) bool {
 	return false
 }
 
+// hasModels reports whether f declares a top-level models field.
+func hasModels(f *ast.File) bool {
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.Field); ok {
+			if name, _, err := ast.LabelName(fd.Label); err == nil && name == "models" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// scopedToCopies reports whether some reference in f is resolved to a
+// node filterModels would copy: the file itself (a file-level let, or a
+// field of the same file) or a top-level models struct literal. CUE's
+// compiler finds such a reference's scope by pointer, so in a copy it
+// would not find it (and for a let it panics, cue v0.17.1), so such a
+// file must be evaluated as it was parsed.
+func scopedToCopies(f *ast.File) bool {
+	scopes := map[ast.Node]bool{f: true}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.Field); ok {
+			if name, _, err := ast.LabelName(fd.Label); err == nil && name == "models" {
+				if st, ok := fd.Value.(*ast.StructLit); ok {
+					scopes[st] = true
+				}
+			}
+		}
+	}
+	found := false
+	ast.Walk(f, func(n ast.Node) bool {
+		if found {
+			return false
+		}
+		if id, ok := n.(*ast.Ident); ok && id.Node != nil && scopes[id.Scope] {
+			if _, isImport := id.Node.(*ast.ImportSpec); !isImport {
+				found = true
+			}
+		}
+		return true
+	}, nil)
+	return found
+}
+
 // filterModels returns a shallow copy of f whose top-level `models`
 // struct literals keep only the models in keep (plus every element that is
-// not a model field). Nodes are shared, never modified.
+// not a model field), or f itself when it keeps every model. Nodes are
+// shared, never modified.
 func filterModels(f *ast.File, keep map[string]bool) *ast.File {
+	if !dropsModels(f, keep) {
+		return f
+	}
 	nf := *f
 	nf.Decls = make([]ast.Decl, 0, len(f.Decls))
 	for _, d := range f.Decls {
@@ -177,6 +230,29 @@ func filterModels(f *ast.File, keep map[string]bool) *ast.File {
 	return &nf
 }
 
+// dropsModels reports whether filterModels(f, keep) would remove a model.
+func dropsModels(f *ast.File, keep map[string]bool) bool {
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		name, _, err := ast.LabelName(fd.Label)
+		st, isStruct := fd.Value.(*ast.StructLit)
+		if err != nil || name != "models" || !isStruct {
+			continue
+		}
+		for _, e := range st.Elts {
+			if mf, ok := e.(*ast.Field); ok {
+				if mname, _, err := ast.LabelName(mf.Label); err == nil && !keep[mname] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // loadParallel evaluates the partitions concurrently. It returns the
 // merged spec, or ok=false when the caller must evaluate sequentially.
 func loadParallel(l *loaded, parts []partition) (*Spec, bool) {
@@ -190,7 +266,7 @@ func loadParallel(l *loaded, parts []partition) (*Spec, bool) {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			pl := &loaded{inst: parts[i].inst, files: l.files, dir: l.dir}
+			pl := &loaded{inst: parts[i].inst, files: l.files, dir: l.dir, external: l.external}
 			spec, diags, err := evaluateInstance(pl)
 			if err != nil || len(diags) > 0 || spec == nil || len(spec.Models) != len(parts[i].models) {
 				return

@@ -1,0 +1,340 @@
+package compiler
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"testing"
+
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/format"
+	"cuelang.org/go/cue/parser"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vigil-dev/vigil/diag"
+)
+
+// TestSchemaShape checks that the whole embedded schema is in the
+// vocabulary the fast path understands: if a schema change leaves it,
+// the fast path would silently switch off for every spec.
+func TestSchemaShape(t *testing.T) {
+	s, err := schemaSpecShape()
+	if err != nil {
+		t.Fatalf("deriving the schema's shapes: %v", err)
+	}
+	if fieldConj(s, "models") == nil {
+		t.Fatal("#Spec has no models field")
+	}
+}
+
+// loadBoth loads src with the fast path and with CUE alone and fails t
+// unless both give the same IR and the same diagnostics. It returns the
+// number of models the fast path took (before any fallback).
+func loadBoth(t *testing.T, src Source) (fast int, diags diag.List) {
+	t.Helper()
+	fastPathDisabled.Store(true)
+	slowSpec, slowDiags, slowErr := Load(src)
+	fastPathDisabled.Store(false)
+	spec, diags, err := Load(src)
+	if fmt.Sprint(err) != fmt.Sprint(slowErr) {
+		t.Fatalf("error: fast path %v, CUE %v", err, slowErr)
+	}
+	all := cmp.Exporter(func(reflect.Type) bool { return true })
+	if d := cmp.Diff(slowDiags, diags, all); d != "" {
+		t.Fatalf("diagnostics differ (-CUE +fast path):\n%s", d)
+	}
+	if d := cmp.Diff(slowSpec, spec, all); d != "" {
+		t.Fatalf("IR differs (-CUE +fast path):\n%s", d)
+	}
+	dir, args, err := resolveArgs(src)
+	if err != nil {
+		return 0, diags
+	}
+	l, d, err := loadInstance(dir, args)
+	if err != nil || len(d) > 0 {
+		return 0, diags
+	}
+	if fs := splitFast(l.inst); fs != nil {
+		fast = len(fs.models)
+	}
+	return fast, diags
+}
+
+// TestFastPathMatchesCUE loads every example with and without the fast
+// path: the IR must be identical, and the fast path must take the
+// examples' models (otherwise this test would prove nothing).
+func TestFastPathMatchesCUE(t *testing.T) {
+	dirs, _ := filepath.Glob("../examples/*/spec.cue")
+	if len(dirs) == 0 {
+		t.Fatal("no examples found")
+	}
+	for _, f := range dirs {
+		t.Run(filepath.Base(filepath.Dir(f)), func(t *testing.T) {
+			fast, diags := loadBoth(t, Source{Args: []string{f}})
+			if len(diags) > 0 {
+				t.Fatalf("example does not compile: %v", diags)
+			}
+			if fast == 0 {
+				t.Fatal("the fast path took no model of this example")
+			}
+		})
+	}
+}
+
+// TestFastPathBadInputs replays the bad-input corpus with and without the
+// fast path; the diagnostics must be identical.
+func TestFastPathBadInputs(t *testing.T) {
+	dirs, _ := filepath.Glob("../testdata/errors/*")
+	if len(dirs) == 0 {
+		t.Fatal("no bad-input cases found")
+	}
+	for _, dir := range dirs {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			loadBoth(t, Source{Args: []string{"."}, Dir: abs})
+		})
+	}
+}
+
+// TestFastPathMutations mutates the examples' models at random (values
+// replaced by valid and invalid ones, fields deleted, renamed or added)
+// and checks that Load gives the same result with and without the fast
+// path. Whenever the fast path accepts a model, the IR must be CUE's;
+// whenever CUE rejects the spec, the diagnostics must be CUE's. Set
+// VIGIL_FASTPATH_MUTATIONS=N for a longer run.
+func TestFastPathMutations(t *testing.T) {
+	n := 150
+	if testing.Short() {
+		n = 30
+	}
+	if s := os.Getenv("VIGIL_FASTPATH_MUTATIONS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil {
+			t.Fatalf("VIGIL_FASTPATH_MUTATIONS: %v", err)
+		}
+	}
+	var sources [][]byte
+	files, _ := filepath.Glob("../examples/*/spec.cue")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sources = append(sources, b)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var accepted, rejected, fastValid int
+	for i := range n {
+		src := sources[i%len(sources)]
+		out, desc := mutateSpec(t, src, rng)
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "spec.cue"), out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Run(fmt.Sprintf("%03d", i), func(t *testing.T) {
+			t.Logf("mutations: %s", desc)
+			fast, diags := loadBoth(t, Source{Args: []string{"spec.cue"}, Dir: dir})
+			if len(diags) > 0 {
+				rejected++
+			} else {
+				accepted++
+				if fast > 0 {
+					fastValid++
+				}
+			}
+		})
+	}
+	t.Logf("%d mutated specs: %d valid (%d through the fast path), %d rejected", n, accepted, fastValid, rejected)
+	if accepted == 0 || rejected == 0 || fastValid == 0 {
+		t.Errorf("the mutations do not exercise both outcomes: %d valid (%d fast), %d rejected", accepted, fastValid, rejected)
+	}
+}
+
+// mutationValues are the replacement values: valid and invalid for the
+// schema's various constraints, and literal forms the fast path leaves
+// to CUE.
+var mutationValues = []string{
+	`"x"`, `""`, `"5m"`, `"1h30m"`, `"30d"`, `"7d"`, `"28d"`, `"bad"`, `"Fraud"`, `"a-b_c"`,
+	`"critical"`, `"warning"`, `"info"`, `"page"`, `"numeric"`, `"categorical"`, `"boolean"`,
+	`"psi"`, `"auto"`, `"ks"`, `"accuracy"`, `"recall"`, `"https://x.example"`, `"http//x"`,
+	`"a\nb"`, `"level:metric:op"`, `"env=\"prod\""`, `"a@b.c"`, `"daily"`, `"quantile"`,
+	"\"\"\"\n\tmulti\n\tline\n\t\"\"\"", `#"raw"#`, `'bytes'`, `"\(1)"`,
+	`0`, `1`, `2`, `3`, `50`, `99.9`, `99.90`, `100`, `101`, `0.5`, `1000`, `1001`, `-1`, `1e3`,
+	`1_000`, `0x10`, `2.0`, `true`, `false`, `null`, `{}`, `[]`, `["a"]`, `[1, 2.5]`,
+	`{x: 1}`, `{name: "other"}`, `string`, `int & >1`, `*"a" | "b"`,
+}
+
+// mutationFields are field names to add or rename to: the schema's, and
+// unknown ones.
+var mutationFields = []string{
+	"name", "team", "objective", "window", "threshold", "bins", "method", "severity", "type",
+	"consecutive", "metric", "selector", "buckets", "labels", "tier", "display_name",
+	"description", "for", "enabled", "factor", "long", "short", "consumed", "max_percent",
+	"below", "above", "query", "unit", "classes", "availability", "latency", "quality",
+	"budget_tiers", "page", "ticket", "windows", "min_event_rate", "unknown", "Team", "#def", "_hidden",
+}
+
+// mutateSpec applies one to three random mutations to the models of a
+// spec and returns the formatted result and a description.
+func mutateSpec(t *testing.T, src []byte, rng *rand.Rand) ([]byte, string) {
+	t.Helper()
+	f, err := parser.ParseFile("spec.cue", src, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Collect every struct literal inside models.
+	var structs []*ast.StructLit
+	var lists []*ast.ListLit
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		if name, _, _ := ast.LabelName(fd.Label); name != "models" {
+			continue
+		}
+		ast.Walk(fd.Value, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.StructLit:
+				structs = append(structs, n)
+			case *ast.ListLit:
+				lists = append(lists, n)
+			}
+			return true
+		}, nil)
+	}
+	value := func() ast.Expr {
+		x, err := parser.ParseExpr("value", mutationValues[rng.IntN(len(mutationValues))])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return x
+	}
+	label := func() ast.Label {
+		name := mutationFields[rng.IntN(len(mutationFields))]
+		if name[0] == '#' || name[0] == '_' {
+			return ast.NewIdent(name)
+		}
+		return ast.NewString(name)
+	}
+	var desc []string
+	for range 1 + rng.IntN(3) {
+		st := structs[rng.IntN(len(structs))]
+		var fields []int
+		for i, e := range st.Elts {
+			if _, ok := e.(*ast.Field); ok {
+				fields = append(fields, i)
+			}
+		}
+		switch op := rng.IntN(5); {
+		case op == 0 && len(fields) > 0:
+			i := fields[rng.IntN(len(fields))]
+			fd := st.Elts[i].(*ast.Field)
+			fd.Value = value()
+			desc = append(desc, fmt.Sprintf("set %v", fd.Label))
+		case op == 1 && len(fields) > 0:
+			i := fields[rng.IntN(len(fields))]
+			desc = append(desc, fmt.Sprintf("delete %v", st.Elts[i].(*ast.Field).Label))
+			st.Elts = append(st.Elts[:i:i], st.Elts[i+1:]...)
+		case op == 2 && len(fields) > 0:
+			i := fields[rng.IntN(len(fields))]
+			fd := st.Elts[i].(*ast.Field)
+			fd.Label = label()
+			desc = append(desc, fmt.Sprintf("rename to %v", fd.Label))
+		case op == 3 && len(lists) > 0:
+			l := lists[rng.IntN(len(lists))]
+			if len(l.Elts) > 0 {
+				l.Elts[rng.IntN(len(l.Elts))] = value()
+				desc = append(desc, "set a list element")
+			}
+		default:
+			fd := &ast.Field{Label: label(), Value: value()}
+			st.Elts = append(st.Elts, fd)
+			desc = append(desc, fmt.Sprintf("add %v", fd.Label))
+		}
+	}
+	out, err := format.Node(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, fmt.Sprint(desc)
+}
+
+// TestFastPathSpecShapes covers the layouts the fast path must either
+// take or leave to CUE: several files, definitions and lets used by some
+// models, a model declared twice, patterns under models, YAML and JSON
+// specs, a spec without the #Spec embedding, and enough models for the
+// remainder to be evaluated in parallel partitions.
+func TestFastPathSpecShapes(t *testing.T) {
+	head := "package s\n\nimport \"github.com/vigil-dev/vigil/schema\"\n\nschema.#Spec\n\n"
+	model := func(name string) string {
+		return fmt.Sprintf("models: %q: {team: \"t\", slos: up: {objective: 99.9, availability: {}}}\n", name)
+	}
+	many := map[string]string{"spec.cue": head}
+	for i := range 70 {
+		if i%10 == 0 {
+			many[fmt.Sprintf("m%02d.cue", i)] = fmt.Sprintf("package s\n\nlet obj = 99.5\nmodels: \"m%02d\": {team: \"t\", slos: up: {objective: obj, availability: {}}}\n", i)
+			continue
+		}
+		many[fmt.Sprintf("m%02d.cue", i)] = "package s\n\n" + model(fmt.Sprintf("m%02d", i))
+	}
+	cases := []struct {
+		name  string
+		files map[string]string
+		fast  int // models the fast path must take
+	}{
+		{"two files, one model uses a definition", map[string]string{
+			"a.cue": head + model("a"),
+			"b.cue": "package s\n\n#Base: {team: \"t\"}\nmodels: b: #Base & {slos: up: {objective: 99, availability: {}}}\n",
+		}, 1},
+		{"model declared twice", map[string]string{
+			"a.cue": head + model("a") + model("b"),
+			"b.cue": "package s\n\nmodels: a: team: \"t\"\n",
+		}, 1},
+		{"pattern under models", map[string]string{
+			"a.cue": head + model("a") + "models: [string]: tier: \"critical\"\n",
+		}, 0},
+		{"a model refers to another", map[string]string{
+			"a.cue": head + model("a") + "models: b: {team: models.a.team}\n",
+		}, 0},
+		{"embedded struct", map[string]string{
+			"a.cue": head + model("a") + "{models: b: {team: \"t\"}}\n",
+		}, 0},
+		{"no #Spec embedding", map[string]string{
+			"a.cue": "package s\n\n" + model("a") + model("b"),
+		}, 2},
+		{"YAML", map[string]string{
+			"spec.yaml": "models:\n  a:\n    team: t\n    slos:\n      up: {objective: 99.9, availability: {}}\n",
+		}, 1},
+		{"JSON", map[string]string{
+			"spec.json": `{"models": {"a": {"team": "t", "slos": {"up": {"objective": 99.9, "availability": {}}}}}}`,
+		}, 0},
+		{"invalid fast model", map[string]string{
+			"a.cue": head + model("a") + "models: b: {team: \"T\"}\n",
+		}, 1},
+		{"valid for CUE, invalid for the normalizer", map[string]string{
+			"a.cue": head + model("a") + "models: fleet: {team: \"t\"}\n",
+		}, 2},
+		{"70 models, 7 use a let", many, 63},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, src := range c.files {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			fast, diags := loadBoth(t, Source{Args: []string{"."}, Dir: dir})
+			if fast != c.fast {
+				t.Errorf("the fast path took %d models, want %d (diagnostics: %v)", fast, c.fast, diags)
+			}
+		})
+	}
+}
