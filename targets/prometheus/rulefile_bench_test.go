@@ -3,7 +3,9 @@ package prometheus
 import (
 	"testing"
 
+	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/vigil-dev/vigil/internal/benchcpu"
 	"github.com/vigil-dev/vigil/internal/specgen"
@@ -45,6 +47,44 @@ func BenchmarkRuleFiles(b *testing.B) {
 			for _, g := range all {
 				if _, err := yamlout.Render(rulefmt.RuleGroups{Groups: g}); err != nil {
 					b.Fatal(err)
+				}
+			}
+		}
+		cpu.Report(b)
+	})
+	// The parts of rulefmt.Parse, to size the options: its per-rule
+	// validation alone (rulefmt's own Rule.Validate on the structs: every
+	// expression parsed, every alert label and annotation parsed as a
+	// template; no YAML decoding), and the PromQL parse alone.
+	b.Run("validate/rule.Validate", func(b *testing.B) {
+		b.ReportAllocs()
+		p := parser.NewParser(parser.Options{})
+		cpu := benchcpu.Start()
+		for b.Loop() {
+			for _, g := range all {
+				for _, grp := range g {
+					for i := range grp.Rules {
+						if errs := grp.Rules[i].Validate(rulefmt.RuleNode{}, model.UTF8Validation, p); len(errs) > 0 {
+							b.Fatal(errs)
+						}
+					}
+				}
+			}
+		}
+		cpu.Report(b)
+	})
+	b.Run("validate/promql", func(b *testing.B) {
+		b.ReportAllocs()
+		p := parser.NewParser(parser.Options{})
+		cpu := benchcpu.Start()
+		for b.Loop() {
+			for _, g := range all {
+				for _, grp := range g {
+					for _, r := range grp.Rules {
+						if _, err := p.ParseExpr(r.Expr); err != nil {
+							b.Fatal(err)
+						}
+					}
 				}
 			}
 		}
