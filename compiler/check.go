@@ -25,7 +25,8 @@ type loc struct {
 
 // field returns the location of a struct field below l.
 func (l loc) field(names ...string) loc {
-	sels := append(append([]cue.Selector(nil), l.sels...), make([]cue.Selector, 0, len(names))...)
+	sels := make([]cue.Selector, len(l.sels), len(l.sels)+len(names))
+	copy(sels, l.sels)
 	for _, n := range names {
 		sels = append(sels, cue.Str(n))
 	}
@@ -34,7 +35,9 @@ func (l loc) field(names ...string) loc {
 
 // index returns the location of a list element below l.
 func (l loc) index(i int) loc {
-	return loc{l.root, append(append([]cue.Selector(nil), l.sels...), cue.Index(i)), l.idx}
+	sels := make([]cue.Selector, len(l.sels), len(l.sels)+1)
+	copy(sels, l.sels)
+	return loc{l.root, append(sels, cue.Index(i)), l.idx}
 }
 
 // String renders the path as CUE prints it, e.g.

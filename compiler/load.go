@@ -189,15 +189,24 @@ func loadConfig(dir string, args []string) *load.Config {
 func loadInstance(dir string, args []string) (*loaded, diag.List, error) {
 	args = append([]string(nil), args...)
 	cfg := loadConfig(dir, args)
+	var cueFiles []string
 	if fi, err := os.Stat(args[0]); err == nil && fi.IsDir() {
 		cfg.Dir = args[0]
 		args = []string{"."}
+		cueFiles = cueFilesIn(cfg.Dir)
 	} else {
 		for i, a := range args {
 			if !filepath.IsAbs(a) {
 				args[i] = filepath.Join(dir, a)
 			}
+			if strings.EqualFold(filepath.Ext(a), ".cue") {
+				cueFiles = append(cueFiles, args[i])
+			}
 		}
+	}
+	if pp := newPreparser(cueFiles); pp != nil {
+		cfg.ParseFile = pp.parseFile
+		defer pp.stop()
 	}
 	insts := load.Instances(args, cfg)
 	if len(insts) != 1 {

@@ -682,6 +682,7 @@ func (c *checker) burnPolicy(l loc, r *rawBurnPolicy, sev Severity, defWindows [
 		c.errorf(wl, "an enabled burn-rate policy needs at least one window pair (or set enabled: false)")
 	}
 	budget := s.ErrorBudget()
+	windowSecs := decimal.FromInt(int64(time.Duration(s.Window) / time.Second))
 	for i, w := range windows {
 		il := wl.index(i)
 		bw := BurnWindow{
@@ -698,7 +699,6 @@ func (c *checker) burnPolicy(l loc, r *rawBurnPolicy, sev Severity, defWindows [
 			c.errorf(il.field("long"), "long window %q exceeds the SLO window %q", w.Long, window)
 		}
 		// Divide last, so a non-terminating result is rounded once.
-		windowSecs := decimal.FromInt(int64(time.Duration(s.Window) / time.Second))
 		longSecs := decimal.FromInt(int64(time.Duration(bw.Long) / time.Second))
 		switch {
 		case w.Factor != nil && w.BudgetPercent != nil:

@@ -6,6 +6,7 @@ package decimal
 import (
 	"fmt"
 	"math/big"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -29,11 +30,48 @@ var (
 
 // Parse reads a decimal literal such as "99.9", "-0.5", "1e-3" or "14.4".
 func Parse(s string) (D, error) {
-	r, ok := new(big.Rat).SetString(strings.TrimSpace(s))
+	t := strings.TrimSpace(s)
+	if canonical(t) {
+		// Already in canonical form (the usual case): FromRat would
+		// give back the same text.
+		if t == "0" {
+			return D{}, nil
+		}
+		return D{t}, nil
+	}
+	r, ok := new(big.Rat).SetString(t)
 	if !ok {
 		return D{}, fmt.Errorf("invalid decimal %q", s)
 	}
 	return FromRat(r), nil
+}
+
+// canonical reports whether s is a decimal in the canonical form of D's
+// text (or "0"): an optional "-", an integer part without leading zeros,
+// and an optional fraction without trailing zeros; not "-0".
+func canonical(s string) bool {
+	neg := strings.HasPrefix(s, "-")
+	if neg {
+		s = s[1:]
+	}
+	ip, fp, dot := strings.Cut(s, ".")
+	if ip == "" || len(ip) > 1 && ip[0] == '0' || !digits(ip) {
+		return false
+	}
+	if dot && (fp == "" || fp[len(fp)-1] == '0' || !digits(fp)) {
+		return false
+	}
+	return !neg || ip != "0" || dot
+}
+
+// digits reports whether s consists of ASCII digits only.
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // MustParse is Parse for constants; it panics on invalid input.
@@ -46,7 +84,12 @@ func MustParse(s string) D {
 }
 
 // FromInt returns the decimal for an integer.
-func FromInt(i int64) D { return FromRat(new(big.Rat).SetInt64(i)) }
+func FromInt(i int64) D {
+	if i == 0 {
+		return D{}
+	}
+	return D{strconv.FormatInt(i, 10)}
+}
 
 // FromRat returns the decimal closest to r: exact when r has a finite
 // decimal expansion, otherwise rounded to 12 fractional digits.
@@ -95,10 +138,56 @@ func (d D) Float64() float64 {
 func (d D) IsZero() bool { return d.s == "" }
 
 // Sign returns -1, 0 or +1.
-func (d D) Sign() int { return d.Rat().Sign() }
+func (d D) Sign() int {
+	switch {
+	case d.s == "":
+		return 0
+	case d.s[0] == '-':
+		return -1
+	}
+	return 1
+}
 
 // Cmp compares d and e: -1 if d < e, 0 if equal, +1 if d > e.
-func (d D) Cmp(e D) int { return d.Rat().Cmp(e.Rat()) }
+//
+// The canonical text is compared directly: by sign, then by the length
+// and digits of the integer part, then by the fraction's digits (which
+// have no trailing zeros, so a fraction that extends another is larger).
+func (d D) Cmp(e D) int {
+	ds, es := d.Sign(), e.Sign()
+	switch {
+	case ds != es:
+		return cmpInt(ds, es)
+	case ds == 0:
+		return 0
+	case ds < 0:
+		return cmpMagnitude(e.s[1:], d.s[1:])
+	}
+	return cmpMagnitude(d.s, e.s)
+}
+
+// cmpMagnitude compares two canonical non-negative decimal texts.
+func cmpMagnitude(a, b string) int {
+	ai, af, _ := strings.Cut(a, ".")
+	bi, bf, _ := strings.Cut(b, ".")
+	if len(ai) != len(bi) {
+		return cmpInt(len(ai), len(bi))
+	}
+	if c := strings.Compare(ai, bi); c != 0 {
+		return c
+	}
+	return strings.Compare(af, bf)
+}
+
+func cmpInt(a, b int) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
 
 // Add returns d + e.
 func (d D) Add(e D) D {
