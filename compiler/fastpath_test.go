@@ -338,3 +338,24 @@ func TestFastPathSpecShapes(t *testing.T) {
 		})
 	}
 }
+
+// FuzzFastPathAgrees loads arbitrary CUE with and without the fast path;
+// the results must be identical. The examples are the seed corpus.
+func FuzzFastPathAgrees(f *testing.F) {
+	files, _ := filepath.Glob("../examples/*/spec.cue")
+	for _, m := range files {
+		b, err := os.ReadFile(m)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	f.Add("models: m: {team: \"t\", slos: up: {objective: 99, availability: {}}}")
+	f.Fuzz(func(t *testing.T, src string) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "spec.cue"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		loadBoth(t, Source{Args: []string{"spec.cue"}, Dir: dir})
+	})
+}
