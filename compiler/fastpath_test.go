@@ -314,6 +314,9 @@ func TestFastPathSpecShapes(t *testing.T) {
 		}, 1},
 		{"JSON", map[string]string{
 			"spec.json": `{"models": {"a": {"team": "t", "slos": {"up": {"objective": 99.9, "availability": {}}}}}}`,
+		}, 1},
+		{"JSON, not an object", map[string]string{
+			"spec.json": `[1, 2]`,
 		}, 0},
 		{"invalid fast model", map[string]string{
 			"a.cue": head + model("a") + "models: b: {team: \"T\"}\n",

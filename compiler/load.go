@@ -247,7 +247,7 @@ func addDataFiles(inst *build.Instance, dir string) ([]string, diag.List) {
 			if b, err = os.ReadFile(bf.Filename); err == nil {
 				var x ast.Expr
 				if x, err = json.Extract(bf.Filename, b); err == nil {
-					f = &ast.File{Filename: bf.Filename, Decls: []ast.Decl{&ast.EmbedDecl{Expr: x}}}
+					f = &ast.File{Filename: bf.Filename, Decls: jsonDecls(x)}
 				}
 			}
 		default:
@@ -264,6 +264,22 @@ func addDataFiles(inst *build.Instance, dir string) ([]string, diag.List) {
 		files = append(files, relPath(dir, bf.Filename))
 	}
 	return files, out
+}
+
+// jsonDecls turns a JSON document into file declarations: an object's
+// members become top-level fields (the same value as embedding the
+// object, and the form the partitioned and fast paths recognize); any
+// other document is embedded as is.
+func jsonDecls(x ast.Expr) []ast.Decl {
+	st, ok := x.(*ast.StructLit)
+	if !ok {
+		return []ast.Decl{&ast.EmbedDecl{Expr: x}}
+	}
+	decls := make([]ast.Decl, 0, len(st.Elts))
+	for _, e := range st.Elts {
+		decls = append(decls, e)
+	}
+	return decls
 }
 
 // newContext returns a fresh CUE context. A context is not safe for
