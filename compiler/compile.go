@@ -51,7 +51,7 @@ func Load(src Source) (*Spec, diag.List, error) {
 	if err != nil || len(d) > 0 {
 		return nil, d.Sort(), err
 	}
-	if fs := splitFast(l.inst); fs != nil {
+	if fs := splitFast(l); fs != nil {
 		if spec, ok := loadFast(l, fs); ok {
 			return spec, nil, nil
 		}

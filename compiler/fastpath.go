@@ -3,6 +3,10 @@ package compiler
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"math/big"
 	"regexp"
 	"sort"
@@ -64,10 +68,11 @@ type fastSplit struct {
 
 // splitFast finds the models that can skip CUE evaluation. It returns
 // nil when none can.
-func splitFast(inst *build.Instance) *fastSplit {
-	if fastPathDisabled.Load() {
+func splitFast(l *loaded) *fastSplit {
+	if fastPathDisabled.Load() || !embeddedSchemaOnly(l.moduleRoot) {
 		return nil
 	}
+	inst := l.inst
 	spec, err := schemaSpecShape()
 	if err != nil {
 		return nil
@@ -186,6 +191,34 @@ func splitFast(inst *build.Instance) *fastSplit {
 	}
 	out.rest = &rest
 	return out
+}
+
+// embeddedSchemaOnly reports whether CUE will see exactly the embedded
+// schema. cue/load merges a package's files from cue.mod/pkg, cue.mod/usr
+// and cue.mod/gen; the overlay replaces the embedded files' names under
+// pkg, but a user may add constraints of their own next to them (in usr,
+// say), or keep a file an older vigil wrote. The fast path's shapes come
+// from the embedded files only, so any other schema file turns it off.
+func embeddedSchemaOnly(root string) bool {
+	embedded := map[string]bool{}
+	for _, n := range schema.Names() {
+		embedded[n] = true
+	}
+	for _, sub := range []string{"pkg", "usr", "gen"} {
+		entries, err := os.ReadDir(filepath.Join(root, "cue.mod", sub, filepath.FromSlash(schema.ImportPath)))
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return false
+		}
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), ".cue") && (sub != "pkg" || !embedded[e.Name()]) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // schemaImportName is the name under which f imports the schema, or "".

@@ -57,7 +57,7 @@ func loadBoth(t *testing.T, src Source) (fast int, diags diag.List) {
 	if err != nil || len(d) > 0 {
 		return 0, diags
 	}
-	if fs := splitFast(l.inst); fs != nil {
+	if fs := splitFast(l); fs != nil {
 		fast = len(fs.models)
 	}
 	return fast, diags
@@ -325,11 +325,29 @@ func TestFastPathSpecShapes(t *testing.T) {
 			"a.cue": head + model("a") + "models: fleet: {team: \"t\"}\n",
 		}, 2},
 		{"70 models, 7 use a let", many, 63},
+		{"schema files of the user's own", map[string]string{
+			"cue.mod/module.cue": "module: \"example.com/s\"\nlanguage: version: \"v0.12.0\"\n",
+			"cue.mod/usr/github.com/vigil-dev/vigil/schema/org.cue": "package schema\n\n#Model: tier: \"critical\"\n",
+			"a.cue": head + model("a"),
+		}, 0},
+		{"an older schema file left in cue.mod/pkg", map[string]string{
+			"cue.mod/module.cue": "module: \"example.com/s\"\nlanguage: version: \"v0.12.0\"\n",
+			"cue.mod/pkg/github.com/vigil-dev/vigil/schema/old.cue": "package schema\n\n#Model: team: \"other\"\n",
+			"a.cue": head + model("a"),
+		}, 0},
+		{"vigil init's copy of the schema", map[string]string{
+			"cue.mod/module.cue": "module: \"example.com/s\"\nlanguage: version: \"v0.12.0\"\n",
+			"cue.mod/pkg/github.com/vigil-dev/vigil/schema/spec.cue": "package schema\n",
+			"a.cue": head + model("a"),
+		}, 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			for name, src := range c.files {
+				if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+					t.Fatal(err)
+				}
 				if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
 					t.Fatal(err)
 				}

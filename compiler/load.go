@@ -49,6 +49,8 @@ type loaded struct {
 	// external counts models validated outside this instance (by the
 	// fast path), so an instance without models is not an empty spec.
 	external int
+	// moduleRoot is the spec's CUE module root.
+	moduleRoot string
 }
 
 // resolveArgs expands the command-line arguments into the loader's form.
@@ -216,7 +218,7 @@ func loadInstance(dir string, args []string) (*loaded, diag.List, error) {
 	if inst.Err != nil {
 		return nil, fromCUE(inst.Err, dir), nil
 	}
-	l := &loaded{inst: inst, dir: dir}
+	l := &loaded{inst: inst, dir: dir, moduleRoot: cfg.ModuleRoot}
 	for _, f := range inst.BuildFiles {
 		l.files = append(l.files, relPath(dir, f.Filename))
 	}
