@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
@@ -287,7 +288,7 @@ func pureScalar(x ast.Expr) (scalar, bool) {
 			return scalar{}, false // bytes
 		}
 		s, err := literal.Unquote(lit.Value)
-		if err != nil {
+		if err != nil || !utf8.ValidString(s) {
 			return scalar{}, false
 		}
 		return scalar{kind: kindString, str: s}, true

@@ -163,7 +163,7 @@ var mutationValues = []string{
 	`"x"`, `""`, `"5m"`, `"1h30m"`, `"30d"`, `"7d"`, `"28d"`, `"bad"`, `"Fraud"`, `"a-b_c"`,
 	`"critical"`, `"warning"`, `"info"`, `"page"`, `"numeric"`, `"categorical"`, `"boolean"`,
 	`"psi"`, `"auto"`, `"ks"`, `"accuracy"`, `"recall"`, `"https://x.example"`, `"http//x"`,
-	`"a\nb"`, `"level:metric:op"`, `"env=\"prod\""`, `"a@b.c"`, `"daily"`, `"quantile"`,
+	`"a\nb"`, `"\u00e9t\u00e9"`, `"level:metric:op"`, `"env=\"prod\""`, `"a@b.c"`, `"daily"`, `"quantile"`,
 	"\"\"\"\n\tmulti\n\tline\n\t\"\"\"", `#"raw"#`, `'bytes'`, `"\(1)"`,
 	`0`, `1`, `2`, `3`, `50`, `99.9`, `99.90`, `100`, `101`, `0.5`, `1000`, `1001`, `-1`, `1e3`,
 	`1_000`, `0x10`, `2.0`, `true`, `false`, `null`, `{}`, `[]`, `["a"]`, `[1, 2.5]`,
