@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/common/promslog"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/prometheus/prometheus/promql/promqltest"
 	"github.com/prometheus/prometheus/rules"
@@ -27,9 +28,17 @@ import (
 // Run is one evaluation of rule files over series.
 type Run struct {
 	suite  *promqltest.LazyLoader
+	engine *promql.Engine
 	groups []*rules.Group
 	dir    string
 }
+
+// maxSamples is Prometheus's default --query.max-samples. The lazy
+// loader's own engine allows 10,000 samples per query, fewer than one
+// series holds over 30 days at a 1-minute scrape interval, so rules that
+// read raw series over a 30-day window would fail here and not in
+// Prometheus.
+const maxSamples = 50_000_000
 
 // New loads series (promqltest `load` syntax, e.g. "load 1m\n  x 0+1x60")
 // and rule files (their contents). Evaluation time starts at the Unix
@@ -42,6 +51,14 @@ func New(series string, ruleFiles ...[]byte) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
+	engine := promql.NewEngine(promql.EngineOpts{
+		MaxSamples:               maxSamples,
+		Timeout:                  2 * time.Minute, // Prometheus's default --query.timeout
+		NoStepSubqueryIntervalFn: func(int64) int64 { return time.Minute.Milliseconds() },
+		EnableAtModifier:         true,
+		EnableNegativeOffset:     true,
+		Parser:                   p,
+	})
 	dir, err := os.MkdirTemp("", "vigil-ruletest-")
 	if err != nil {
 		suite.Close()
@@ -56,7 +73,7 @@ func New(series string, ruleFiles ...[]byte) (*Run, error) {
 		files = append(files, f)
 	}
 	m := rules.NewManager(&rules.ManagerOptions{
-		QueryFunc:    rules.EngineQueryFunc(suite.QueryEngine(), suite.Storage()),
+		QueryFunc:    rules.EngineQueryFunc(engine, suite.Storage()),
 		AppendableV2: suite.Storage(),
 		Queryable:    suite.Storage(),
 		Context:      context.Background(),
@@ -68,7 +85,7 @@ func New(series string, ruleFiles ...[]byte) (*Run, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("loading rules: %v", errs)
 	}
-	r := &Run{suite: suite, dir: dir}
+	r := &Run{suite: suite, engine: engine, dir: dir}
 	// Evaluate groups in the order the files list them, as promtool does:
 	// vigil lists recording groups before the alerts that read them.
 	order := map[string]int{}
@@ -121,8 +138,15 @@ func (f Firing) Names() []string {
 // firing then. It stops early when fn returns false. Any rule evaluation
 // error fails the run.
 func (r *Run) Eval(until, step time.Duration, fn func(at time.Duration, firing Firing) bool) error {
+	return r.EvalFrom(0, until, step, fn)
+}
+
+// EvalFrom is Eval starting at offset from instead of 0: for rules that
+// read no history of their own recordings, the steps before from change
+// nothing they compute.
+func (r *Run) EvalFrom(from, until, step time.Duration, fn func(at time.Duration, firing Firing) bool) error {
 	start := time.Unix(0, 0).UTC()
-	for at := time.Duration(0); at <= until; at += step {
+	for at := from; at <= until; at += step {
 		ts := start.Add(at)
 		var evalErr error
 		r.suite.WithSamplesTill(ts, func(err error) {
@@ -163,28 +187,148 @@ func (r *Run) Eval(until, step time.Duration, fn func(at time.Duration, firing F
 	return nil
 }
 
+// Record evaluates only the recording rules named, at every step from
+// offset from to until (inclusive), and stores their results as a group
+// evaluation would, in file order, each rule's before the next one's. It
+// builds the history of the recordings that other rules read over long
+// ranges (e.g. 30 days of 5m rates) without evaluating every rule at
+// every step. Every name must match at least one recording rule; with no
+// names, Record only appends the series' samples step by step, as
+// scrapes would. (Appending 30 days in one step, as the first evaluation
+// after a long gap does, leaves a storage layout in which range queries
+// over raw series run several times slower.)
+func (r *Run) Record(from, until, step time.Duration, names ...string) error {
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = false
+	}
+	for _, g := range r.groups {
+		for _, rl := range g.Rules() {
+			if _, ok := want[rl.Name()]; ok {
+				if _, rec := rl.(*rules.RecordingRule); rec {
+					want[rl.Name()] = true
+				}
+			}
+		}
+	}
+	for n, found := range want {
+		if !found {
+			return fmt.Errorf("no recording rule %s", n)
+		}
+	}
+	start := time.Unix(0, 0).UTC()
+	q := rules.EngineQueryFunc(r.engine, r.suite.Storage())
+	ctx := r.suite.Context()
+	for at := from; at <= until; at += step {
+		ts := start.Add(at)
+		var evalErr error
+		r.suite.WithSamplesTill(ts, func(err error) {
+			if err != nil {
+				evalErr = err
+				return
+			}
+			for _, g := range r.groups {
+				for _, rl := range g.Rules() {
+					rr, ok := rl.(*rules.RecordingRule)
+					if !ok || !want[rr.Name()] {
+						continue
+					}
+					vec, err := rr.Eval(ctx, 0, ts, q, nil, 0)
+					if err != nil {
+						evalErr = fmt.Errorf("rule %s at %s: %w", rr.Name(), at, err)
+						return
+					}
+					app := r.suite.Storage().Appender(ctx)
+					for _, smpl := range vec {
+						if _, err := app.Append(0, smpl.Metric, smpl.T, smpl.F); err != nil {
+							app.Rollback()
+							evalErr = fmt.Errorf("rule %s at %s: %w", rr.Name(), at, err)
+							return
+						}
+					}
+					if err := app.Commit(); err != nil {
+						evalErr = err
+						return
+					}
+				}
+			}
+		})
+		if evalErr != nil {
+			return evalErr
+		}
+	}
+	return nil
+}
+
+// Compact compacts the storage's head into blocks, as far as it is
+// compactable, and returns when done. The storage compacts in the
+// background after appends; a test that times queries calls Compact
+// first, so that it times queries against settled storage (mostly blocks,
+// as in a Prometheus server) and not against a compaction in progress.
+func (r *Run) Compact() error {
+	c, ok := r.suite.Storage().(interface{ Compact(context.Context) error })
+	if !ok {
+		return fmt.Errorf("storage %T cannot compact", r.suite.Storage())
+	}
+	return c.Compact(r.suite.Context())
+}
+
 // EvalRecordingAt evaluates only the recording rules of every group once,
-// at offset at (for benchmarks of rule cost).
-func (r *Run) EvalRecordingAt(at time.Duration) error {
+// at offset at (for benchmarks of rule cost), and returns the number of
+// samples they produced. The results are not stored: rules that read
+// other rules' recordings read what Eval stored, so run Eval up to and
+// including at first for them to see their inputs, as they would within
+// one group evaluation.
+func (r *Run) EvalRecordingAt(at time.Duration) (samples int, err error) {
+	err = r.evalRecording(at, func(_ string, n int) { samples += n })
+	return samples, err
+}
+
+// RecordingOutput evaluates the recording rules like EvalRecordingAt and
+// returns the number of samples each produced, by recorded name (summed
+// over rules of the same name).
+func (r *Run) RecordingOutput(at time.Duration) (map[string]int, error) {
+	out := map[string]int{}
+	err := r.evalRecording(at, func(name string, n int) { out[name] += n })
+	return out, err
+}
+
+func (r *Run) evalRecording(at time.Duration, fn func(name string, samples int)) error {
 	ts := time.Unix(0, 0).UTC().Add(at)
+	q := rules.EngineQueryFunc(r.engine, r.suite.Storage())
 	for _, g := range r.groups {
 		for _, rl := range g.Rules() {
 			rr, ok := rl.(*rules.RecordingRule)
 			if !ok {
 				continue
 			}
-			if _, err := rr.Eval(r.suite.Context(), 0, ts, rules.EngineQueryFunc(r.suite.QueryEngine(), r.suite.Storage()), nil, 0); err != nil {
+			vec, err := rr.Eval(r.suite.Context(), 0, ts, q, nil, 0)
+			if err != nil {
 				return fmt.Errorf("rule %s: %w", rr.Name(), err)
 			}
+			fn(rr.Name(), len(vec))
 		}
 	}
 	return nil
 }
 
+// RecordingRules returns the number of recording rules loaded.
+func (r *Run) RecordingRules() int {
+	n := 0
+	for _, g := range r.groups {
+		for _, rl := range g.Rules() {
+			if _, ok := rl.(*rules.RecordingRule); ok {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // Query evaluates an instant query at offset at (after Eval has run past
 // it) and returns the sample values by label set string.
 func (r *Run) Query(expr string, at time.Duration) (map[string]float64, error) {
-	q, err := r.suite.QueryEngine().NewInstantQuery(context.Background(), r.suite.Queryable(), nil, expr, time.Unix(0, 0).UTC().Add(at))
+	q, err := r.engine.NewInstantQuery(context.Background(), r.suite.Queryable(), nil, expr, time.Unix(0, 0).UTC().Add(at))
 	if err != nil {
 		return nil, err
 	}
