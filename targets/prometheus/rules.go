@@ -76,15 +76,18 @@ func sloRecordings(m *compiler.Model, s *compiler.SLO) (raw, derived []rulefmt.R
 	for _, w := range ws.raw {
 		switch {
 		case w == ws.base:
-			errs, ev := rawSLI(m, s, w)
+			// Events first: the error rule reads the recorded event rate
+			// (rules of a group are evaluated in order, each seeing the
+			// samples the ones before it wrote at the same instant).
+			errs, ev := rawSLI(m, s, w, "sum("+events(w)+")")
 			raw = append(raw,
-				record(rec(recErrors, w), errs, lb),
 				record(rec(recEvents, w), ev, lb),
+				record(rec(recErrors, w), errs, lb),
 				record(rec(recErrorRatio, w), fmt.Sprintf("%s%s / %s", rec(recErrors, w), sel, events(w)), lb))
 		case s.Kind == compiler.Freshness:
 			raw = append(raw, fromBase(w)...)
 		default:
-			errs, ev := rawSLI(m, s, w)
+			errs, ev := rawSLI(m, s, w, "sum("+events(w)+")")
 			raw = append(raw,
 				record(rec(recEvents, w), ev, lb),
 				// The error expression is an unlabelled sum; on () matches

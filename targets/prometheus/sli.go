@@ -154,9 +154,13 @@ func leMatcher(le string) compiler.Selector {
 }
 
 // rawSLI returns the PromQL for bad and all events per second over w, from
-// the raw series. ok is false for SLIs that have no raw form (freshness,
-// which is sampled at the base window only).
-func rawSLI(m *compiler.Model, s *compiler.SLO, w time.Duration) (errors, events string) {
+// the raw series. recordedEvents is the event rate over w as recorded by
+// the rule evaluated just before the error rule (an unlabelled sum of
+// it): where the error expression needs the event rate too (the zero when
+// no error series exists; latency and accuracy, whose errors are events
+// minus good events), it reads that recording instead of scanning the raw
+// series over w a second time.
+func rawSLI(m *compiler.Model, s *compiler.SLO, w time.Duration, recordedEvents string) (errors, events string) {
 	r := "[" + win(w) + "]"
 	mt := m.Metrics
 	sumRate := func(metric string, sel compiler.Selector) string {
@@ -172,12 +176,12 @@ func rawSLI(m *compiler.Model, s *compiler.SLO, w time.Duration) (errors, events
 	case compiler.Availability:
 		sel := mt.Requests.Selector
 		events = sumRate(mt.Requests.Metric, sel)
-		errors = zeroWithEvents(sumRate(mt.Requests.Metric, sel.With(mt.ErrorSelector)), events)
+		errors = zeroWithEvents(sumRate(mt.Requests.Metric, sel.With(mt.ErrorSelector)), recordedEvents)
 	case compiler.Latency:
 		h := mt.Latency
 		events = sumRate(h.Metric+"_count", h.Selector)
 		good := orZero(sumRate(h.Metric+"_bucket", h.Selector.With(leMatcher(s.Latency.Le.String()))))
-		errors = fmt.Sprintf("(%s - %s)", events, good)
+		errors = fmt.Sprintf("(%s - %s)", recordedEvents, good)
 	case compiler.Quality:
 		f := mt.Feedback
 		q := s.Quality
@@ -185,17 +189,17 @@ func rawSLI(m *compiler.Model, s *compiler.SLO, w time.Duration) (errors, events
 		switch q.Metric {
 		case "precision":
 			events = sumRate(f.Metric, f.Selector.With(eqMatcher(pred, q.PositiveClass)))
-			errors = zeroWithEvents(sumRate(f.Metric, f.Selector.With(eqMatcher(pred, q.PositiveClass)).With(compiler.Selector{{Name: act, Op: "!=", Value: q.PositiveClass}})), events)
+			errors = zeroWithEvents(sumRate(f.Metric, f.Selector.With(eqMatcher(pred, q.PositiveClass)).With(compiler.Selector{{Name: act, Op: "!=", Value: q.PositiveClass}})), recordedEvents)
 		case "recall":
 			events = sumRate(f.Metric, f.Selector.With(eqMatcher(act, q.PositiveClass)))
-			errors = zeroWithEvents(sumRate(f.Metric, f.Selector.With(eqMatcher(act, q.PositiveClass)).With(compiler.Selector{{Name: pred, Op: "!=", Value: q.PositiveClass}})), events)
+			errors = zeroWithEvents(sumRate(f.Metric, f.Selector.With(eqMatcher(act, q.PositiveClass)).With(compiler.Selector{{Name: pred, Op: "!=", Value: q.PositiveClass}})), recordedEvents)
 		default: // accuracy: PromQL cannot compare two labels, so sum the diagonal.
 			events = sumRate(f.Metric, f.Selector)
 			var diag []string
 			for _, c := range mt.FeedbackClasses {
 				diag = append(diag, orZero(sumRate(f.Metric, f.Selector.With(eqMatcher(pred, c)).With(eqMatcher(act, c)))))
 			}
-			errors = fmt.Sprintf("(%s - (%s))", events, strings.Join(diag, " + "))
+			errors = fmt.Sprintf("(%s - (%s))", recordedEvents, strings.Join(diag, " + "))
 		}
 	case compiler.Ratio:
 		errors = "sum(" + strings.ReplaceAll(s.Ratio.Errors, "$window", win(w)) + ")"
