@@ -85,8 +85,10 @@ func splitFast(l *loaded) *fastSplit {
 	type decl struct {
 		field *ast.Field
 		// count is the number of declarations; only a model declared
-		// once (and not pinned to CUE) can be fast.
+		// once can be fast.
 		count int
+		// pinned keeps the model with CUE (its file cannot be copied).
+		pinned bool
 	}
 	decls := map[string]*decl{}
 	var order []string
@@ -136,9 +138,7 @@ func splitFast(l *loaded) *fastSplit {
 						order = append(order, mname)
 					}
 					decls[mname].count++
-					if scoped {
-						decls[mname].count++ // never fast
-					}
+					decls[mname].pinned = decls[mname].pinned || scoped
 				}
 			default:
 				return nil
@@ -165,7 +165,7 @@ func splitFast(l *loaded) *fastSplit {
 			for j := i * len(order) / w; j < (i+1)*len(order)/w; j++ {
 				d := decls[order[j]]
 				buf.Reset()
-				if d.count == 1 && checkField(&buf, modelsConj, order[j], d.field.Value) {
+				if d.count == 1 && !d.pinned && checkField(&buf, modelsConj, order[j], d.field.Value) {
 					results[j] = bytes.Clone(buf.Bytes())
 				}
 			}
