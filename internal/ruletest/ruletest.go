@@ -148,12 +148,7 @@ func (r *Run) EvalFrom(from, until, step time.Duration, fn func(at time.Duration
 	start := time.Unix(0, 0).UTC()
 	for at := from; at <= until; at += step {
 		ts := start.Add(at)
-		var evalErr error
-		r.suite.WithSamplesTill(ts, func(err error) {
-			if err != nil {
-				evalErr = err
-				return
-			}
+		err := r.withSamplesTill(ts, func() (evalErr error) {
 			for _, g := range r.groups {
 				g.Eval(r.suite.Context(), ts)
 				for _, rl := range g.Rules() {
@@ -162,9 +157,10 @@ func (r *Run) EvalFrom(from, until, step time.Duration, fn func(at time.Duration
 					}
 				}
 			}
-		})
-		if evalErr != nil {
 			return evalErr
+		})
+		if err != nil {
+			return err
 		}
 		firing := Firing{}
 		for _, g := range r.groups {
@@ -185,6 +181,20 @@ func (r *Run) EvalFrom(from, until, step time.Duration, fn func(at time.Duration
 		}
 	}
 	return nil
+}
+
+// withSamplesTill loads the series' samples up to ts and then runs fn,
+// returning the load's error or fn's.
+func (r *Run) withSamplesTill(ts time.Time, fn func() error) error {
+	var err error
+	r.suite.WithSamplesTill(ts, func(loadErr error) {
+		if loadErr != nil {
+			err = loadErr
+			return
+		}
+		err = fn()
+	})
+	return err
 }
 
 // Record evaluates only the recording rules named, at every step from
@@ -221,12 +231,7 @@ func (r *Run) Record(from, until, step time.Duration, names ...string) error {
 	ctx := r.suite.Context()
 	for at := from; at <= until; at += step {
 		ts := start.Add(at)
-		var evalErr error
-		r.suite.WithSamplesTill(ts, func(err error) {
-			if err != nil {
-				evalErr = err
-				return
-			}
+		err := r.withSamplesTill(ts, func() error {
 			for _, g := range r.groups {
 				for _, rl := range g.Rules() {
 					rr, ok := rl.(*rules.RecordingRule)
@@ -235,26 +240,24 @@ func (r *Run) Record(from, until, step time.Duration, names ...string) error {
 					}
 					vec, err := rr.Eval(ctx, 0, ts, q, nil, 0)
 					if err != nil {
-						evalErr = fmt.Errorf("rule %s at %s: %w", rr.Name(), at, err)
-						return
+						return fmt.Errorf("rule %s at %s: %w", rr.Name(), at, err)
 					}
 					app := r.suite.Storage().Appender(ctx)
 					for _, smpl := range vec {
 						if _, err := app.Append(0, smpl.Metric, smpl.T, smpl.F); err != nil {
 							app.Rollback()
-							evalErr = fmt.Errorf("rule %s at %s: %w", rr.Name(), at, err)
-							return
+							return fmt.Errorf("rule %s at %s: %w", rr.Name(), at, err)
 						}
 					}
 					if err := app.Commit(); err != nil {
-						evalErr = err
-						return
+						return err
 					}
 				}
 			}
+			return nil
 		})
-		if evalErr != nil {
-			return evalErr
+		if err != nil {
+			return err
 		}
 	}
 	return nil

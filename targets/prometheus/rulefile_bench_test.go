@@ -63,15 +63,11 @@ func BenchmarkRuleFiles(b *testing.B) {
 		p := parser.NewParser(parser.Options{})
 		cpu := benchcpu.Start()
 		for b.Loop() {
-			for _, g := range all {
-				for _, grp := range g {
-					for i := range grp.Rules {
-						if errs := grp.Rules[i].Validate(rulefmt.RuleNode{}, model.UTF8Validation, p); len(errs) > 0 {
-							b.Fatal(errs)
-						}
-					}
+			eachRule(all, func(r *rulefmt.Rule) {
+				if errs := r.Validate(rulefmt.RuleNode{}, model.UTF8Validation, p); len(errs) > 0 {
+					b.Fatal(errs)
 				}
-			}
+			})
 		}
 		cpu.Report(b)
 	})
@@ -80,15 +76,11 @@ func BenchmarkRuleFiles(b *testing.B) {
 		p := parser.NewParser(parser.Options{})
 		cpu := benchcpu.Start()
 		for b.Loop() {
-			for _, g := range all {
-				for _, grp := range g {
-					for _, r := range grp.Rules {
-						if _, err := p.ParseExpr(r.Expr); err != nil {
-							b.Fatal(err)
-						}
-					}
+			eachRule(all, func(r *rulefmt.Rule) {
+				if _, err := p.ParseExpr(r.Expr); err != nil {
+					b.Fatal(err)
 				}
-			}
+			})
 		}
 		cpu.Report(b)
 	})
@@ -140,4 +132,15 @@ func BenchmarkRuleFiles(b *testing.B) {
 		}
 		cpu.Report(b)
 	})
+}
+
+// eachRule calls fn on every rule of every model's groups.
+func eachRule(all [][]rulefmt.RuleGroup, fn func(*rulefmt.Rule)) {
+	for _, g := range all {
+		for _, grp := range g {
+			for i := range grp.Rules {
+				fn(&grp.Rules[i])
+			}
+		}
+	}
 }
