@@ -70,7 +70,13 @@ func evaluateInstance(l *loaded) (*Spec, diag.List, error) {
 	ctx := newContext()
 	v := ctx.BuildInstance(l.inst)
 	if err := v.Err(); err != nil {
-		return nil, fromCUE(err, l.dir).Sort(), nil
+		// The root's error is only the first of the spec's errors (when
+		// the spec embeds #Spec, an error in any model is one). If the
+		// root is still a struct, evaluate collects every error, model by
+		// model, with the Go-side checks of the valid ones.
+		if _, ferr := v.Fields(); ferr != nil {
+			return nil, fromCUE(err, l.dir).Sort(), nil
+		}
 	}
 	// A spec that embeds schema.#Spec is already checked against it;
 	// unifying again would evaluate everything twice.
