@@ -52,8 +52,8 @@ func Load(src Source) (*Spec, diag.List, error) {
 		return nil, d.Sort(), err
 	}
 	if fs := splitFast(l); fs != nil {
-		if spec, ok := loadFast(l, fs); ok {
-			return spec, nil, nil
+		if spec, diags, ok := loadFast(l, fs); ok {
+			return spec, diags, nil
 		}
 	}
 	if parts := partitionInstance(l.inst, workers()); parts != nil {
@@ -238,6 +238,7 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 	spec.Files = append([]string(nil), l.files...)
 	sort.Strings(spec.Files)
 	if len(all) > 0 {
+		l.partial = spec
 		return nil, all.Sort(), nil
 	}
 	return spec, nil, nil

@@ -21,6 +21,7 @@ import (
 	"cuelang.org/go/cue/literal"
 	"cuelang.org/go/cue/token"
 
+	"github.com/vigil-dev/vigil/diag"
 	"github.com/vigil-dev/vigil/schema"
 )
 
@@ -529,27 +530,33 @@ func writeString(buf *bytes.Buffer, s string) {
 }
 
 // loadFast evaluates the CUE remainder of a split and normalizes the fast
-// models against it. ok=false means the caller must evaluate the whole
-// spec with CUE (for its diagnostics, or because the split is not sound
-// for this spec).
-func loadFast(l *loaded, fs *fastSplit) (*Spec, bool) {
-	rest := &loaded{inst: fs.rest, files: l.files, dir: l.dir, external: len(fs.models)}
-	var spec *Spec
+// models against it. It returns the spec, or the remainder's diagnostics
+// when the fast models themselves are clean: every problem is then in the
+// remainder, which CUE evaluated with positions (so a spec of 1,000
+// models with one mistake is checked in about the time of a valid one).
+// ok=false means the caller must evaluate the whole spec with CUE (a fast
+// model has a problem, or the split is not sound for this spec).
+func loadFast(l *loaded, fs *fastSplit) (spec *Spec, restDiags diag.List, ok bool) {
+	rest := &loaded{inst: fs.rest, files: l.files, dir: l.dir, external: len(fs.models), moduleRoot: l.moduleRoot}
 	if parts := partitionInstance(rest.inst, workers()); parts != nil {
-		s, ok := loadParallel(rest, parts)
-		if !ok {
-			return nil, false
-		}
-		spec = s
-	} else {
-		s, diags, err := evaluateInstance(rest)
-		if err != nil || len(diags) > 0 || s == nil {
-			return nil, false
-		}
-		spec = s
+		spec, _ = loadParallel(rest, parts)
 	}
-	if len(spec.Models) != fs.restModels {
-		return nil, false
+	if spec == nil {
+		s, diags, err := evaluateInstance(rest)
+		switch {
+		case err != nil:
+			return nil, nil, false
+		case len(diags) > 0:
+			if rest.partial == nil {
+				return nil, nil, false
+			}
+			spec, restDiags = rest.partial, diags
+		default:
+			spec = s
+		}
+	}
+	if spec == nil || len(restDiags) == 0 && len(spec.Models) != fs.restModels {
+		return nil, nil, false
 	}
 	names := make([]string, 0, len(fs.models))
 	for n := range fs.models {
@@ -580,10 +587,13 @@ func loadFast(l *loaded, fs *fastSplit) (*Spec, bool) {
 	wg.Wait()
 	for _, f := range failed {
 		if f {
-			return nil, false
+			return nil, nil, false
 		}
+	}
+	if len(restDiags) > 0 {
+		return nil, restDiags, true
 	}
 	spec.Models = append(spec.Models, models...)
 	sort.Slice(spec.Models, func(i, j int) bool { return spec.Models[i].Name < spec.Models[j].Name })
-	return spec, true
+	return spec, nil, true
 }

@@ -119,7 +119,7 @@ func TestFastPathMutations(t *testing.T) {
 			t.Fatalf("VIGIL_FASTPATH_MUTATIONS: %v", err)
 		}
 	}
-	var sources [][]byte
+	var sources, copies [][]byte
 	files, _ := filepath.Glob("../examples/*/spec.cue")
 	for _, f := range files {
 		b, err := os.ReadFile(f)
@@ -127,9 +127,10 @@ func TestFastPathMutations(t *testing.T) {
 			t.Fatal(err)
 		}
 		sources = append(sources, b)
+		copies = append(copies, modelCopy(t, b))
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	var accepted, rejected, fastValid int
+	var accepted, rejected, fastValid, fastRejected int
 	for i := range n {
 		src := sources[i%len(sources)]
 		out, desc := mutateSpec(t, src, rng)
@@ -137,11 +138,22 @@ func TestFastPathMutations(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "spec.cue"), out, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		// Every other case adds an unmutated copy of the model in a
+		// second file, so that the fast path has a model to take while
+		// CUE reports the mutated one's errors.
+		if i%2 == 1 {
+			if err := os.WriteFile(filepath.Join(dir, "copy.cue"), copies[i%len(copies)], 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
 		t.Run(fmt.Sprintf("%03d", i), func(t *testing.T) {
 			t.Logf("mutations: %s", desc)
-			fast, diags := loadBoth(t, Source{Args: []string{"spec.cue"}, Dir: dir})
+			fast, diags := loadBoth(t, Source{Args: []string{"."}, Dir: dir})
 			if len(diags) > 0 {
 				rejected++
+				if fast > 0 {
+					fastRejected++
+				}
 			} else {
 				accepted++
 				if fast > 0 {
@@ -150,10 +162,43 @@ func TestFastPathMutations(t *testing.T) {
 			}
 		})
 	}
-	t.Logf("%d mutated specs: %d valid (%d through the fast path), %d rejected", n, accepted, fastValid, rejected)
-	if accepted == 0 || rejected == 0 || fastValid == 0 {
-		t.Errorf("the mutations do not exercise both outcomes: %d valid (%d fast), %d rejected", accepted, fastValid, rejected)
+	t.Logf("%d mutated specs: %d valid (%d through the fast path), %d rejected (%d with a fast model beside)", n, accepted, fastValid, rejected, fastRejected)
+	if accepted == 0 || rejected == 0 || fastValid == 0 || fastRejected == 0 {
+		t.Errorf("the mutations do not exercise every outcome: %d valid (%d fast), %d rejected (%d with a fast model)", accepted, fastValid, rejected, fastRejected)
 	}
+}
+
+// modelCopy returns a file of the same package as src declaring a copy of
+// src's first model under the name "<name>-copy".
+func modelCopy(t *testing.T, src []byte) []byte {
+	t.Helper()
+	f, err := parser.ParseFile("spec.cue", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range f.Decls {
+		fd, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		if name, _, _ := ast.LabelName(fd.Label); name != "models" {
+			continue
+		}
+		for _, e := range fd.Value.(*ast.StructLit).Elts {
+			mf, ok := e.(*ast.Field)
+			if !ok {
+				continue
+			}
+			name, _, _ := ast.LabelName(mf.Label)
+			b, err := format.Node(mf.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Appendf(nil, "package %s\n\nmodels: %q: %s\n", f.PackageName(), name+"-copy", b)
+		}
+	}
+	t.Fatal("no model in example")
+	return nil
 }
 
 // mutationValues are the replacement values: valid and invalid for the

@@ -51,6 +51,10 @@ type loaded struct {
 	external int
 	// moduleRoot is the spec's CUE module root.
 	moduleRoot string
+	// partial is set by evaluate when it reports diagnostics: the spec
+	// it normalized anyway (spec-level parts and the valid models), which
+	// the fast path needs to check its own models against.
+	partial *Spec
 }
 
 // resolveArgs expands the command-line arguments into the loader's form.
