@@ -44,16 +44,20 @@ import (
 //     plain fields (no patterns, comprehensions or embeddings that would
 //     constrain every model);
 //   - nothing refers to `models` or to a model by name;
-//   - the model is declared once, and its value is pure data that
-//     satisfies the schema.
+//   - the model is declared once, its file can be copied without it
+//     (scopedToCopies), cue.mod holds no schema files but the embedded
+//     ones, and its value is pure data that satisfies the schema.
 //
-// Every other model is evaluated by CUE as before, in a build instance
-// without the fast models. If anything at all is wrong (a CUE error, a
-// normalization diagnostic, a model the fast path rejects that CUE
-// accepts is fine), Load evaluates the whole spec with CUE, which
-// produces the authoritative diagnostics with positions. So the fast path
-// decides only for valid specs, and TestFastPathMatchesCUE checks that
-// its IR equals CUE's on every example and on mutated specs.
+// Every other model (including one the fast path rejects, valid or not)
+// is evaluated by CUE as before, in a build instance without the fast
+// models. When only that remainder has problems, its diagnostics, which
+// CUE positioned, are the spec's. When a fast model has a normalization
+// problem, or the split fails in any other way, Load evaluates the whole
+// spec with CUE, which produces the authoritative diagnostics with
+// positions. So the fast path never decides that anything is wrong, and
+// the tests in fastpath_test.go check that Load's IR and diagnostics are
+// the same with and without it (examples, bad-input corpus, layouts,
+// random mutations, and FuzzFastPathAgrees).
 
 // fastPathDisabled turns the fast path off (for differential tests).
 var fastPathDisabled atomic.Bool
