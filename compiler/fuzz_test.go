@@ -11,8 +11,10 @@ import (
 // file. Whatever the input, Load must not panic, and every diagnostic it
 // returns must carry a message; a spec without diagnostics must yield an
 // IR. The examples and the bad-input corpus are the seed corpus; crashers
-// found by `go test -fuzz=FuzzLoad ./compiler` are committed under
-// testdata/fuzz/FuzzLoad and replayed by plain `go test`.
+// found by `go test -fuzz=FuzzLoad -fuzzminimizetime=10x ./compiler` are
+// committed under testdata/fuzz/FuzzLoad and replayed by plain `go test`.
+// (Without a small -fuzzminimizetime the fuzzer spends its time
+// minimizing inputs whose coverage merely varies between runs.)
 func FuzzLoad(f *testing.F) {
 	for _, pattern := range []string{
 		"../examples/*/*.cue",
