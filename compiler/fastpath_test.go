@@ -177,14 +177,11 @@ func modelCopy(t *testing.T, src []byte) []byte {
 		t.Fatal(err)
 	}
 	for _, d := range f.Decls {
-		fd, ok := d.(*ast.Field)
+		st, ok := modelsStruct(d)
 		if !ok {
 			continue
 		}
-		if name, _, _ := ast.LabelName(fd.Label); name != "models" {
-			continue
-		}
-		for _, e := range fd.Value.(*ast.StructLit).Elts {
+		for _, e := range st.Elts {
 			mf, ok := e.(*ast.Field)
 			if !ok {
 				continue
@@ -237,11 +234,8 @@ func mutateSpec(t *testing.T, src []byte, rng *rand.Rand) ([]byte, string) {
 	var structs []*ast.StructLit
 	var lists []*ast.ListLit
 	for _, d := range f.Decls {
-		fd, ok := d.(*ast.Field)
+		fd, ok := modelsField(d)
 		if !ok {
-			continue
-		}
-		if name, _, _ := ast.LabelName(fd.Label); name != "models" {
 			continue
 		}
 		ast.Walk(fd.Value, func(n ast.Node) bool {

@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 
@@ -90,12 +91,8 @@ func literalModelKeys(files []*ast.File) (map[string]bool, bool) {
 	keys := map[string]bool{}
 	for _, f := range files {
 		for _, d := range f.Decls {
-			fd, ok := d.(*ast.Field)
+			fd, ok := modelsField(d)
 			if !ok {
-				continue
-			}
-			name, _, err := ast.LabelName(fd.Label)
-			if err != nil || name != "models" {
 				continue
 			}
 			st, ok := fd.Value.(*ast.StructLit)
@@ -147,16 +144,44 @@ func refersToModels(files []*ast.File, keys map[string]bool) bool {
 	return false
 }
 
+// modelsField returns d as a field when it declares `models`.
+func modelsField(d ast.Decl) (*ast.Field, bool) {
+	fd, ok := d.(*ast.Field)
+	if !ok {
+		return nil, false
+	}
+	name, _, err := ast.LabelName(fd.Label)
+	return fd, err == nil && name == "models"
+}
+
+// modelsStruct returns the struct literal d declares as `models`.
+func modelsStruct(d ast.Decl) (*ast.StructLit, bool) {
+	fd, ok := modelsField(d)
+	if !ok {
+		return nil, false
+	}
+	st, ok := fd.Value.(*ast.StructLit)
+	return st, ok
+}
+
 // hasModels reports whether f declares a top-level models field.
 func hasModels(f *ast.File) bool {
 	for _, d := range f.Decls {
-		if fd, ok := d.(*ast.Field); ok {
-			if name, _, err := ast.LabelName(fd.Label); err == nil && name == "models" {
-				return true
-			}
+		if _, ok := modelsField(d); ok {
+			return true
 		}
 	}
 	return false
+}
+
+// dropped reports whether e is a model field whose name keep lacks.
+func dropped(e ast.Decl, keep map[string]bool) bool {
+	mf, ok := e.(*ast.Field)
+	if !ok {
+		return false
+	}
+	name, _, err := ast.LabelName(mf.Label)
+	return err == nil && !keep[name]
 }
 
 // scopedToCopies reports whether some reference in f is resolved to a
@@ -168,12 +193,8 @@ func hasModels(f *ast.File) bool {
 func scopedToCopies(f *ast.File) bool {
 	scopes := map[ast.Node]bool{f: true}
 	for _, d := range f.Decls {
-		if fd, ok := d.(*ast.Field); ok {
-			if name, _, err := ast.LabelName(fd.Label); err == nil && name == "models" {
-				if st, ok := fd.Value.(*ast.StructLit); ok {
-					scopes[st] = true
-				}
-			}
+		if st, ok := modelsStruct(d); ok {
+			scopes[st] = true
 		}
 	}
 	found := false
@@ -202,28 +223,19 @@ func filterModels(f *ast.File, keep map[string]bool) *ast.File {
 	nf := *f
 	nf.Decls = make([]ast.Decl, 0, len(f.Decls))
 	for _, d := range f.Decls {
-		fd, ok := d.(*ast.Field)
+		st, ok := modelsStruct(d)
 		if !ok {
-			nf.Decls = append(nf.Decls, d)
-			continue
-		}
-		name, _, err := ast.LabelName(fd.Label)
-		st, isStruct := fd.Value.(*ast.StructLit)
-		if err != nil || name != "models" || !isStruct {
 			nf.Decls = append(nf.Decls, d)
 			continue
 		}
 		nst := *st
 		nst.Elts = make([]ast.Decl, 0, len(st.Elts))
 		for _, e := range st.Elts {
-			if mf, ok := e.(*ast.Field); ok {
-				if mname, _, err := ast.LabelName(mf.Label); err == nil && !keep[mname] {
-					continue
-				}
+			if !dropped(e, keep) {
+				nst.Elts = append(nst.Elts, e)
 			}
-			nst.Elts = append(nst.Elts, e)
 		}
-		nfd := *fd
+		nfd := *d.(*ast.Field)
 		nfd.Value = &nst
 		nf.Decls = append(nf.Decls, &nfd)
 	}
@@ -233,21 +245,8 @@ func filterModels(f *ast.File, keep map[string]bool) *ast.File {
 // dropsModels reports whether filterModels(f, keep) would remove a model.
 func dropsModels(f *ast.File, keep map[string]bool) bool {
 	for _, d := range f.Decls {
-		fd, ok := d.(*ast.Field)
-		if !ok {
-			continue
-		}
-		name, _, err := ast.LabelName(fd.Label)
-		st, isStruct := fd.Value.(*ast.StructLit)
-		if err != nil || name != "models" || !isStruct {
-			continue
-		}
-		for _, e := range st.Elts {
-			if mf, ok := e.(*ast.Field); ok {
-				if mname, _, err := ast.LabelName(mf.Label); err == nil && !keep[mname] {
-					return true
-				}
-			}
+		if st, ok := modelsStruct(d); ok && slices.ContainsFunc(st.Elts, func(e ast.Decl) bool { return dropped(e, keep) }) {
+			return true
 		}
 	}
 	return false
