@@ -460,6 +460,18 @@ func (s *SLO) ObjectiveRatio() decimal.D { return s.Objective.Quo(decimal.Hundre
 // ErrorBudget is the allowed bad-event ratio, e.g. 0.001.
 func (s *SLO) ErrorBudget() decimal.D { return decimal.One.Sub(s.ObjectiveRatio()) }
 
+// AlertWindows returns the window pairs of the SLO's enabled burn-rate
+// policies, page first, in policy order.
+func (s *SLO) AlertWindows() []BurnWindow {
+	var out []BurnWindow
+	for _, p := range []BurnPolicy{s.Page, s.Ticket} {
+		if p.Enabled {
+			out = append(out, p.Windows...)
+		}
+	}
+	return out
+}
+
 // BudgetDuration is the error budget as time of full outage over the
 // window, e.g. 43.2 minutes for 99.9% over 30 days.
 func (s *SLO) BudgetDuration() time.Duration {

@@ -370,13 +370,8 @@ func defaultWarmup(m *compiler.Model, step time.Duration) time.Duration {
 // alerts, shortest first.
 func burnWindows(s *compiler.SLO) []time.Duration {
 	set := map[time.Duration]bool{}
-	for _, p := range []compiler.BurnPolicy{s.Page, s.Ticket} {
-		if !p.Enabled {
-			continue
-		}
-		for _, w := range p.Windows {
-			set[time.Duration(w.Long)] = true
-		}
+	for _, w := range s.AlertWindows() {
+		set[time.Duration(w.Long)] = true
 	}
 	return slices.Sorted(maps.Keys(set))
 }

@@ -129,14 +129,9 @@ func sloRecordings(m *compiler.Model, s *compiler.SLO) (raw, derived []rulefmt.R
 // window. Dashboards plot vigil:slo_burn_rate:rate<CurrentWindow>.
 func CurrentWindow(s *compiler.SLO) time.Duration {
 	cur := time.Duration(0)
-	for _, p := range []compiler.BurnPolicy{s.Page, s.Ticket} {
-		if !p.Enabled {
-			continue
-		}
-		for _, w := range p.Windows {
-			if l := time.Duration(w.Long); cur == 0 || l < cur {
-				cur = l
-			}
+	for _, w := range s.AlertWindows() {
+		if l := time.Duration(w.Long); cur == 0 || l < cur {
+			cur = l
 		}
 	}
 	if cur == 0 {

@@ -60,14 +60,9 @@ func (w sloWindows) all() []time.Duration {
 // meta rules use.
 func windowsFor(s *compiler.SLO) sloWindows {
 	set := map[time.Duration]bool{}
-	for _, p := range []compiler.BurnPolicy{s.Page, s.Ticket} {
-		if !p.Enabled {
-			continue
-		}
-		for _, w := range p.Windows {
-			set[time.Duration(w.Long)] = true
-			set[time.Duration(w.Short)] = true
-		}
+	for _, w := range s.AlertWindows() {
+		set[time.Duration(w.Long)] = true
+		set[time.Duration(w.Short)] = true
 	}
 	if s.Quality != nil {
 		set[time.Duration(s.Quality.RollingWindow)] = true
