@@ -30,107 +30,85 @@ func BenchmarkRuleFiles(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.Run("render/writer", func(b *testing.B) {
-		b.ReportAllocs()
-		cpu := benchcpu.Start()
-		for b.Loop() {
-			for _, g := range all {
-				if _, ok := appendRuleFile(make([]byte, 0, ruleFileSize(g)), g); !ok {
-					b.Fatal("the writer fell back to yaml.v3")
-				}
+	// run times op once per iteration, with allocations and CPU time.
+	run := func(name string, op func(b *testing.B)) {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			cpu := benchcpu.Start()
+			for b.Loop() {
+				op(b)
+			}
+			cpu.Report(b)
+		})
+	}
+	run("render/writer", func(b *testing.B) {
+		for _, g := range all {
+			if _, ok := appendRuleFile(make([]byte, 0, ruleFileSize(g)), g); !ok {
+				b.Fatal("the writer fell back to yaml.v3")
 			}
 		}
-		cpu.Report(b)
 	})
-	b.Run("render/yaml.v3", func(b *testing.B) {
-		b.ReportAllocs()
-		cpu := benchcpu.Start()
-		for b.Loop() {
-			for _, g := range all {
-				if _, err := yamlout.Render(rulefmt.RuleGroups{Groups: g}); err != nil {
-					b.Fatal(err)
-				}
+	run("render/yaml.v3", func(b *testing.B) {
+		for _, g := range all {
+			if _, err := yamlout.Render(rulefmt.RuleGroups{Groups: g}); err != nil {
+				b.Fatal(err)
 			}
 		}
-		cpu.Report(b)
 	})
 	// The parts of rulefmt.Parse, to size the options: its per-rule
 	// validation alone (rulefmt's own Rule.Validate on the structs: every
 	// expression parsed, every alert label and annotation parsed as a
 	// template; no YAML decoding), and the PromQL parse alone.
-	b.Run("validate/rule.Validate", func(b *testing.B) {
-		b.ReportAllocs()
-		p := parser.NewParser(parser.Options{})
-		cpu := benchcpu.Start()
-		for b.Loop() {
-			eachRule(all, func(r *rulefmt.Rule) {
-				if errs := r.Validate(rulefmt.RuleNode{}, model.UTF8Validation, p); len(errs) > 0 {
-					b.Fatal(errs)
-				}
-			})
-		}
-		cpu.Report(b)
+	p := parser.NewParser(parser.Options{})
+	run("validate/rule.Validate", func(b *testing.B) {
+		eachRule(all, func(r *rulefmt.Rule) {
+			if errs := r.Validate(rulefmt.RuleNode{}, model.UTF8Validation, p); len(errs) > 0 {
+				b.Fatal(errs)
+			}
+		})
 	})
-	b.Run("validate/promql", func(b *testing.B) {
-		b.ReportAllocs()
-		p := parser.NewParser(parser.Options{})
-		cpu := benchcpu.Start()
-		for b.Loop() {
-			eachRule(all, func(r *rulefmt.Rule) {
-				if _, err := p.ParseExpr(r.Expr); err != nil {
-					b.Fatal(err)
-				}
-			})
-		}
-		cpu.Report(b)
+	run("validate/promql", func(b *testing.B) {
+		eachRule(all, func(r *rulefmt.Rule) {
+			if _, err := p.ParseExpr(r.Expr); err != nil {
+				b.Fatal(err)
+			}
+		})
 	})
 	// What a template check that registers Prometheus's template
 	// functions once per file (instead of once per label and annotation,
 	// as rulefmt does) would cost: the same parse of the same
 	// "definitions + text" string, with stand-ins of the same names.
-	b.Run("validate/templates-shared-funcs", func(b *testing.B) {
-		b.ReportAllocs()
-		funcs := texttemplate.FuncMap{}
-		for _, name := range strings.Fields(`query first label value strvalue args reReplaceAll
-			safeHtml match title toUpper toLower graphLink tableLink sortByLabel stripPort
-			stripDomain humanize humanizeDuration humanizePercentage humanizeTimestamp toTime
-			toDuration now pathPrefix externalURL parseDuration urlQueryEscape`) {
-			funcs[name] = func(...any) any { return nil }
-		}
-		const defs = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
-		cpu := benchcpu.Start()
-		for b.Loop() {
-			for _, g := range all {
-				base := texttemplate.New("").Funcs(funcs).Option("missingkey=zero")
-				for _, grp := range g {
-					for _, r := range grp.Rules {
-						if r.Alert == "" {
-							continue
-						}
-						for _, m := range []map[string]string{r.Labels, r.Annotations} {
-							for _, text := range m {
-								if _, err := base.New("__alert_" + r.Alert).Parse(defs + text); err != nil {
-									b.Fatal(err)
-								}
-							}
+	funcs := texttemplate.FuncMap{}
+	for _, name := range strings.Fields(`query first label value strvalue args reReplaceAll
+		safeHtml match title toUpper toLower graphLink tableLink sortByLabel stripPort
+		stripDomain humanize humanizeDuration humanizePercentage humanizeTimestamp toTime
+		toDuration now pathPrefix externalURL parseDuration urlQueryEscape`) {
+		funcs[name] = func(...any) any { return nil }
+	}
+	const defs = "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}"
+	run("validate/templates-shared-funcs", func(b *testing.B) {
+		for _, g := range all {
+			base := texttemplate.New("").Funcs(funcs).Option("missingkey=zero")
+			eachRule([][]rulefmt.RuleGroup{g}, func(r *rulefmt.Rule) {
+				if r.Alert == "" {
+					return
+				}
+				for _, m := range []map[string]string{r.Labels, r.Annotations} {
+					for _, text := range m {
+						if _, err := base.New("__alert_" + r.Alert).Parse(defs + text); err != nil {
+							b.Fatal(err)
 						}
 					}
 				}
-			}
+			})
 		}
-		cpu.Report(b)
 	})
-	b.Run("validate", func(b *testing.B) {
-		b.ReportAllocs()
-		cpu := benchcpu.Start()
-		for b.Loop() {
-			for _, f := range files {
-				if err := Validate(f); err != nil {
-					b.Fatal(err)
-				}
+	run("validate", func(b *testing.B) {
+		for _, f := range files {
+			if err := Validate(f); err != nil {
+				b.Fatal(err)
 			}
 		}
-		cpu.Report(b)
 	})
 }
 
