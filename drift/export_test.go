@@ -2,10 +2,8 @@ package drift
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vigil-dev/vigil/drift/config"
+	"github.com/vigil-dev/vigil/internal/promsamples"
 )
 
 // gather renders an exporter's series as "name{l="v",...}" → value.
@@ -21,24 +20,9 @@ func gather(t *testing.T, e *Exporter) map[string]float64 {
 	t.Helper()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(e)
-	fams, err := reg.Gather()
+	out, err := promsamples.Gather(reg)
 	if err != nil {
 		t.Fatal(err)
-	}
-	out := map[string]float64{}
-	for _, f := range fams {
-		for _, m := range f.GetMetric() {
-			var ls []string
-			for _, l := range m.GetLabel() {
-				ls = append(ls, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
-			}
-			sort.Strings(ls)
-			v := m.GetGauge().GetValue()
-			if m.Counter != nil {
-				v = m.GetCounter().GetValue()
-			}
-			out[f.GetName()+"{"+strings.Join(ls, ",")+"}"] = v
-		}
 	}
 	return out
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/vigil-dev/vigil/drift/config"
 	"github.com/vigil-dev/vigil/internal/driftdemo"
 	"github.com/vigil-dev/vigil/internal/exampletest"
+	"github.com/vigil-dev/vigil/internal/promsamples"
 	"github.com/vigil-dev/vigil/internal/ruletest"
 	targetdrift "github.com/vigil-dev/vigil/targets/drift"
 	"github.com/vigil-dev/vigil/targets/prometheus"
@@ -190,24 +191,13 @@ func TestRecommendationsDriftEndToEnd(t *testing.T) {
 // selectors (labels sorted) and values.
 func gatherText(t *testing.T, reg *promclient.Registry) map[string]string {
 	t.Helper()
-	fams, err := reg.Gather()
+	samples, err := promsamples.Gather(reg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]string{}
-	for _, f := range fams {
-		for _, m := range f.GetMetric() {
-			var ls []string
-			for _, l := range m.GetLabel() {
-				ls = append(ls, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
-			}
-			sort.Strings(ls)
-			v := m.GetGauge().GetValue()
-			if m.Counter != nil {
-				v = m.GetCounter().GetValue()
-			}
-			out[f.GetName()+"{"+strings.Join(ls, ",")+"}"] = strconv.FormatFloat(v, 'g', -1, 64)
-		}
+	out := make(map[string]string, len(samples))
+	for k, v := range samples {
+		out[k] = strconv.FormatFloat(v, 'g', -1, 64)
 	}
 	return out
 }
