@@ -126,16 +126,11 @@ func splitFast(l *loaded) *fastSplit {
 					return nil
 				}
 				for _, e := range st.Elts {
-					mf, ok := e.(*ast.Field)
-					if !ok {
-						if _, ok := e.(*ast.CommentGroup); ok {
-							continue
-						}
-						return nil
+					mf, mname, skip, ok := dataField(e)
+					if skip {
+						continue
 					}
-					mname, ok := simpleLabel(mf.Label)
-					if !ok || mf.Constraint != token.ILLEGAL || mf.Alias != nil || len(mf.Attrs) > 0 ||
-						strings.HasPrefix(mname, "#") || strings.HasPrefix(mname, "_") {
+					if !ok {
 						return nil
 					}
 					if decls[mname] == nil {
@@ -225,6 +220,21 @@ func embeddedSchemaOnly(root string) bool {
 		}
 	}
 	return true
+}
+
+// dataField reads a struct element as a plain data field: a regular field
+// with an identifier or plain string label, without alias or attributes,
+// and not a definition or hidden field. skip reports a comment.
+func dataField(e ast.Decl) (f *ast.Field, name string, skip, ok bool) {
+	f, isField := e.(*ast.Field)
+	if !isField {
+		_, skip = e.(*ast.CommentGroup)
+		return nil, "", skip, false
+	}
+	name, ok = simpleLabel(f.Label)
+	ok = ok && f.Constraint == token.ILLEGAL && f.Alias == nil && len(f.Attrs) == 0 &&
+		!strings.HasPrefix(name, "#") && !strings.HasPrefix(name, "_")
+	return f, name, false, ok
 }
 
 // schemaImportName is the name under which f imports the schema, or "".
@@ -388,16 +398,11 @@ func checkStruct(buf *bytes.Buffer, conj []*shape, key string, x *ast.StructLit)
 	buf.WriteByte('{')
 	n := 0
 	for _, e := range x.Elts {
-		f, ok := e.(*ast.Field)
-		if !ok {
-			if _, ok := e.(*ast.CommentGroup); ok {
-				continue
-			}
-			return false
+		f, name, skip, ok := dataField(e)
+		if skip {
+			continue
 		}
-		name, ok := simpleLabel(f.Label)
-		if !ok || f.Constraint != token.ILLEGAL || f.Alias != nil || len(f.Attrs) > 0 ||
-			strings.HasPrefix(name, "#") || strings.HasPrefix(name, "_") || seen[name] {
+		if !ok || seen[name] {
 			return false
 		}
 		seen[name] = true
