@@ -14,13 +14,14 @@ import (
 	"github.com/vigil-dev/vigil/internal/benchcpu"
 	"github.com/vigil-dev/vigil/internal/specgen"
 	"github.com/vigil-dev/vigil/targets"
+	"github.com/vigil-dev/vigil/targets/prometheus"
 )
 
 // BenchmarkCompileLarge compiles a generated spec (models x 10 features x
 // 3 SLOs): "frontend" runs load, validation and normalization;
+// "prometheus" adds the Prometheus target (issue 3's end-to-end measure);
 // "all-targets" adds every registered target. It reports the peak Go heap
-// seen during the run. The
-// default sizes are 100 and 1000 models; set VIGIL_BENCH_MODELS=5000 (a
+// seen during the run. The default sizes are 100 and 1000 models; set VIGIL_BENCH_MODELS=5000 (a
 // comma-separated list) for the scaling run.
 func BenchmarkCompileLarge(b *testing.B) {
 	sizes := []int{100, 1000}
@@ -34,7 +35,7 @@ func BenchmarkCompileLarge(b *testing.B) {
 			sizes = append(sizes, n)
 		}
 	}
-	for _, stage := range []string{"frontend", "all-targets"} {
+	for _, stage := range []string{"frontend", "prometheus", "all-targets"} {
 		for _, n := range sizes {
 			b.Run(fmt.Sprintf("%s/models=%d", stage, n), func(b *testing.B) {
 				dir := b.TempDir()
@@ -42,6 +43,9 @@ func BenchmarkCompileLarge(b *testing.B) {
 					b.Fatal(err)
 				}
 				all := targets.All()
+				if stage == "prometheus" {
+					all = []compiler.Target{prometheus.Target{}}
+				}
 				var peak atomic.Uint64
 				stop := make(chan struct{})
 				var wg sync.WaitGroup

@@ -3,9 +3,14 @@
 // multi-burn-rate alerts, budget-tier alerts and ML alerts (quality,
 // drift, confidence share, anomaly, absent data).
 //
-// Every file is parsed back with rulefmt and every expression with the
-// PromQL parser before it is returned: a rule that does not parse is a
-// vigil bug and fails the compile instead of reaching Prometheus.
+// Every file is checked before it is returned: a rule that Prometheus
+// would refuse is a vigil bug and fails the compile instead of reaching
+// Prometheus. Files rendered by the dedicated writer (all of them in
+// practice) get rulefmt.Parse's checks on their rule groups, with
+// rulefmt's, the PromQL parser's and Prometheus's template code, shared
+// between identical expression shapes and templates (verify.go); any
+// other file, and any file with a problem, is parsed with rulefmt.Parse
+// itself (Validate).
 package prometheus
 
 import (
@@ -40,6 +45,7 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 	// order.
 	results := make([][]compiler.Artifact, len(spec.Models))
 	errs := make([]error, len(spec.Models))
+	checker := newRuleChecker()
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < runtime.GOMAXPROCS(0); w++ {
@@ -47,7 +53,7 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				results[i], errs[i] = generateModel(spec, spec.Models[i])
+				results[i], errs[i] = generateModel(spec, spec.Models[i], checker)
 			}
 		}()
 	}
@@ -66,14 +72,23 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 	return out, nil
 }
 
-func generateModel(spec *compiler.Spec, m *compiler.Model) ([]compiler.Artifact, error) {
+func generateModel(spec *compiler.Spec, m *compiler.Model, checker *ruleChecker) ([]compiler.Artifact, error) {
 	alerts := Alerts(spec, m)
 	rgs := groups(spec, m, alerts)
-	plain, err := Render(rgs)
-	if err != nil {
-		return nil, err
+	// The file is checked before it is returned: by the rule checker
+	// (rulefmt's checks on the groups, see verify.go) when the dedicated
+	// writer rendered it, by rulefmt.Parse itself otherwise.
+	var err error
+	plain, byWriter := appendRuleFile(make([]byte, 0, ruleFileSize(rgs)), rgs)
+	if byWriter {
+		err = checker.check(rgs, plain)
+	} else {
+		if plain, err = renderYAML(rulefmt.RuleGroups{Groups: rgs}); err != nil {
+			return nil, err
+		}
+		err = Validate(plain)
 	}
-	if err := Validate(plain); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("generated rules are invalid (this is a vigil bug): %w", err)
 	}
 	switch spec.Output.RulesFormat {
@@ -152,8 +167,10 @@ func Render(groups []rulefmt.RuleGroup) ([]byte, error) {
 // comment lines.
 func renderYAML(v any, comments ...string) ([]byte, error) { return yamlout.Render(v, comments...) }
 
-// Validate parses a rule file the way Prometheus loads it and checks for
-// duplicate group and alert names.
+// Validate parses a rule file the way Prometheus loads it (rulefmt.Parse)
+// and checks for duplicate group and alert names. The target uses it for
+// files the dedicated writer did not render and for the error message of
+// any file with a problem; tests use it on every golden file.
 func Validate(b []byte) error {
 	p := parser.NewParser(parser.Options{})
 	rgs, errs := rulefmt.Parse(b, false, model.UTF8Validation, p, nil)

@@ -1,0 +1,151 @@
+package prometheus
+
+import (
+	"bytes"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/vigil-dev/vigil/internal/yamlout"
+	"github.com/vigil-dev/vigil/internal/yamlout/yamltest"
+)
+
+// TestTestFileWriterOnGoldens decodes every golden promtool test file
+// and checks that the dedicated writer reproduces it, and yaml.v3's
+// rendering of the same value, byte for byte.
+func TestTestFileWriterOnGoldens(t *testing.T) {
+	var files []string
+	for _, pattern := range []string{
+		"../../testdata/golden/*/prometheus/tests/*.test.yaml",
+		"../../testdata/cases/*/output/prometheus/tests/*.test.yaml",
+	} {
+		m, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) < 3 {
+		t.Fatalf("found only %d golden test files", len(files))
+	}
+	for _, f := range files {
+		want, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tf unitTestFile
+		dec := yaml.NewDecoder(bytes.NewReader(want))
+		dec.KnownFields(true)
+		if err := dec.Decode(&tf); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		lines := strings.SplitN(string(want), "\n", 3)
+		comment := strings.TrimPrefix(lines[1], "# ")
+		got, ok := appendTestFile(nil, &tf, comment)
+		if !ok {
+			t.Errorf("%s: the writer fell back to yaml.v3", f)
+			continue
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s: the writer's output differs from the golden file:\n%s", f, got)
+		}
+		v3, err := yamlout.Render(tf, comment)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(v3) {
+			t.Errorf("%s: the writer's output differs from yaml.v3's", f)
+		}
+	}
+}
+
+// TestTestFileWriterMatchesYAMLv3 renders random test files (random
+// strings everywhere, empty and nil sequences and maps, odd floats) with
+// the writer and with yaml.v3; whenever the writer accepts a file the
+// bytes must be equal.
+func TestTestFileWriterMatchesYAMLv3(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	tame := false
+	str := func() string {
+		for {
+			s := yamltest.String(r)
+			if _, ok := yamlout.AppendValue(nil, s, 0); ok || !tame {
+				return s
+			}
+		}
+	}
+	strMap := func() map[string]string {
+		switch r.IntN(4) {
+		case 0:
+			return nil
+		case 1:
+			return map[string]string{}
+		}
+		m := map[string]string{}
+		for n := r.IntN(4); n >= 0; n-- {
+			k := str()
+			for _, ok := yamlout.AppendKey(nil, k); tame && !ok; _, ok = yamlout.AppendKey(nil, k) {
+				k = str()
+			}
+			if r.IntN(2) == 0 {
+				k = []string{"model", "slo", "severity", "team", "x1", "x10", "A"}[r.IntN(7)]
+			}
+			m[k] = str()
+		}
+		return m
+	}
+	floats := []float64{0, math.Copysign(0, -1), 1, -1.5, 0.1, 1e21, 1e-7, 123456789, math.Inf(1), math.Inf(-1), math.NaN(), 0.999}
+	// count returns a slice length: often 0 (written []), sometimes nil.
+	count := func() int { return r.IntN(4) }
+	accepted, total := 0, 2000
+	for n := 0; n < total; n++ {
+		tame = r.IntN(5) != 0
+		f := unitTestFile{EvaluationInterval: str()}
+		for i := count(); i > 0; i-- {
+			f.RuleFiles = append(f.RuleFiles, str())
+		}
+		for i := count(); i > 0; i-- {
+			ut := unitTest{Name: str(), Interval: str()}
+			for j := count(); j > 0; j-- {
+				ut.InputSeries = append(ut.InputSeries, inputSeries{Series: str(), Values: str()})
+			}
+			for j := count(); j > 0; j-- {
+				a := alertRuleTest{EvalTime: str(), Alertname: str()}
+				for k := count(); k > 0; k-- {
+					a.ExpAlerts = append(a.ExpAlerts, expAlert{ExpLabels: strMap(), ExpAnnotations: strMap()})
+				}
+				ut.AlertTests = append(ut.AlertTests, a)
+			}
+			for j := count(); j > 0; j-- {
+				p := promqlTest{Expr: str(), EvalTime: str()}
+				for k := count(); k > 0; k-- {
+					p.ExpSamples = append(p.ExpSamples, expSample{Labels: str(), Value: floats[r.IntN(len(floats))]})
+				}
+				ut.PromQLTests = append(ut.PromQLTests, p)
+			}
+			f.Tests = append(f.Tests, ut)
+		}
+		comment := "Run with: promtool test rules x.test.yaml"
+		v3, err := yamlout.Render(f, comment)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := appendTestFile(nil, &f, comment)
+		if !ok {
+			continue
+		}
+		accepted++
+		if string(got) != string(v3) {
+			t.Fatalf("file %d: the writer differs from yaml.v3\nwriter:\n%s\nyaml.v3:\n%s", n, got, v3)
+		}
+	}
+	t.Logf("%d of %d random test files took the writer", accepted, total)
+	if accepted < total/2 {
+		t.Errorf("only %d of %d random files took the writer", accepted, total)
+	}
+}
