@@ -14,8 +14,8 @@ import (
 // printable ASCII, '\n', or printable non-ASCII characters of at most
 // three bytes other than the Unicode line and paragraph separators; a
 // multi-line string must not start with a space or a line break and must
-// not end with a line break (those need block-scalar indentation or
-// chomping indicators). For any other string the Append functions report
+// not end with more than one line break (those need an indentation
+// indicator or "keep" chomping). For any other string the Append functions report
 // false and the caller renders the whole document with yaml.v3 instead.
 // Within the subset, yaml.v3 never escapes anything but '"', '\\' and
 // '\n', and never emits tags, so the style decision below is the
@@ -29,7 +29,8 @@ const (
 	plainStyle scalarStyle = iota
 	singleQuotedStyle
 	doubleQuotedStyle
-	literalStyle
+	literalStyle     // "|-": no final line break
+	literalClipStyle // "|": exactly one final line break
 )
 
 // maxSimpleKey is the longest key yaml.v3 writes as `key: value`; longer
@@ -56,7 +57,13 @@ func AppendValue(dst []byte, s string, indent int) ([]byte, bool) {
 	case doubleQuotedStyle:
 		dst = appendDoubleQuoted(dst, s)
 	case literalStyle:
+		dst = append(dst, '|', '-', '\n')
 		dst = appendLiteral(dst, s, indent+2)
+	case literalClipStyle:
+		// The final line break ends the last line, which the caller
+		// ends.
+		dst = append(dst, '|', '\n')
+		dst = appendLiteral(dst, s[:len(s)-1], indent+2)
 	}
 	return dst, true
 }
@@ -97,8 +104,16 @@ func styleOf(s string) (scalarStyle, bool) {
 		if !a.blockAllowed {
 			return doubleQuotedStyle, true
 		}
-		if s[0] == ' ' || s[0] == '\n' || s[len(s)-1] == '\n' {
+		if s[0] == ' ' || s[0] == '\n' {
 			return 0, false
+		}
+		if s[len(s)-1] == '\n' {
+			// One final line break is "clip" chomping, written "|";
+			// more need "|+", which is not supported.
+			if s[len(s)-2] == '\n' {
+				return 0, false
+			}
+			return literalClipStyle, true
 		}
 		return literalStyle, true
 	}
@@ -145,6 +160,16 @@ func analyze(s string) (analysis, bool) {
 	precededByWhitespace := true
 	for i, w := 0, 0; i < len(s); i += w {
 		c := s[i]
+		if i > 0 && c > ' ' && c < 0x7f && c != ':' && c != '#' {
+			// The common case, a printable ASCII character that is not
+			// a space and is an indicator only at the start (or, for
+			// ':' and '#', next to whitespace): nothing below applies
+			// to it but resetting the whitespace state.
+			w = 1
+			previousSpace = false
+			precededByWhitespace = false
+			continue
+		}
 		w = charWidth(c)
 		if !supportedChar(s, i, w) {
 			return analysis{}, false
@@ -273,10 +298,10 @@ func appendDoubleQuoted(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// appendLiteral writes a literal block with strip chomping ("|-"), each
-// non-empty line indented by indent spaces; empty lines stay empty.
+// appendLiteral writes the lines of a literal block (after its header
+// line), each non-empty line indented by indent spaces; empty lines stay
+// empty.
 func appendLiteral(dst []byte, s string, indent int) []byte {
-	dst = append(dst, '|', '-', '\n')
 	lineStart := true
 	for i := 0; i < len(s); i++ {
 		c := s[i]

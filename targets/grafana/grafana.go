@@ -14,13 +14,12 @@
 package grafana
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"time"
 
 	"github.com/vigil-dev/vigil/compiler"
+	"github.com/vigil-dev/vigil/internal/jsonout"
 	"github.com/vigil-dev/vigil/internal/yamlout"
 )
 
@@ -152,16 +151,7 @@ providers:
 `
 
 // encode renders v as indented JSON without HTML escaping.
-func encode(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
+func encode(v any) ([]byte, error) { return jsonout.Marshal(v) }
 
 // panelID derives a stable panel ID from a key unique in the dashboard.
 func panelID(key string) uint32 {

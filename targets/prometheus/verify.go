@@ -296,7 +296,147 @@ func (p memoParser) ParseExpr(input string) (parser.Expr, error) {
 //
 // Regular-expression matchers, function arguments and every other string
 // are left as they are.
+//
+// quickCanonical computes the same form without the lexer for the plain
+// expressions vigil generates; lexCanonical, with the PromQL lexer, takes
+// the rest.
 func canonicalExpr(input string) (string, bool) {
+	if key, ok := quickCanonical(input); ok {
+		return key, true
+	}
+	return lexCanonical(input)
+}
+
+// quickCanonical is lexCanonical for expressions made only of ASCII
+// letters, digits, spaces, line breaks and the punctuation of selectors,
+// operators, calls and ranges, whose strings are double-quoted without
+// escapes, quotes or control characters. On such text the PromQL lexer's
+// tokens are plain to see: a string runs from '"' to the next '"'; a '{'
+// outside a string opens a selector whose tokens are names, '=', '=~',
+// '!=', '!~', ',', strings and spaces; ranges hold no strings. It reports
+// false, leaving the expression to lexCanonical, on anything else
+// (comments, other quotes, escapes, nested braces, strings inside
+// brackets, unbalanced brackets or braces). TestQuickCanonicalIsLexCanonical
+// and FuzzCanonicalExpr check that it agrees with lexCanonical.
+func quickCanonical(input string) (string, bool) {
+	const (
+		tokOther = iota
+		tokName
+		tokMetricName // the name __name__
+		tokEq         // = or !=
+	)
+	var (
+		b        []byte
+		last     int
+		inBraces bool
+		brackets int
+		prev     [2]int // kinds of the two tokens before, inside braces
+	)
+	push := func(k int) { prev[0], prev[1] = prev[1], k }
+	for i := 0; i < len(input); {
+		c := input[i]
+		switch {
+		case c == '"':
+			if brackets > 0 {
+				return "", false
+			}
+			j := i + 1
+			for j < len(input) && input[j] != '"' {
+				if d := input[j]; d == '\\' || d < 0x20 || d == 0x7f {
+					return "", false
+				}
+				j++
+			}
+			if j == len(input) || !utf8.ValidString(input[i+1:j]) {
+				return "", false
+			}
+			if inBraces && prev[1] == tokEq && prev[0] == tokName && j > i+1 {
+				if b == nil {
+					b = make([]byte, 0, len(input))
+				}
+				b = append(b, input[last:i]...)
+				b = append(b, `"_"`...)
+				last = j + 1
+			}
+			if inBraces {
+				push(tokOther)
+			}
+			i = j + 1
+		case inBraces:
+			switch {
+			case c == ' ' || c == '\n' || c == '\t':
+				i++
+			case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+				j := i + 1
+				for j < len(input) && (input[j] == '_' || input[j] >= 'a' && input[j] <= 'z' || input[j] >= 'A' && input[j] <= 'Z' || input[j] >= '0' && input[j] <= '9') {
+					j++
+				}
+				if input[i:j] == labels.MetricName {
+					push(tokMetricName)
+				} else {
+					push(tokName)
+				}
+				i = j
+			case c == '=' || c == '!':
+				next := byte(0)
+				if i+1 < len(input) {
+					next = input[i+1]
+				}
+				switch {
+				case next == '~':
+					push(tokOther)
+					i += 2
+				case c == '!' && next != '=':
+					return "", false
+				case c == '!':
+					push(tokEq)
+					i += 2
+				default:
+					push(tokEq)
+					i++
+				}
+			case c == ',':
+				push(tokOther)
+				i++
+			case c == '}':
+				inBraces = false
+				i++
+			default:
+				return "", false
+			}
+		case c == '{':
+			if brackets > 0 {
+				return "", false
+			}
+			inBraces, prev = true, [2]int{}
+			i++
+		case c == '[':
+			brackets++
+			i++
+		case c == ']':
+			if brackets == 0 {
+				return "", false
+			}
+			brackets--
+			i++
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			strings.IndexByte(" \n\t_:.,()=!~<>+-*/^%", c) >= 0:
+			i++
+		default:
+			return "", false
+		}
+	}
+	if inBraces || brackets > 0 {
+		return "", false
+	}
+	if b == nil {
+		return input, true
+	}
+	return string(append(b, input[last:]...)), true
+}
+
+// lexCanonical is canonicalExpr with the PromQL lexer.
+func lexCanonical(input string) (string, bool) {
 	var (
 		b     []byte
 		last  int // bytes of input copied to b so far

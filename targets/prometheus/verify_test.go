@@ -290,19 +290,30 @@ func goldenExprs(t testing.TB) []string {
 	return out
 }
 
-// sameVerdict fails when the PromQL parser accepts one of input and its
-// canonical form and rejects the other.
+// sameVerdict fails when the PromQL parser accepts one of input and a
+// canonical form of it (quickCanonical's or lexCanonical's) and rejects
+// the other, or when the two canonical forms differ. It reports whether
+// canonicalExpr changed input.
 func sameVerdict(t *testing.T, p parser.Parser, input string) (canonical bool) {
-	key, ok := canonicalExpr(input)
-	if !ok {
-		return false
+	quick, qok := quickCanonical(input)
+	lexed, lok := lexCanonical(input)
+	if qok && lok && quick != lexed {
+		t.Fatalf("%q: quickCanonical gives %q, lexCanonical %q", input, quick, lexed)
 	}
 	_, e1 := p.ParseExpr(input)
-	_, e2 := p.ParseExpr(key)
-	if (e1 == nil) != (e2 == nil) {
-		t.Fatalf("the parser's verdicts differ:\n%q: %v\n%q: %v", input, e1, key, e2)
+	for _, k := range []struct {
+		key string
+		ok  bool
+	}{{quick, qok}, {lexed, lok}} {
+		if !k.ok {
+			continue
+		}
+		if _, e2 := p.ParseExpr(k.key); (e1 == nil) != (e2 == nil) {
+			t.Fatalf("the parser's verdicts differ:\n%q: %v\n%q: %v", input, e1, k.key, e2)
+		}
 	}
-	return key != input
+	key, ok := canonicalExpr(input)
+	return ok && key != input
 }
 
 // oddExprs are expressions where a matcher's value decides the parser's
@@ -341,6 +352,23 @@ func TestCanonicalExprKeepsTheParsersVerdict(t *testing.T) {
 	}
 	if changed < len(exprs)/2 {
 		t.Errorf("only %d of %d golden expressions have a canonical form of their own", changed, len(exprs))
+	}
+}
+
+// TestQuickCanonicalTakesGeneratedExpressions pins down that the
+// expressions vigil generates take the lexer-free path.
+func TestQuickCanonicalTakesGeneratedExpressions(t *testing.T) {
+	exprs := goldenExprs(t)
+	quick := 0
+	for _, e := range exprs {
+		if _, ok := quickCanonical(e); ok {
+			quick++
+		}
+	}
+	// odd-label-values holds values with quotes and backslashes, which
+	// take the lexer.
+	if quick < len(exprs)*9/10 {
+		t.Errorf("only %d of %d golden expressions take quickCanonical", quick, len(exprs))
 	}
 }
 

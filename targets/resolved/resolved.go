@@ -6,11 +6,10 @@
 package resolved
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 
 	"github.com/vigil-dev/vigil/compiler"
+	"github.com/vigil-dev/vigil/internal/jsonout"
 )
 
 // Target is the resolved-spec target.
@@ -29,14 +28,11 @@ type document struct {
 func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 	var out []compiler.Artifact
 	for _, m := range spec.Models {
-		var buf bytes.Buffer
-		enc := json.NewEncoder(&buf)
-		enc.SetEscapeHTML(false)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(document{Comment: compiler.GeneratedHeader, Model: m}); err != nil {
+		b, err := jsonout.Marshal(document{Comment: compiler.GeneratedHeader, Model: m})
+		if err != nil {
 			return nil, fmt.Errorf("model %s: %w", m.Name, err)
 		}
-		out = append(out, compiler.Artifact{Path: "resolved/" + m.Name + ".json", Bytes: buf.Bytes()})
+		out = append(out, compiler.Artifact{Path: "resolved/" + m.Name + ".json", Bytes: b})
 	}
 	return out, nil
 }
