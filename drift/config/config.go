@@ -191,6 +191,36 @@ func Schema() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// Check applies Parse's rules to a configuration built in memory: the
+// version must be Version and every Number a number. For a configuration
+// written by vigil's YAML writer (yamlout, whose bytes are yaml.v3's),
+// Parse of the bytes succeeds exactly when Check does, and gives back an
+// equal Config (TestCheckAgreesWithParse), so the compiler checks what it
+// writes without decoding it again.
+func (c *Config) Check() error {
+	if c.Version != Version {
+		return fmt.Errorf("drift config version %d is not supported (want %d)", c.Version, Version)
+	}
+	number := func(where string, n *Number) error {
+		if n == nil {
+			return nil
+		}
+		if _, err := strconv.ParseFloat(string(*n), 64); err != nil {
+			return fmt.Errorf("%s: %q is not a number", where, string(*n))
+		}
+		return nil
+	}
+	if err := number("share_threshold", c.ShareThreshold); err != nil {
+		return err
+	}
+	for _, f := range c.Features {
+		if err := number("feature "+f.Name+": threshold", f.Test.Threshold); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Parse reads a configuration, rejecting unknown fields and other
 // versions.
 func Parse(b []byte) (*Config, error) {

@@ -92,8 +92,10 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, err := config.Parse(b); err != nil {
-			return nil, fmt.Errorf("model %s: generated drift config does not parse back (this is a vigil bug): %w", m.Name, err)
+		// Parse's rules, on the struct (see config.Check for why that is
+		// the same as parsing b back).
+		if err := c.Check(); err != nil {
+			return nil, fmt.Errorf("model %s: generated drift config is invalid (this is a vigil bug): %w", m.Name, err)
 		}
 		out = append(out, compiler.Artifact{Path: "drift/" + m.Name + ".yaml", Bytes: b})
 		k, err := kubernetes(spec, m, c, b)
