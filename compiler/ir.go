@@ -80,7 +80,17 @@ type Output struct {
 	DriftImage string `json:"drift_image,omitempty"`
 	// DriftNamespace is the Kubernetes namespace of the CronJobs.
 	DriftNamespace string `json:"drift_namespace,omitempty"`
+	// RuleCheck is how each generated rule file is checked before it is
+	// returned: "shapes" (also when empty; rulefmt's checks on the rule
+	// groups, shared between identical expression shapes and templates)
+	// or "rulefmt" (rulefmt.Parse of every file, as Prometheus loads it).
+	// It is set by `vigil compile --rule-check`, not by the spec, and
+	// never changes the output.
+	RuleCheck string `json:"rule_check,omitempty"`
 }
+
+// RuleChecks are the accepted Output.RuleCheck values.
+var RuleChecks = []string{"shapes", "rulefmt"}
 
 // DashboardsFormats are the accepted Output.DashboardsFormat values.
 var DashboardsFormats = []string{"plain", "configmap", "operator", "v2"}

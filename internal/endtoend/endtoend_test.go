@@ -218,13 +218,15 @@ func TestGoldenOrphans(t *testing.T) {
 }
 
 // TestIdempotent compiles each example twice and writes it twice: the
-// bytes must not change, and --check must see no difference.
+// bytes must not change, and --check must see no difference. The second
+// compile checks every rule file with rulefmt.Parse itself
+// (--rule-check rulefmt), which must accept them and change nothing.
 func TestIdempotent(t *testing.T) {
 	for _, name := range examples(t) {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join(examplesDir, name)
 			first := compileExample(t, dir)
-			second := compileExample(t, dir)
+			second := compileExampleWith(t, dir, func(o *compiler.Output) { o.RuleCheck = "rulefmt" })
 			if d := cmp.Diff(first, second); d != "" {
 				t.Fatalf("two compiles differ:\n%s", d)
 			}

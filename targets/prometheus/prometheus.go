@@ -77,12 +77,16 @@ func generateModel(spec *compiler.Spec, m *compiler.Model, checker *ruleChecker)
 	rgs := groups(spec, m, alerts)
 	// The file is checked before it is returned: by the rule checker
 	// (rulefmt's checks on the groups, see verify.go) when the dedicated
-	// writer rendered it, by rulefmt.Parse itself otherwise.
+	// writer rendered it, by rulefmt.Parse itself otherwise or when the
+	// compile asks for it (--rule-check rulefmt).
 	var err error
 	plain, byWriter := appendRuleFile(make([]byte, 0, ruleFileSize(rgs)), rgs)
-	if byWriter {
+	switch {
+	case byWriter && spec.Output.RuleCheck == "rulefmt":
+		err = Validate(plain)
+	case byWriter:
 		err = checker.check(rgs, plain)
-	} else {
+	default:
 		if plain, err = renderYAML(rulefmt.RuleGroups{Groups: rgs}); err != nil {
 			return nil, err
 		}
