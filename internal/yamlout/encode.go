@@ -5,7 +5,6 @@ import (
 	"math"
 	"reflect"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -216,7 +215,7 @@ func (e *encoder) value(v reflect.Value, indent int, inSeq bool) bool {
 		e.buf = strconv.AppendUint(e.buf, v.Uint(), 10)
 	case reflect.Float32, reflect.Float64:
 		e.buf = append(e.buf, ' ')
-		e.buf = appendFloat(e.buf, v.Float(), v.Type().Bits())
+		e.buf = AppendFloat(e.buf, v.Float(), v.Type().Bits())
 	case reflect.Map, reflect.Struct:
 		n, ok := mappingLen(v)
 		if !ok {
@@ -279,15 +278,7 @@ func (e *encoder) mapping(v reflect.Value, indent int, inline bool) bool {
 		for _, k := range v.MapKeys() {
 			keys = append(keys, k.String())
 		}
-		slices.SortFunc(keys, func(a, b string) int {
-			switch {
-			case keyLess(a, b):
-				return -1
-			case keyLess(b, a):
-				return 1
-			}
-			return 0
-		})
+		sortKeys(keys)
 		for _, k := range keys {
 			if !entry(k, v.MapIndex(reflect.ValueOf(k).Convert(v.Type().Key()))) {
 				return false
@@ -419,9 +410,10 @@ func isZero(v reflect.Value) bool {
 	return false
 }
 
-// appendFloat writes a float as yaml.v3's floatv does, with the
-// precision of its type.
-func appendFloat(dst []byte, f float64, bits int) []byte {
+// AppendFloat writes a float of the given bit size (32 or 64) as
+// yaml.v3's encoder does (floatv): the shortest 'g' form, or .inf, -.inf,
+// .nan.
+func AppendFloat(dst []byte, f float64, bits int) []byte {
 	switch {
 	case math.IsInf(f, 1):
 		return append(dst, ".inf"...)

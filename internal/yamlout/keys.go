@@ -14,6 +14,12 @@ func SortedKeys(m map[string]string) []string {
 	for k := range m {
 		keys = append(keys, k)
 	}
+	sortKeys(keys)
+	return keys
+}
+
+// sortKeys sorts string keys in yaml.v3's order (keyLess).
+func sortKeys(keys []string) {
 	slices.SortFunc(keys, func(a, b string) int {
 		switch {
 		case keyLess(a, b):
@@ -23,7 +29,6 @@ func SortedKeys(m map[string]string) []string {
 		}
 		return 0
 	})
-	return keys
 }
 
 // keyLess is yaml.v3's keyList.Less for two string keys.

@@ -138,14 +138,20 @@ func (w *ruleWriter) stringMap(indent int, name string, m map[string]string) boo
 	w.indent(indent)
 	w.buf = append(w.buf, name...)
 	w.buf = append(w.buf, ":\n"...)
+	return w.entries(indent+2, m)
+}
+
+// entries writes the map's entries, one per line at column indent, keys
+// in yaml.v3's order.
+func (w *ruleWriter) entries(indent int, m map[string]string) bool {
 	for _, k := range yamlout.SortedKeys(m) {
-		w.indent(indent + 2)
+		w.indent(indent)
 		var ok bool
 		if w.buf, ok = yamlout.AppendKey(w.buf, k); !ok {
 			return false
 		}
 		w.buf = append(w.buf, ':')
-		if !w.value(m[k], indent+2) {
+		if !w.value(m[k], indent) {
 			return false
 		}
 	}

@@ -14,6 +14,53 @@ import (
 	"github.com/vigil-dev/vigil/internal/yamlout/yamltest"
 )
 
+// goldenFiles returns the files matching pattern (below an output
+// directory) in the golden examples and the golden end-to-end cases, and
+// fails when there are fewer than min.
+func goldenFiles(t testing.TB, pattern string, min int) []string {
+	t.Helper()
+	var files []string
+	for _, dir := range []string{"../../testdata/golden/*/", "../../testdata/cases/*/output/"} {
+		m, err := filepath.Glob(dir + pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) < min {
+		t.Fatalf("found only %d golden files matching %s", len(files), pattern)
+	}
+	return files
+}
+
+// randomStrings draws yamltest strings. In most files of a property test
+// ("tame") every string is redrawn until the scalar writer accepts it, so
+// that many files take the writer; the other files hold any string.
+type randomStrings struct {
+	r    *rand.Rand
+	tame bool
+}
+
+// value returns a string for a mapping value.
+func (g *randomStrings) value() string {
+	for {
+		s := yamltest.String(g.r)
+		if _, ok := yamlout.AppendValue(nil, s, 0); ok || !g.tame {
+			return s
+		}
+	}
+}
+
+// key returns a string for a mapping key.
+func (g *randomStrings) key() string {
+	for {
+		s := yamltest.String(g.r)
+		if _, ok := yamlout.AppendKey(nil, s); ok || !g.tame {
+			return s
+		}
+	}
+}
+
 // renderV3 is the reference rendering: yaml.v3 through yamlout, what
 // Render did before it had a writer of its own.
 func renderV3(t *testing.T, groups []rulefmt.RuleGroup) string {
@@ -29,21 +76,7 @@ func renderV3(t *testing.T, groups []rulefmt.RuleGroup) string {
 // that the dedicated writer takes the fast path and reproduces the file
 // and yaml.v3's rendering byte for byte.
 func TestRuleFileWriterOnGoldens(t *testing.T) {
-	var files []string
-	for _, pattern := range []string{
-		"../../testdata/golden/*/prometheus/*.rules.yaml",
-		"../../testdata/cases/*/output/prometheus/*.rules.yaml",
-	} {
-		m, err := filepath.Glob(pattern)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, m...)
-	}
-	if len(files) < 4 {
-		t.Fatalf("found only %d golden rule files", len(files))
-	}
-	for _, f := range files {
+	for _, f := range goldenFiles(t, "prometheus/*.rules.yaml", 4) {
 		want, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -72,26 +105,8 @@ func TestRuleFileWriterOnGoldens(t *testing.T) {
 // must be equal, and Render must always equal yaml.v3.
 func TestRuleFileWriterMatchesYAMLv3(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	// In most files ("tame") every string is redrawn until the scalar
-	// writer accepts it, so that many files take the fast path; the
-	// other files hold any string.
-	tame := false
-	str := func() string {
-		for {
-			s := yamltest.String(r)
-			if _, ok := yamlout.AppendValue(nil, s, 0); ok || !tame {
-				return s
-			}
-		}
-	}
-	key := func() string {
-		for {
-			s := yamltest.String(r)
-			if _, ok := yamlout.AppendKey(nil, s); ok || !tame {
-				return s
-			}
-		}
-	}
+	g := &randomStrings{r: r}
+	str, key := g.value, g.key
 	strMap := func() map[string]string {
 		if r.IntN(3) == 0 {
 			return nil
@@ -114,7 +129,7 @@ func TestRuleFileWriterMatchesYAMLv3(t *testing.T) {
 	}
 	accepted, total := 0, 2000
 	for n := 0; n < total; n++ {
-		tame = r.IntN(5) != 0
+		g.tame = r.IntN(5) != 0
 		var groups []rulefmt.RuleGroup
 		for g := r.IntN(3); g >= 0; g-- {
 			grp := rulefmt.RuleGroup{Name: str(), Interval: dur(), Limit: r.IntN(3) - 1}

@@ -1,9 +1,6 @@
 package prometheus
 
 import (
-	"math"
-	"strconv"
-
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/internal/yamlout"
 )
@@ -143,7 +140,7 @@ func (w *ruleWriter) expSample(indent int, s *expSample) bool {
 	}
 	w.key(indent, false, "value")
 	w.buf = append(w.buf, ' ')
-	w.buf = appendFloat(w.buf, s.Value)
+	w.buf = yamlout.AppendFloat(w.buf, s.Value, 64)
 	w.buf = append(w.buf, '\n')
 	return true
 }
@@ -157,29 +154,5 @@ func (w *ruleWriter) fullMap(indent int, m map[string]string) bool {
 		return true
 	}
 	w.buf = append(w.buf, '\n')
-	for _, k := range yamlout.SortedKeys(m) {
-		w.indent(indent + 2)
-		var ok bool
-		if w.buf, ok = yamlout.AppendKey(w.buf, k); !ok {
-			return false
-		}
-		w.buf = append(w.buf, ':')
-		if !w.value(m[k], indent+2) {
-			return false
-		}
-	}
-	return true
-}
-
-// appendFloat writes a float64 as yaml.v3's encoder does.
-func appendFloat(dst []byte, f float64) []byte {
-	switch {
-	case math.IsInf(f, 1):
-		return append(dst, ".inf"...)
-	case math.IsInf(f, -1):
-		return append(dst, "-.inf"...)
-	case math.IsNaN(f):
-		return append(dst, ".nan"...)
-	}
-	return strconv.AppendFloat(dst, f, 'g', -1, 64)
+	return w.entries(indent+2, m)
 }

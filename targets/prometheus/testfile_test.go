@@ -5,35 +5,19 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/vigil-dev/vigil/internal/yamlout"
-	"github.com/vigil-dev/vigil/internal/yamlout/yamltest"
 )
 
 // TestTestFileWriterOnGoldens decodes every golden promtool test file
 // and checks that the dedicated writer reproduces it, and yaml.v3's
 // rendering of the same value, byte for byte.
 func TestTestFileWriterOnGoldens(t *testing.T) {
-	var files []string
-	for _, pattern := range []string{
-		"../../testdata/golden/*/prometheus/tests/*.test.yaml",
-		"../../testdata/cases/*/output/prometheus/tests/*.test.yaml",
-	} {
-		m, err := filepath.Glob(pattern)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, m...)
-	}
-	if len(files) < 3 {
-		t.Fatalf("found only %d golden test files", len(files))
-	}
-	for _, f := range files {
+	for _, f := range goldenFiles(t, "prometheus/tests/*.test.yaml", 3) {
 		want, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -70,15 +54,8 @@ func TestTestFileWriterOnGoldens(t *testing.T) {
 // bytes must be equal.
 func TestTestFileWriterMatchesYAMLv3(t *testing.T) {
 	r := rand.New(rand.NewPCG(21, 22))
-	tame := false
-	str := func() string {
-		for {
-			s := yamltest.String(r)
-			if _, ok := yamlout.AppendValue(nil, s, 0); ok || !tame {
-				return s
-			}
-		}
-	}
+	g := &randomStrings{r: r}
+	str := g.value
 	strMap := func() map[string]string {
 		switch r.IntN(4) {
 		case 0:
@@ -88,10 +65,7 @@ func TestTestFileWriterMatchesYAMLv3(t *testing.T) {
 		}
 		m := map[string]string{}
 		for n := r.IntN(4); n >= 0; n-- {
-			k := str()
-			for _, ok := yamlout.AppendKey(nil, k); tame && !ok; _, ok = yamlout.AppendKey(nil, k) {
-				k = str()
-			}
+			k := g.key()
 			if r.IntN(2) == 0 {
 				k = []string{"model", "slo", "severity", "team", "x1", "x10", "A"}[r.IntN(7)]
 			}
@@ -104,7 +78,7 @@ func TestTestFileWriterMatchesYAMLv3(t *testing.T) {
 	count := func() int { return r.IntN(4) }
 	accepted, total := 0, 2000
 	for n := 0; n < total; n++ {
-		tame = r.IntN(5) != 0
+		g.tame = r.IntN(5) != 0
 		f := unitTestFile{EvaluationInterval: str()}
 		for i := count(); i > 0; i-- {
 			f.RuleFiles = append(f.RuleFiles, str())

@@ -3,7 +3,6 @@ package prometheus
 import (
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"testing"
@@ -17,28 +16,16 @@ import (
 func goldenGroups(t testing.TB) map[string][]rulefmt.RuleGroup {
 	t.Helper()
 	out := map[string][]rulefmt.RuleGroup{}
-	for _, pattern := range []string{
-		"../../testdata/golden/*/prometheus/*.rules.yaml",
-		"../../testdata/cases/*/output/prometheus/*.rules.yaml",
-	} {
-		files, err := filepath.Glob(pattern)
+	for _, f := range goldenFiles(t, "prometheus/*.rules.yaml", 4) {
+		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range files {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rgs, errs := rulefmt.Parse(b, false, model.UTF8Validation, parser.NewParser(parser.Options{}), nil)
-			if len(errs) > 0 {
-				t.Fatalf("%s: %v", f, errs)
-			}
-			out[f] = rgs.Groups
+		rgs, errs := rulefmt.Parse(b, false, model.UTF8Validation, parser.NewParser(parser.Options{}), nil)
+		if len(errs) > 0 {
+			t.Fatalf("%s: %v", f, errs)
 		}
-	}
-	if len(out) < 4 {
-		t.Fatalf("found only %d golden rule files", len(out))
+		out[f] = rgs.Groups
 	}
 	return out
 }
