@@ -32,6 +32,8 @@ type Spec struct {
 	// Files are the spec's source files, relative to the working
 	// directory, sorted.
 	Files []string `json:"files,omitempty"`
+	// Memo is set by Generate for its targets (see Memo); nil otherwise.
+	Memo *Memo `json:"-"`
 }
 
 // Model returns the model with the given name, or nil.

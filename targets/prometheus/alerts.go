@@ -56,8 +56,11 @@ type Alert struct {
 // Alerts returns every alert of a model, sorted by name. Names are unique
 // within a model (the compiler rejects spec names that would collide).
 func Alerts(spec *compiler.Spec, m *compiler.Model) []Alert {
-	return newAlerts(spec, m).list
+	return spec.Memo.Get(alertsKey{m}, func() any { return newAlerts(spec, m).list }).([]Alert)
 }
+
+// alertsKey is the key of a model's alerts in a compiler.Memo.
+type alertsKey struct{ m *compiler.Model }
 
 type alertBuilder struct {
 	spec *compiler.Spec
