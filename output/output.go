@@ -75,11 +75,12 @@ func sortedKeys(files map[string][]byte) []string {
 //   - If dir does not exist, everything is written to a temporary sibling
 //     directory that is then renamed into place, so a reader never sees a
 //     half-written tree.
-//   - If dir exists, each file is written to a temporary file in its final
-//     directory and renamed over the old one; files listed in the old
-//     manifest but no longer generated are removed; files vigil never
-//     wrote are left alone. A generated path that collides with a file
-//     vigil does not own is an error, detected before anything is written.
+//   - If dir exists, each changed file is written to a temporary file in
+//     its final directory and renamed over the old one, and unchanged
+//     files are not touched; files listed in the old manifest but no
+//     longer generated are removed; files vigil never wrote are left
+//     alone. A generated path that collides with a file vigil does not
+//     own is an error, detected before anything is written.
 func Write(dir string, files map[string][]byte) error {
 	paths := sortedKeys(files)
 	man := Manifest{Generator: "vigil", Files: paths}
@@ -139,6 +140,12 @@ func Write(dir string, files map[string][]byte) error {
 			b = man.Encode()
 		}
 		dst := filepath.Join(dir, filepath.FromSlash(p))
+		if (owned[p] || p == ManifestName) && sameContent(dst, b) {
+			// Unchanged: left as it is (same inode and modification
+			// time, nothing for file watchers to reload, and no
+			// rename-over-file for the filesystem to flush).
+			continue
+		}
 		tmp, err := stageFile(dst, b)
 		if err != nil {
 			cleanup()
@@ -146,8 +153,11 @@ func Write(dir string, files map[string][]byte) error {
 		}
 		staged[dst] = tmp
 	}
-	for _, p := range append(paths, ManifestName) {
+	for _, p := range all {
 		dst := filepath.Join(dir, filepath.FromSlash(p))
+		if _, ok := staged[dst]; !ok {
+			continue
+		}
 		if err := os.Rename(staged[dst], dst); err != nil {
 			cleanup()
 			return err
@@ -203,6 +213,16 @@ func writeFresh(dir string, files map[string][]byte, man Manifest) error {
 	}
 	ok = true
 	return nil
+}
+
+// sameContent reports whether path is a regular file holding exactly b.
+func sameContent(path string, b []byte) bool {
+	fi, err := os.Lstat(path)
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() != int64(len(b)) {
+		return false
+	}
+	old, err := os.ReadFile(path)
+	return err == nil && bytes.Equal(old, b)
 }
 
 // makeDirs creates the directories of the slash-separated paths under

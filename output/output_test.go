@@ -40,3 +40,51 @@ func TestFailedUpdateLeavesOldOutput(t *testing.T) {
 		t.Errorf("old output no longer checks clean: %v %v", diffs, err)
 	}
 }
+
+// TestUpdateRewritesOnlyChangedFiles recompiles into an existing output
+// directory: files whose bytes are unchanged keep their inode (they are
+// not rewritten), changed and new files are written, dropped files are
+// removed, and the result checks clean.
+func TestUpdateRewritesOnlyChangedFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	first := map[string][]byte{"a/same.txt": []byte("same\n"), "a/changes.txt": []byte("v1\n"), "b/dropped.txt": []byte("x\n")}
+	if err := Write(dir, first); err != nil {
+		t.Fatal(err)
+	}
+	stat := func(p string) os.FileInfo {
+		t.Helper()
+		fi, err := os.Stat(filepath.Join(dir, p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi
+	}
+	same, changes, manifest := stat("a/same.txt"), stat("a/changes.txt"), stat(ManifestName)
+	second := map[string][]byte{"a/same.txt": []byte("same\n"), "a/changes.txt": []byte("v2\n"), "c/new.txt": []byte("new\n")}
+	if err := Write(dir, second); err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(same, stat("a/same.txt")) {
+		t.Error("an unchanged file was rewritten")
+	}
+	if os.SameFile(changes, stat("a/changes.txt")) {
+		t.Error("a changed file was not replaced")
+	}
+	if os.SameFile(manifest, stat(ManifestName)) {
+		t.Error("the manifest lists other files but was not replaced")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "b/dropped.txt")); !os.IsNotExist(err) {
+		t.Errorf("a file no longer generated is still there: %v", err)
+	}
+	if diffs, err := Check(dir, second); err != nil || len(diffs) != 0 {
+		t.Errorf("output does not check clean: %v %v", diffs, err)
+	}
+	// A third identical compile touches nothing, the manifest included.
+	manifest = stat(ManifestName)
+	if err := Write(dir, second); err != nil {
+		t.Fatal(err)
+	}
+	if !os.SameFile(manifest, stat(ManifestName)) {
+		t.Error("an identical compile rewrote the manifest")
+	}
+}
