@@ -181,7 +181,8 @@ func newCompile(g *globals, stdout, stderr io.Writer) *cobra.Command {
 		Long: `compile validates the spec and writes every target's artifacts under DIR.
 
 Writing is atomic: a new DIR is written to a temporary directory and
-renamed into place; an existing DIR is updated file by file with renames.
+renamed into place; in an existing DIR each changed file is replaced by a
+rename, and unchanged files are not touched.
 A manifest (DIR/.vigil-manifest.json) lists the files vigil owns, so files
 from an earlier compile that are no longer generated are removed, and
 files vigil did not write are never touched. A spec with errors writes
