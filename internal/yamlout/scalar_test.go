@@ -146,3 +146,30 @@ func TestSortedKeysMatchesYAMLv3(t *testing.T) {
 		}
 	}
 }
+
+// FuzzAppendValueMatchesYAMLv3 checks the scalar writer against yaml.v3
+// on any string: whenever AppendValue or AppendKey accepts a string, the
+// bytes must be yaml.v3's for the same mapping value (at two depths) or
+// key. The rule check (targets/prometheus/verify.go) relies on this
+// instead of decoding every rule file again.
+func FuzzAppendValueMatchesYAMLv3(f *testing.F) {
+	for _, s := range yamltest.Fixed() {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for depth := 0; depth < 2; depth++ {
+			got, ok := AppendValue([]byte(prefix(depth)+strings.Repeat(" ", 2*depth)+"k:"), s, 2*depth)
+			if !ok {
+				break
+			}
+			if want := encodeV3(t, nested(map[string]string{"k": s}, depth)); string(got)+"\n" != want {
+				t.Fatalf("value %q at indent %d:\n got %q\nwant %q", s, 2*depth, string(got)+"\n", want)
+			}
+		}
+		if got, ok := AppendKey(nil, s); ok {
+			if want := encodeV3(t, map[string]string{s: "v"}); string(got)+": v\n" != want {
+				t.Fatalf("key %q:\n got %q\nwant %q", s, string(got)+": v\n", want)
+			}
+		}
+	})
+}
