@@ -215,7 +215,7 @@ func (e *encoder) value(v reflect.Value, indent int, inSeq bool) bool {
 		e.buf = strconv.AppendUint(e.buf, v.Uint(), 10)
 	case reflect.Float32, reflect.Float64:
 		e.buf = append(e.buf, ' ')
-		e.buf = AppendFloat(e.buf, v.Float(), v.Type().Bits())
+		e.buf = appendFloat(e.buf, v.Float(), v.Type().Bits())
 	case reflect.Map, reflect.Struct:
 		n, ok := mappingLen(v)
 		if !ok {
@@ -410,10 +410,10 @@ func isZero(v reflect.Value) bool {
 	return false
 }
 
-// AppendFloat writes a float of the given bit size (32 or 64) as
+// appendFloat writes a float of the given bit size (32 or 64) as
 // yaml.v3's encoder does (floatv): the shortest 'g' form, or .inf, -.inf,
 // .nan.
-func AppendFloat(dst []byte, f float64, bits int) []byte {
+func appendFloat(dst []byte, f float64, bits int) []byte {
 	switch {
 	case math.IsInf(f, 1):
 		return append(dst, ".inf"...)

@@ -1,31 +1,16 @@
 package yamlout
 
 import (
-	"bytes"
 	"math/rand/v2"
 	"strings"
 	"testing"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/vigil-dev/vigil/internal/yamlout/yamltest"
 )
 
 // encodeV3 is the reference: yaml.v3's encoder with the indent Render
 // uses.
-func encodeV3(t *testing.T, v any) string {
-	t.Helper()
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	enc.SetIndent(2)
-	if err := enc.Encode(v); err != nil {
-		t.Fatal(err)
-	}
-	if err := enc.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.String()
-}
+func encodeV3(t *testing.T, v any) string { return yamltest.V3(t, v) }
 
 // nested wraps v in depth single-key maps {"a": ...}, so its key lands at
 // column 2*depth.

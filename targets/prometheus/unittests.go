@@ -105,11 +105,7 @@ func unitTests(spec *compiler.Spec, m *compiler.Model, alerts []Alert) ([]byte, 
 		EvaluationInterval: "1m",
 		Tests:              tests,
 	}
-	comment := "Run with: promtool test rules " + m.Name + ".test.yaml"
-	if b, ok := appendTestFile(make([]byte, 0, 8<<10), &f, comment); ok {
-		return b, nil
-	}
-	return renderYAML(f, comment)
+	return renderYAML(f, "Run with: promtool test rules "+m.Name+".test.yaml")
 }
 
 // equalityOnly reports whether every matcher is an equality, so a series

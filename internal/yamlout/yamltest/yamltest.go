@@ -1,11 +1,15 @@
 // Package yamltest generates strings that exercise YAML's quoting and
 // block-scalar rules, for property tests that compare a hand-written YAML
-// writer with yaml.v3.
+// writer with yaml.v3, and renders the yaml.v3 reference (V3).
 package yamltest
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // fragments are the pieces random strings are made of: characters and
@@ -44,4 +48,20 @@ func Fixed() []string {
 		"a\nb ", "a\tb", "a\rb", "é", "a\u2028b", "😀", "\xff", "{{ $value | humanize }}",
 		"(\n  a\nand\n  b\n)", "<<", "@a", "`a`", "%a", "a,b", "[a]", "{a}", "a]",
 	}
+}
+
+// V3 is the reference the writers are compared with: v rendered by
+// yaml.v3's Encoder alone, with the two-space indent vigil uses.
+func V3(t testing.TB, v any) string {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(v); err != nil {
+		t.Fatal(err)
+	}
+	if err := enc.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
 }
