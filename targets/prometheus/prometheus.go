@@ -79,17 +79,13 @@ func generateModel(spec *compiler.Spec, m *compiler.Model, checker *ruleChecker)
 	// (rulefmt's checks on the groups, see verify.go) when the dedicated
 	// writer rendered it, by rulefmt.Parse itself otherwise or when the
 	// compile asks for it (--rule-check rulefmt).
-	var err error
-	plain, byWriter := appendRuleFile(make([]byte, 0, ruleFileSize(rgs)), rgs)
-	switch {
-	case byWriter && spec.Output.RuleCheck == "rulefmt":
-		err = Validate(plain)
-	case byWriter:
+	plain, byWriter, err := render(rgs)
+	if err != nil {
+		return nil, err
+	}
+	if byWriter && spec.Output.RuleCheck != "rulefmt" {
 		err = checker.check(rgs, plain)
-	default:
-		if plain, err = renderYAML(rulefmt.RuleGroups{Groups: rgs}); err != nil {
-			return nil, err
-		}
+	} else {
 		err = Validate(plain)
 	}
 	if err != nil {
@@ -161,10 +157,18 @@ func renderOperator(spec *compiler.Spec, m *compiler.Model, groups []rulefmt.Rul
 // bytes are yaml.v3's; a dedicated writer produces them when every string
 // is in the subset it supports, and yaml.v3 itself otherwise.
 func Render(groups []rulefmt.RuleGroup) ([]byte, error) {
+	b, _, err := render(groups)
+	return b, err
+}
+
+// render is Render, also reporting whether the dedicated writer wrote
+// the file.
+func render(groups []rulefmt.RuleGroup) (b []byte, byWriter bool, err error) {
 	if b, ok := appendRuleFile(make([]byte, 0, ruleFileSize(groups)), groups); ok {
-		return b, nil
+		return b, true, nil
 	}
-	return renderYAML(rulefmt.RuleGroups{Groups: groups})
+	b, err = renderYAML(rulefmt.RuleGroups{Groups: groups})
+	return b, false, err
 }
 
 // renderYAML writes v as YAML after the generated header and any further
