@@ -41,8 +41,8 @@ func appendDoc(dst []byte, v any) ([]byte, bool) {
 	if !ok || !rv.IsValid() {
 		return dst, false
 	}
-	n, ok := mappingLen(rv)
-	if !ok || n == 0 {
+	empty, ok := mappingEmpty(rv)
+	if !ok || empty {
 		return dst, false
 	}
 	if !e.mapping(rv, 0, false) {
@@ -154,29 +154,29 @@ func numericNode(n *yaml.Node) (reflect.Value, bool) {
 	return reflect.Value{}, false
 }
 
-// mappingLen returns the number of entries v (resolved) would be written
-// with as a mapping, and false when v is not a supported mapping.
-func mappingLen(v reflect.Value) (int, bool) {
+// mappingEmpty reports whether v (resolved) would be written as an empty
+// mapping, stopping at the first entry it finds, and false for ok when v
+// is not a supported mapping.
+func mappingEmpty(v reflect.Value) (empty, ok bool) {
 	switch v.Kind() {
 	case reflect.Map:
-		if v.Type().Key().Kind() != reflect.String || v.Type().Key() != reflect.TypeFor[string]() {
-			return 0, false
+		if v.Type().Key() != reflect.TypeFor[string]() {
+			return false, false
 		}
-		return v.Len(), true
+		return v.Len() == 0, true
 	case reflect.Struct:
 		fields, ok := structFields(v.Type())
 		if !ok {
-			return 0, false
+			return false, false
 		}
-		n := 0
 		for _, f := range fields {
 			if !f.omitEmpty || !isZero(v.Field(f.index)) {
-				n++
+				return false, true
 			}
 		}
-		return n, true
+		return true, true
 	}
-	return 0, false
+	return false, false
 }
 
 // value writes v (resolved) after a mapping key written at column indent
@@ -217,11 +217,11 @@ func (e *encoder) value(v reflect.Value, indent int, inSeq bool) bool {
 		e.buf = append(e.buf, ' ')
 		e.buf = appendFloat(e.buf, v.Float(), v.Type().Bits())
 	case reflect.Map, reflect.Struct:
-		n, ok := mappingLen(v)
+		empty, ok := mappingEmpty(v)
 		if !ok {
 			return false
 		}
-		if n == 0 {
+		if empty {
 			e.buf = append(e.buf, " {}\n"...)
 			return true
 		}
