@@ -1,9 +1,11 @@
 package prometheus
 
 import (
+	"maps"
 	"math/rand/v2"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -32,23 +34,13 @@ func goldenGroups(t testing.TB) map[string][]rulefmt.RuleGroup {
 
 // copyGroups returns a deep copy of groups.
 func copyGroups(groups []rulefmt.RuleGroup) []rulefmt.RuleGroup {
-	copyMap := func(m map[string]string) map[string]string {
-		if m == nil {
-			return nil
-		}
-		c := make(map[string]string, len(m))
-		for k, v := range m {
-			c[k] = v
-		}
-		return c
-	}
 	out := make([]rulefmt.RuleGroup, len(groups))
 	for i, g := range groups {
 		out[i] = g
-		out[i].Labels = copyMap(g.Labels)
+		out[i].Labels = maps.Clone(g.Labels)
 		out[i].Rules = make([]rulefmt.Rule, len(g.Rules))
 		for j, r := range g.Rules {
-			r.Labels, r.Annotations = copyMap(r.Labels), copyMap(r.Annotations)
+			r.Labels, r.Annotations = maps.Clone(r.Labels), maps.Clone(r.Annotations)
 			out[i].Rules[j] = r
 		}
 	}
@@ -209,7 +201,7 @@ func TestRuleCheckerAgreesWithRulefmt(t *testing.T) {
 	}
 	golden := goldenGroups(t)
 	var bases [][]rulefmt.RuleGroup
-	for _, f := range sortedKeys(golden) {
+	for _, f := range slices.Sorted(maps.Keys(golden)) {
 		bases = append(bases, golden[f])
 	}
 	r := rand.New(rand.NewPCG(11, 12))
@@ -250,24 +242,11 @@ func TestRuleCheckerAgreesWithRulefmt(t *testing.T) {
 	}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
-	return keys
-}
-
 // goldenExprs returns every expression of the golden rule files.
 func goldenExprs(t testing.TB) []string {
 	var out []string
 	golden := goldenGroups(t)
-	for _, f := range sortedKeys(golden) {
+	for _, f := range slices.Sorted(maps.Keys(golden)) {
 		for _, g := range golden[f] {
 			for _, r := range g.Rules {
 				out = append(out, r.Expr)
