@@ -4,11 +4,13 @@ import (
 	stdjson "encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -78,7 +80,7 @@ func resolveArgs(src Source) (dir string, args []string, err error) {
 		}
 		fi, err := os.Stat(p)
 		if err != nil {
-			return "", nil, fmt.Errorf("%s: no such file or directory", a)
+			return "", nil, unreadable(a, p, err)
 		}
 		if !fi.IsDir() {
 			switch strings.ToLower(filepath.Ext(a)) {
@@ -98,10 +100,21 @@ func resolveArgs(src Source) (dir string, args []string, err error) {
 			if e.IsDir() || strings.HasPrefix(e.Name(), ".") || strings.HasPrefix(e.Name(), "_") {
 				continue
 			}
-			switch strings.ToLower(filepath.Ext(e.Name())) {
-			case ".cue":
+			ext := strings.ToLower(filepath.Ext(e.Name()))
+			if ext != ".cue" && ext != ".yaml" && ext != ".yml" && ext != ".json" {
+				continue
+			}
+			// A spec file that cannot be opened (a symbolic-link loop,
+			// a dangling link, no permission) is a problem of the
+			// environment, not of the spec.
+			f, err := os.Open(filepath.Join(p, e.Name()))
+			if err != nil {
+				return "", nil, unreadable(filepath.Join(a, e.Name()), filepath.Join(p, e.Name()), err)
+			}
+			f.Close()
+			if ext == ".cue" {
 				cueFiles = append(cueFiles, filepath.Join(a, e.Name()))
-			case ".yaml", ".yml", ".json":
+			} else {
 				dataFiles = append(dataFiles, filepath.Join(a, e.Name()))
 			}
 		}
@@ -140,6 +153,29 @@ func resolveArgs(src Source) (dir string, args []string, err error) {
 		}
 	}
 	return dir, args, nil
+}
+
+// unreadable explains why the spec path arg (full: its absolute form)
+// cannot be read.
+func unreadable(arg, full string, err error) error {
+	switch {
+	case errors.Is(err, syscall.ELOOP):
+		return fmt.Errorf("%s: symbolic link loop (too many levels of symbolic links)", arg)
+	case errors.Is(err, fs.ErrNotExist):
+		if target, lerr := os.Readlink(full); lerr == nil {
+			return fmt.Errorf("%s: broken symbolic link (it points to %s, which does not exist)", arg, target)
+		}
+		return fmt.Errorf("%s: no such file or directory", arg)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%s: permission denied", arg)
+	case errors.Is(err, syscall.ENOTDIR):
+		return fmt.Errorf("%s: a parent of it is not a directory", arg)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return fmt.Errorf("%s: cannot read it: %v", arg, err)
 }
 
 // moduleRoot finds the directory holding cue.mod at or above start, or

@@ -1,6 +1,8 @@
 package output
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -13,7 +15,7 @@ import (
 func TestFailedUpdateLeavesOldOutput(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	old := map[string][]byte{"a/one.txt": []byte("old one\n"), "b/two.txt": []byte("old two\n")}
-	if err := Write(dir, old); err != nil {
+	if _, err := Write(context.Background(), dir, old); err != nil {
 		t.Fatal(err)
 	}
 	// "c" becomes a regular file, so staging "c/three.txt" must fail.
@@ -21,7 +23,7 @@ func TestFailedUpdateLeavesOldOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	next := map[string][]byte{"a/one.txt": []byte("new one\n"), "b/two.txt": []byte("new two\n"), "c/three.txt": []byte("three\n")}
-	if err := Write(dir, next); err == nil {
+	if _, err := Write(context.Background(), dir, next); err == nil {
 		t.Fatal("want an error")
 	}
 	for p, want := range old {
@@ -48,7 +50,7 @@ func TestFailedUpdateLeavesOldOutput(t *testing.T) {
 func TestUpdateRewritesOnlyChangedFiles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	first := map[string][]byte{"a/same.txt": []byte("same\n"), "a/changes.txt": []byte("v1\n"), "b/dropped.txt": []byte("x\n")}
-	if err := Write(dir, first); err != nil {
+	if _, err := Write(context.Background(), dir, first); err != nil {
 		t.Fatal(err)
 	}
 	stat := func(p string) os.FileInfo {
@@ -61,7 +63,7 @@ func TestUpdateRewritesOnlyChangedFiles(t *testing.T) {
 	}
 	same, changes, manifest := stat("a/same.txt"), stat("a/changes.txt"), stat(ManifestName)
 	second := map[string][]byte{"a/same.txt": []byte("same\n"), "a/changes.txt": []byte("v2\n"), "c/new.txt": []byte("new\n")}
-	if err := Write(dir, second); err != nil {
+	if _, err := Write(context.Background(), dir, second); err != nil {
 		t.Fatal(err)
 	}
 	if !os.SameFile(same, stat("a/same.txt")) {
@@ -81,10 +83,38 @@ func TestUpdateRewritesOnlyChangedFiles(t *testing.T) {
 	}
 	// A third identical compile touches nothing, the manifest included.
 	manifest = stat(ManifestName)
-	if err := Write(dir, second); err != nil {
+	if _, err := Write(context.Background(), dir, second); err != nil {
 		t.Fatal(err)
 	}
 	if !os.SameFile(manifest, stat(ManifestName)) {
 		t.Error("an identical compile rewrote the manifest")
+	}
+}
+
+// TestLockedDirectoryIsBusy: while one process holds an output
+// directory's lock (here, this test), Write and Recover refuse it with
+// ErrBusy instead of interleaving with, or recovering, a live write.
+func TestLockedDirectoryIsBusy(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	files := map[string][]byte{"a.txt": []byte("a\n")}
+	if _, err := Write(context.Background(), dir, files); err != nil {
+		t.Fatal(err)
+	}
+	lock, err := lockDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(context.Background(), dir, map[string][]byte{"b.txt": nil}); !errors.Is(err, ErrBusy) {
+		t.Errorf("Write into a locked directory: %v, want ErrBusy", err)
+	}
+	if _, err := Recover(dir); !errors.Is(err, ErrBusy) {
+		t.Errorf("Recover of a locked directory: %v, want ErrBusy", err)
+	}
+	lock.Close()
+	if _, err := Write(context.Background(), dir, files); err != nil {
+		t.Errorf("Write after the lock was released: %v", err)
+	}
+	if diffs, err := Check(dir, files); err != nil || len(diffs) != 0 {
+		t.Errorf("not clean: %v %v", diffs, err)
 	}
 }

@@ -107,7 +107,13 @@ func compileSide(g *globals, src compiler.Source, what string, stdout, stderr io
 	plain := *spec
 	plain.Output.RulesFormat = "plain"
 	plain.Output.DashboardsFormat = "plain"
-	files, err := compiler.Generate(&plain, targets.All())
+	files, err := await(g.context(), func() (map[string][]byte, error) {
+		return compiler.Generate(&plain, targets.All())
+	})
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return semdiff.Side{}, err
+	}
 	if err != nil {
 		return semdiff.Side{}, &exitError{exitUsage, fmt.Errorf("%s: %v", what, err)}
 	}

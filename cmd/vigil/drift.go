@@ -6,9 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -85,14 +83,13 @@ tested); the metrics are still exported, without scores.`,
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			// A CronJob's pod gets SIGTERM when it is stopped: stop
-			// testing features and exit instead of being killed mid-write.
-			ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
+			// A CronJob's pod gets SIGTERM when it is stopped: Main
+			// cancels ctx, so the run stops testing features and exits
+			// instead of being killed mid-write.
 			rep := drift.Run(ctx, c, drift.Options{BaseDir: filepath.Dir(cfgPath), At: end, Workers: workers, Logger: log})
 			printSummary(stdout, rep)
 			if rep.Err != nil && ctx.Err() != nil {
-				return &exitError{exitFail, rep.Err}
+				return interrupted(ctx, "no metrics or state were written")
 			}
 			exp.Update(rep)
 			if statePath != "" {

@@ -5,9 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os/signal"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -55,8 +53,8 @@ evaluations in flight and shut the HTTP server down gracefully.`,
 			if ctx == nil {
 				ctx = context.Background()
 			}
-			ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
-			defer stop()
+			// Main cancels ctx on SIGINT and SIGTERM: a graceful stop,
+			// exit 0.
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return usageErr("%v", err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -61,7 +62,7 @@ func TestErrors(t *testing.T) {
 			t.Chdir(dir)
 
 			var stdout, stderr bytes.Buffer
-			if code := run([]string{"vet", "."}, &stdout, &stderr); code != 1 {
+			if code := run(context.Background(), []string{"vet", "."}, &stdout, &stderr); code != 1 {
 				t.Errorf("vet exit code = %d, want 1", code)
 			}
 			if stdout.Len() > 0 {
@@ -93,7 +94,7 @@ func TestErrors(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
 			stdout.Reset()
 			stderr.Reset()
-			if code := run([]string{"compile", ".", "-o", out}, &stdout, &stderr); code != 1 {
+			if code := run(context.Background(), []string{"compile", ".", "-o", out}, &stdout, &stderr); code != 1 {
 				t.Errorf("compile exit code = %d, want 1\nstderr:\n%s", code, stderr.String())
 			}
 			if _, err := os.Stat(out); !os.IsNotExist(err) {
@@ -103,7 +104,7 @@ func TestErrors(t *testing.T) {
 			// The JSON format reports the same diagnostics.
 			stdout.Reset()
 			stderr.Reset()
-			if code := run([]string{"vet", "--error-format=json", "."}, &stdout, &stderr); code != 1 {
+			if code := run(context.Background(), []string{"vet", "--error-format=json", "."}, &stdout, &stderr); code != 1 {
 				t.Errorf("vet --error-format=json exit code = %d, want 1", code)
 			}
 			combined := stdout.String() + stderr.String()

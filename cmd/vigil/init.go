@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigil-dev/vigil/output"
 	"github.com/vigil-dev/vigil/schema"
 )
 
@@ -74,8 +75,11 @@ Re-running init refreshes the schema copy to this binary's version.`,
 			if !nameOK(model) {
 				return usageErr("--model %q is not a safe name: use lower-case letters, digits, '-' and '_', starting with a letter", model)
 			}
+			if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+				return usageErr("cannot initialise %s: it exists and is not a directory", dir)
+			}
 			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return &exitError{exitFail, err}
+				return usageErr("cannot create %s: %v", dir, unwrapPath(err))
 			}
 			modFile := filepath.Join(dir, "cue.mod", "module.cue")
 			if _, err := os.Stat(modFile); errors.Is(err, fs.ErrNotExist) {
@@ -113,12 +117,24 @@ var safeNameRE = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,62}$`)
 
 func nameOK(s string) bool { return safeNameRE.MatchString(s) }
 
+// writeFile writes one of init's files atomically (a killed init leaves
+// the old file or the new one); a failure is an environment problem.
 func writeFile(path string, b []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return &exitError{exitFail, err}
+		return usageErr("cannot create %s: %v", filepath.Dir(path), unwrapPath(err))
 	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		return &exitError{exitFail, err}
+	if err := output.WriteFile(path, b); err != nil {
+		return usageErr("cannot write %s: %v", path, unwrapPath(err))
 	}
 	return nil
+}
+
+// unwrapPath drops the operation and path of a *fs.PathError when the
+// message names the path already.
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.Path, pe.Err)
+	}
+	return err
 }

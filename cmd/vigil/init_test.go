@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +21,7 @@ import (
 func TestInitWorksWithStockCUE(t *testing.T) {
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	if code := run([]string{"init", dir}, &stdout, &stderr); code != 0 {
+	if code := run(context.Background(), []string{"init", dir}, &stdout, &stderr); code != 0 {
 		t.Fatalf("init exited %d: %s", code, stderr.String())
 	}
 	vet := func() error {

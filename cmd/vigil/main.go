@@ -2,11 +2,12 @@
 // into Prometheus rules, Grafana dashboards, runbooks and drift-evaluator
 // configs.
 //
-// Exit codes: 0 success, 1 spec errors or --check found differences,
-// 2 usage errors (bad flags, missing files).
+// Exit codes (see exitContract): 0 success; 1 the spec is wrong or a
+// check found differences; 2 usage and environment problems.
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -33,6 +34,19 @@ const (
 	exitUsage = 2
 )
 
+// exitContract is the exit-code contract, printed by vigil --help and
+// kept in the README; testdata/script/exit_codes.txtar covers each rule.
+const exitContract = `Exit codes:
+  0  success
+  1  the spec is wrong, compile --check found differences, diff found
+     changes, or simulate --check found a failed expectation
+  2  usage and environment problems: bad flags or arguments, paths that
+     cannot be read or written (missing, unreadable, symbolic-link
+     loops), an output path that is not a directory, a collision with a
+     file vigil does not own, an output directory another vigil process
+     is writing, an interruption by SIGINT or SIGTERM; and, for diff
+     (where 1 means "changed"), a spec with errors on either side`
+
 // exitError carries an exit code out of a cobra command.
 type exitError struct {
 	code int
@@ -55,14 +69,19 @@ var silentFail = &exitError{code: exitFail}
 
 // Main runs the vigil command line with os.Args and returns the exit code.
 // Tests drive it in-process through testscript.
+//
+// SIGINT and SIGTERM cancel the command's context: the command stops,
+// removes what it had staged, and exits 2 with a one-line message.
 func Main() int {
-	return run(os.Args[1:], os.Stdout, os.Stderr)
+	ctx, stop := notifyInterrupt(context.Background())
+	defer stop()
+	return run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 }
 
-func run(args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRoot(stdout, stderr)
 	root.SetArgs(args)
-	err := root.Execute()
+	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
 	}
@@ -78,9 +97,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
-// globals are the persistent flags.
+// globals are the persistent flags and the invocation's context.
 type globals struct {
 	errorFormat string
+	// ctx is cancelled by SIGINT and SIGTERM (see Main).
+	ctx context.Context
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
@@ -92,10 +113,12 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 CUE (or YAML/JSON), into Prometheus rules, Grafana dashboards, runbooks and
 drift-evaluator configs.
 
-Exit codes: 0 success; 1 spec errors or --check found differences;
-2 usage errors.`,
+` + exitContract,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+			g.ctx = cmd.Context()
+		},
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
@@ -115,7 +138,8 @@ Exit codes: 0 success; 1 spec errors or --check found differences;
 
 // loadSpec loads and validates a spec, printing diagnostics in the chosen
 // format. It returns an exitError when the spec is not usable: exit 2 when
-// the source cannot be read, silentFail (exit 1) after printing spec errors.
+// the source cannot be read (or a signal interrupted the load), silentFail
+// (exit 1) after printing spec errors.
 //
 // Text goes to stderr; the machine-readable formats (json, github-actions)
 // go to stdout, where CI runners and scripts read them.
@@ -124,10 +148,22 @@ func loadSpec(g *globals, src compiler.Source, stdout, stderr io.Writer) (*compi
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
-	spec, diags, err := compiler.Load(src)
+	type loaded struct {
+		spec  *compiler.Spec
+		diags diag.List
+	}
+	l, err := await(g.context(), func() (loaded, error) {
+		spec, diags, err := compiler.Load(src)
+		return loaded{spec, diags}, err
+	})
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
+	spec, diags := l.spec, l.diags
 	if len(diags) > 0 {
 		w := stderr
 		if format != diag.Text {
@@ -142,6 +178,15 @@ func loadSpec(g *globals, src compiler.Source, stdout, stderr io.Writer) (*compi
 		return nil, silentFail
 	}
 	return spec, nil
+}
+
+// context is the invocation's context (a background one for commands
+// run without Execute, as some tests do).
+func (g *globals) context() context.Context {
+	if g.ctx == nil {
+		return context.Background()
+	}
+	return g.ctx
 }
 
 func plural(n int) string {
@@ -180,16 +225,21 @@ func newCompile(g *globals, stdout, stderr io.Writer) *cobra.Command {
 		Short: "Generate rules, dashboards, runbooks and configs from a spec",
 		Long: `compile validates the spec and writes every target's artifacts under DIR.
 
-Writing is atomic: a new DIR is written to a temporary directory and
-renamed into place; in an existing DIR each changed file is replaced by a
-rename, and unchanged files are not touched.
+Writing is one transaction: new and changed files are staged in
+DIR/.vigil-txn/ and renamed into place only once all of them are written,
+so DIR always holds the old tree or the new one; unchanged files are not
+touched. If a compile is killed mid-write, the next compile (or compile
+--check) of DIR finishes or undoes that write first and says so. SIGINT
+and SIGTERM stop a compile cleanly (exit 2).
 A manifest (DIR/.vigil-manifest.json) lists the files vigil owns, so files
 from an earlier compile that are no longer generated are removed, and
-files vigil did not write are never touched. A spec with errors writes
-nothing.
+files vigil did not write are never touched (a generated file that would
+overwrite one is refused, exit 2). A spec with errors writes nothing.
 
-With --check nothing is written: compile exits 1 and lists the files that
-differ from what it would write (use it as a CI staleness gate).`,
+With --check nothing is generated into DIR: compile exits 1 and lists the
+files that differ from what it would write (use it as a CI staleness
+gate); a DIR left by an interrupted compile is recovered and reported as
+not clean.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return usageErr("compile needs an output directory: -o DIR")
@@ -218,7 +268,13 @@ differ from what it would write (use it as a CI staleness gate).`,
 				spec.Output.DashboardsFormat = dashFmt
 			}
 			spec.Output.RuleCheck = ruleCheck
-			files, err := compiler.Generate(spec, sel)
+			files, err := await(g.context(), func() (map[string][]byte, error) {
+				return compiler.Generate(spec, sel)
+			})
+			var ee *exitError
+			if errors.As(err, &ee) {
+				return err
+			}
 			if err != nil {
 				return &exitError{exitFail, err}
 			}
@@ -229,34 +285,18 @@ differ from what it would write (use it as a CI staleness gate).`,
 				return nil
 			}
 			if check {
-				diffs, err := output.Check(out, files)
-				if err != nil {
-					return &exitError{exitFail, err}
-				}
-				if len(diffs) == 0 {
-					return nil
-				}
-				format, _ := diag.ParseFormat(g.errorFormat)
-				var l diag.List
-				for _, d := range diffs {
-					p := filepath.ToSlash(filepath.Join(out, d.Path))
-					if format == diag.Text {
-						fmt.Fprintf(stdout, "%s: %s\n", p, d.Kind)
-					}
-					l = append(l, diag.Diagnostic{Pos: diag.Position{File: p}, Message: "generated file is " + d.Kind + "; run vigil compile and commit the result"})
-				}
-				if format != diag.Text {
-					// Machine-readable: a JSON list or one GitHub
-					// annotation per stale file.
-					if err := diag.Write(stdout, format, l); err != nil {
-						return &exitError{exitFail, err}
-					}
-				}
-				fmt.Fprintf(stderr, "vigil: %d file%s in %s differ from the spec; run vigil compile to update them\n", len(diffs), plural(len(diffs)), out)
-				return silentFail
+				return checkOutput(g, out, files, stdout, stderr)
 			}
-			if err := output.Write(out, files); err != nil {
-				return &exitError{exitFail, err}
+			rec, err := output.Write(g.context(), out, files)
+			printRecovery(stderr, out, rec)
+			if errors.Is(err, output.ErrInterrupted) {
+				return interrupted(g.context(), out+" is as it was")
+			}
+			if err != nil {
+				return &exitError{exitUsage, err}
+			}
+			if g.context().Err() != nil {
+				return interrupted(g.context(), "the output in "+out+" was already complete")
 			}
 			return nil
 		},
@@ -319,4 +359,60 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// checkOutput is compile --check: it recovers DIR from an interrupted
+// write (reporting that as a difference), then lists every file that
+// differs from files. Exit 1 when anything differs.
+func checkOutput(g *globals, out string, files map[string][]byte, stdout, stderr io.Writer) error {
+	rec, err := output.Recover(out)
+	printRecovery(stderr, out, rec)
+	if err != nil {
+		return &exitError{exitUsage, err}
+	}
+	diffs, err := output.Check(out, files)
+	if err != nil {
+		return &exitError{exitUsage, err}
+	}
+	diffs = append(rec.Differences(), diffs...)
+	if len(diffs) == 0 {
+		return nil
+	}
+	format, _ := diag.ParseFormat(g.errorFormat)
+	var l diag.List
+	for _, d := range diffs {
+		p := filepath.ToSlash(filepath.Join(out, d.Path))
+		if format == diag.Text {
+			fmt.Fprintf(stdout, "%s: %s\n", p, d.Kind)
+		}
+		l = append(l, diag.Diagnostic{Pos: diag.Position{File: p}, Message: checkMessage(d.Kind)})
+	}
+	if format != diag.Text {
+		// Machine-readable: a JSON list or one GitHub annotation per
+		// file.
+		if err := diag.Write(stdout, format, l); err != nil {
+			return &exitError{exitUsage, err}
+		}
+	}
+	fmt.Fprintf(stderr, "vigil: %d file%s in %s differ from the spec; run vigil compile to update them\n", len(diffs), plural(len(diffs)), out)
+	return silentFail
+}
+
+// checkMessage explains a --check difference of the given kind.
+func checkMessage(kind string) string {
+	switch kind {
+	case output.KindUnfinished:
+		return "an interrupted compile had left this write unfinished (recovered now); run vigil compile and commit the result"
+	case output.KindStray:
+		return "a leftover temporary file of an interrupted compile (removed now); run vigil compile and commit the result"
+	}
+	return "generated file is " + kind + "; run vigil compile and commit the result"
+}
+
+// printRecovery tells the user what was recovered from an interrupted
+// write, one line each.
+func printRecovery(stderr io.Writer, out string, rec output.Recovery) {
+	for _, n := range rec.Notes(out) {
+		fmt.Fprintf(stderr, "vigil: %s\n", n)
+	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-dev/vigil/compiler"
+	"github.com/vigil-dev/vigil/output"
 	"github.com/vigil-dev/vigil/simulate"
 )
 
@@ -79,7 +79,7 @@ and firing intervals marked.`,
 			for range min(runtime.GOMAXPROCS(0), len(parsed)) {
 				wg.Go(func() {
 					for i := range next {
-						results[i], errs[i] = simulate.Run(context.Background(), spec, parsed[i])
+						results[i], errs[i] = simulate.Run(g.context(), spec, parsed[i])
 					}
 				})
 			}
@@ -88,6 +88,9 @@ and firing intervals marked.`,
 			}
 			close(next)
 			wg.Wait()
+			if g.context().Err() != nil {
+				return interrupted(g.context(), "no scenario was reported")
+			}
 			failed := false
 			for i, res := range results {
 				if err := errs[i]; err != nil {
@@ -160,12 +163,7 @@ func writeCharts(dir string, res *simulate.Result) error {
 		if err != nil {
 			return fmt.Errorf("chart for %s: %w", res.Scenario.Name, err)
 		}
-		path := filepath.Join(dir, res.Scenario.Name+"."+kind)
-		tmp := path + ".tmp"
-		if err := os.WriteFile(tmp, b, 0o644); err != nil {
-			return err
-		}
-		if err := os.Rename(tmp, path); err != nil {
+		if err := output.WriteFile(filepath.Join(dir, res.Scenario.Name+"."+kind), b); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,7 @@
 package endtoend
 
 import (
+	"context"
 	"encoding/json"
 	"io/fs"
 	"os"
@@ -240,7 +241,7 @@ func TestIdempotent(t *testing.T) {
 			}
 			out := filepath.Join(t.TempDir(), "out")
 			for i := 0; i < 2; i++ {
-				if err := output.Write(out, files); err != nil {
+				if _, err := output.Write(context.Background(), out, files); err != nil {
 					t.Fatal(err)
 				}
 				diffs, err := output.Check(out, files)

@@ -1,6 +1,7 @@
 package endtoend
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,7 +37,9 @@ func writeExample(t *testing.T, name string) string {
 func writeSpec(t *testing.T, dir string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "out")
-	if err := output.Write(out, compileExample(t, dir)); err != nil {
+	files := compileExample(t, dir)
+	delete(files, output.ManifestName) // Write makes its own
+	if _, err := output.Write(context.Background(), out, files); err != nil {
 		t.Fatal(err)
 	}
 	return out
