@@ -470,6 +470,11 @@ func (c *checker) normalizeDrift(l loc, r *rawDrift) *Drift {
 		Correction:  or(r.Correction, "none"),
 		Cron:        r.Cron,
 	}
+	if r.Cron != "" {
+		if _, err := config.ParseCron(r.Cron); err != nil {
+			c.errorf(l.field("cron"), "%s", err)
+		}
+	}
 	sched := or(r.Schedule, "daily")
 	// A duration equal to a named schedule gets that schedule's cron.
 	for name, named := range scheduleIntervals {
