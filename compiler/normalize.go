@@ -185,6 +185,12 @@ func (c *checker) normalizeSpec(l loc, r *rawSpec) *Spec {
 		if rec.Kind == "webhook" && rec.URL == "" {
 			c.errorf(rl, "webhook receiver %q needs a url", name)
 		}
+		if strings.Contains(rec.URL, "{{") {
+			// Alertmanager (0.35, which vigil's tests load configs
+			// with) expands webhook URLs as templates, older versions
+			// do not: no escape reads the same in both.
+			c.errorf(rl.field("url"), "url %q contains \"{{\", which Alertmanager expands as a template in a webhook URL; vigil does not generate templated URLs, so write a literal brace as %%7B", rec.URL)
+		}
 		receivers[name] = rec
 		s.Routing.Receivers = append(s.Routing.Receivers, rec)
 	}
