@@ -207,6 +207,43 @@ func (c *checker) promQL(l loc, q string) bool {
 	return true
 }
 
+// vectorQuery checks that q, a query that parses and that the generated
+// rules aggregate (agg is "sum" or "max"), returns an instant vector:
+// sum(0) or sum(x[5m]) does not parse. what names the query for the
+// message.
+func (c *checker) vectorQuery(l loc, what, q, agg string) {
+	if q == "" {
+		return
+	}
+	expr, err := c.parser.ParseExpr(strings.ReplaceAll(q, "$window", "5m"))
+	if err != nil {
+		return // promQL reports it
+	}
+	if t := expr.Type(); t != parser.ValueTypeVector {
+		hint := ""
+		switch t {
+		case parser.ValueTypeScalar:
+			hint = "; for a constant, write vector(...)"
+		case parser.ValueTypeMatrix:
+			hint = "; take a rate or an *_over_time of the range"
+		}
+		c.errorf(l, "%s %q returns a %s, but the generated rules aggregate it with %s(), which needs an instant vector%s", what, q, typeWordPromQL(t), agg, hint)
+	}
+}
+
+// typeWordPromQL names a PromQL value type for messages.
+func typeWordPromQL(t parser.ValueType) string {
+	switch t {
+	case parser.ValueTypeScalar:
+		return "scalar"
+	case parser.ValueTypeMatrix:
+		return "range vector"
+	case parser.ValueTypeString:
+		return "string"
+	}
+	return string(t)
+}
+
 // camel turns a name into the CamelCase form used in alert names:
 // "api-latency" and "api_latency" both become "ApiLatency".
 func camel(name string) string {

@@ -132,3 +132,20 @@ func itoa(n int64) string {
 	}
 	return string(buf[i:])
 }
+
+// EscapeTemplate makes spec text literal inside a Go template that
+// Prometheus (alert labels and annotations) or Alertmanager (webhook
+// URLs) expands: every "{{" becomes {{ "{{" }}, which expands back to
+// "{{", so the alert carries the text as the spec wrote it. Only "{{"
+// starts an action in text/template; "}}", "$" and quotes outside an
+// action are plain text and stay as they are. Text vigil writes itself,
+// such as {{ $value | humanize }}, is not passed through it.
+func EscapeTemplate(s string) string { return strings.ReplaceAll(s, "{{", templateLeftDelim) }
+
+// UnescapeTemplate returns what expanding an EscapeTemplate result gives:
+// the text as written. On text that holds no template of vigil's own, it
+// is the template's expansion.
+func UnescapeTemplate(s string) string { return strings.ReplaceAll(s, templateLeftDelim, "{{") }
+
+// templateLeftDelim is a template action printing "{{".
+const templateLeftDelim = `{{ "{{" }}`

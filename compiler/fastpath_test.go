@@ -9,12 +9,10 @@ import (
 	"strconv"
 	"testing"
 
-	"cuelang.org/go/cue/ast"
-	"cuelang.org/go/cue/format"
-	"cuelang.org/go/cue/parser"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vigil-dev/vigil/diag"
+	"github.com/vigil-dev/vigil/internal/specmut"
 )
 
 // TestSchemaShape checks that the whole embedded schema is in the
@@ -103,7 +101,8 @@ func TestFastPathBadInputs(t *testing.T) {
 }
 
 // TestFastPathMutations mutates the examples' models at random (values
-// replaced by valid and invalid ones, fields deleted, renamed or added)
+// replaced by valid and invalid ones, fields deleted, renamed or added;
+// internal/specmut)
 // and checks that Load gives the same result with and without the fast
 // path. Whenever the fast path accepts a model, the IR must be CUE's;
 // whenever CUE rejects the spec, the diagnostics must be CUE's. Set
@@ -127,13 +126,20 @@ func TestFastPathMutations(t *testing.T) {
 			t.Fatal(err)
 		}
 		sources = append(sources, b)
-		copies = append(copies, modelCopy(t, b))
+		c, err := specmut.ModelCopy(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		copies = append(copies, c)
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	var accepted, rejected, fastValid, fastRejected int
 	for i := range n {
 		src := sources[i%len(sources)]
-		out, desc := mutateSpec(t, src, rng)
+		out, desc, err := specmut.Mutate(src, rng, specmut.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "spec.cue"), out, 0o644); err != nil {
 			t.Fatal(err)
@@ -166,143 +172,6 @@ func TestFastPathMutations(t *testing.T) {
 	if accepted == 0 || rejected == 0 || fastValid == 0 || fastRejected == 0 {
 		t.Errorf("the mutations do not exercise every outcome: %d valid (%d fast), %d rejected (%d with a fast model)", accepted, fastValid, rejected, fastRejected)
 	}
-}
-
-// modelCopy returns a file of the same package as src declaring a copy of
-// src's first model under the name "<name>-copy".
-func modelCopy(t *testing.T, src []byte) []byte {
-	t.Helper()
-	f, err := parser.ParseFile("spec.cue", src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range f.Decls {
-		st, ok := modelsStruct(d)
-		if !ok {
-			continue
-		}
-		for _, e := range st.Elts {
-			mf, ok := e.(*ast.Field)
-			if !ok {
-				continue
-			}
-			name, _, _ := ast.LabelName(mf.Label)
-			b, err := format.Node(mf.Value)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return fmt.Appendf(nil, "package %s\n\nmodels: %q: %s\n", f.PackageName(), name+"-copy", b)
-		}
-	}
-	t.Fatal("no model in example")
-	return nil
-}
-
-// mutationValues are the replacement values: valid and invalid for the
-// schema's various constraints, and literal forms the fast path leaves
-// to CUE.
-var mutationValues = []string{
-	`"x"`, `""`, `"5m"`, `"1h30m"`, `"30d"`, `"7d"`, `"28d"`, `"bad"`, `"Fraud"`, `"a-b_c"`,
-	`"critical"`, `"warning"`, `"info"`, `"page"`, `"numeric"`, `"categorical"`, `"boolean"`,
-	`"psi"`, `"auto"`, `"ks"`, `"accuracy"`, `"recall"`, `"https://x.example"`, `"http//x"`,
-	`"a\nb"`, `"\u00e9t\u00e9"`, `"level:metric:op"`, `"env=\"prod\""`, `"a@b.c"`, `"daily"`, `"quantile"`,
-	"\"\"\"\n\tmulti\n\tline\n\t\"\"\"", `#"raw"#`, `'bytes'`, `"\(1)"`,
-	`0`, `1`, `2`, `3`, `50`, `99.9`, `99.90`, `100`, `101`, `0.5`, `1000`, `1001`, `-1`, `1e3`,
-	`1_000`, `0x10`, `2.0`, `true`, `false`, `null`, `{}`, `[]`, `["a"]`, `[1, 2.5]`,
-	`{x: 1}`, `{name: "other"}`, `string`, `int & >1`, `*"a" | "b"`,
-}
-
-// mutationFields are field names to add or rename to: the schema's, and
-// unknown ones.
-var mutationFields = []string{
-	"name", "team", "objective", "window", "threshold", "bins", "method", "severity", "type",
-	"consecutive", "metric", "selector", "buckets", "labels", "tier", "display_name",
-	"description", "for", "enabled", "factor", "long", "short", "consumed", "max_percent",
-	"below", "above", "query", "unit", "classes", "availability", "latency", "quality",
-	"budget_tiers", "page", "ticket", "windows", "min_event_rate", "unknown", "Team", "#def", "_hidden",
-}
-
-// mutateSpec applies one to three random mutations to the models of a
-// spec and returns the formatted result and a description.
-func mutateSpec(t *testing.T, src []byte, rng *rand.Rand) ([]byte, string) {
-	t.Helper()
-	f, err := parser.ParseFile("spec.cue", src, parser.ParseComments)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Collect every struct literal inside models.
-	var structs []*ast.StructLit
-	var lists []*ast.ListLit
-	for _, d := range f.Decls {
-		fd, ok := modelsField(d)
-		if !ok {
-			continue
-		}
-		ast.Walk(fd.Value, func(n ast.Node) bool {
-			switch n := n.(type) {
-			case *ast.StructLit:
-				structs = append(structs, n)
-			case *ast.ListLit:
-				lists = append(lists, n)
-			}
-			return true
-		}, nil)
-	}
-	value := func() ast.Expr {
-		x, err := parser.ParseExpr("value", mutationValues[rng.IntN(len(mutationValues))])
-		if err != nil {
-			t.Fatal(err)
-		}
-		return x
-	}
-	label := func() ast.Label {
-		name := mutationFields[rng.IntN(len(mutationFields))]
-		if name[0] == '#' || name[0] == '_' {
-			return ast.NewIdent(name)
-		}
-		return ast.NewString(name)
-	}
-	var desc []string
-	for range 1 + rng.IntN(3) {
-		st := structs[rng.IntN(len(structs))]
-		var fields []int
-		for i, e := range st.Elts {
-			if _, ok := e.(*ast.Field); ok {
-				fields = append(fields, i)
-			}
-		}
-		switch op := rng.IntN(5); {
-		case op == 0 && len(fields) > 0:
-			i := fields[rng.IntN(len(fields))]
-			fd := st.Elts[i].(*ast.Field)
-			fd.Value = value()
-			desc = append(desc, fmt.Sprintf("set %v", fd.Label))
-		case op == 1 && len(fields) > 0:
-			i := fields[rng.IntN(len(fields))]
-			desc = append(desc, fmt.Sprintf("delete %v", st.Elts[i].(*ast.Field).Label))
-			st.Elts = append(st.Elts[:i:i], st.Elts[i+1:]...)
-		case op == 2 && len(fields) > 0:
-			i := fields[rng.IntN(len(fields))]
-			fd := st.Elts[i].(*ast.Field)
-			fd.Label = label()
-			desc = append(desc, fmt.Sprintf("rename to %v", fd.Label))
-		case op == 3 && len(lists) > 0:
-			l := lists[rng.IntN(len(lists))]
-			if len(l.Elts) > 0 {
-				l.Elts[rng.IntN(len(l.Elts))] = value()
-				desc = append(desc, "set a list element")
-			}
-		default:
-			fd := &ast.Field{Label: label(), Value: value()}
-			st.Elts = append(st.Elts, fd)
-			desc = append(desc, fmt.Sprintf("add %v", fd.Label))
-		}
-	}
-	out, err := format.Node(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out, fmt.Sprint(desc)
 }
 
 // TestFastPathSpecShapes covers the layouts the fast path must either

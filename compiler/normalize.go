@@ -185,6 +185,12 @@ func (c *checker) normalizeSpec(l loc, r *rawSpec) *Spec {
 		if rec.Kind == "webhook" && rec.URL == "" {
 			c.errorf(rl, "webhook receiver %q needs a url", name)
 		}
+		if strings.Contains(rec.URL, "{{") {
+			// Alertmanager (0.35, which vigil's tests load configs
+			// with) expands webhook URLs as templates, older versions
+			// do not: no escape reads the same in both.
+			c.errorf(rl.field("url"), "url %q contains \"{{\", which Alertmanager expands as a template in a webhook URL; vigil does not generate templated URLs, so write a literal brace as %%7B", rec.URL)
+		}
 		receivers[name] = rec
 		s.Routing.Receivers = append(s.Routing.Receivers, rec)
 	}
@@ -470,6 +476,11 @@ func (c *checker) normalizeDrift(l loc, r *rawDrift) *Drift {
 		Correction:  or(r.Correction, "none"),
 		Cron:        r.Cron,
 	}
+	if r.Cron != "" {
+		if _, err := config.ParseCron(r.Cron); err != nil {
+			c.errorf(l.field("cron"), "%s", err)
+		}
+	}
 	sched := or(r.Schedule, "daily")
 	// A duration equal to a named schedule gets that schedule's cron.
 	for name, named := range scheduleIntervals {
@@ -610,7 +621,13 @@ func (c *checker) normalizeSLO(l loc, name string, r *rawSLO, m *Model) *SLO {
 		s.Kind = Freshness
 		f := &FreshnessSLI{LastSuccess: or(fr.LastSuccess, m.Pipeline.LastSuccess), MaxAge: m.Pipeline.MaxAge}
 		f.MaxAge = c.positiveDuration(l.field("freshness", "max_age"), fr.MaxAge, f.MaxAge)
-		c.promQL(l.field("freshness", "last_success"), fr.LastSuccess)
+		if fr.LastSuccess != "" {
+			if c.promQL(l.field("freshness", "last_success"), fr.LastSuccess) {
+				c.vectorQuery(l.field("freshness", "last_success"), "last_success query", fr.LastSuccess, "max")
+			}
+		} else {
+			c.vectorQuery(l.field("freshness"), "pipeline.last_success query", f.LastSuccess, "max")
+		}
 		if f.LastSuccess == "" {
 			c.errorf(l.field("freshness"), "freshness needs last_success here or pipeline.last_success on the model")
 		}
@@ -624,8 +641,11 @@ func (c *checker) normalizeSLO(l loc, name string, r *rawSLO, m *Model) *SLO {
 		s.Kind = Ratio
 		for _, q := range []struct{ field, query string }{{"errors", rr.Errors}, {"total", rr.Total}} {
 			ql := l.field("ratio", q.field)
-			if c.promQL(ql, q.query) && !strings.Contains(q.query, "$window") {
-				c.errorf(ql, "ratio query has no $window placeholder; write the range as [$window] so each alert window gets its own rate")
+			if c.promQL(ql, q.query) {
+				if !strings.Contains(q.query, "$window") {
+					c.errorf(ql, "ratio query has no $window placeholder; write the range as [$window] so each alert window gets its own rate")
+				}
+				c.vectorQuery(ql, "ratio query", q.query, "sum")
 			}
 		}
 		s.Ratio = &RatioSLI{Errors: rr.Errors, Total: rr.Total}
@@ -808,8 +828,11 @@ func (c *checker) normalizeAnomaly(l loc, name string, r *rawAnomalyAlert, m *Mo
 		if !found {
 			c.errorf(l.field("kpi"), "unknown KPI %q; declare it under kpis", r.KPI)
 		}
+		c.vectorQuery(l.field("kpi"), fmt.Sprintf("the query of KPI %s", r.KPI), a.Query, "sum")
 	case r.Query != "":
-		c.promQL(l.field("query"), r.Query)
+		if c.promQL(l.field("query"), r.Query) {
+			c.vectorQuery(l.field("query"), "query", r.Query, "sum")
+		}
 	default:
 		c.errorf(l, "an anomaly alert needs query or kpi")
 	}

@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 
 	"cuelang.org/go/cue"
@@ -90,6 +91,9 @@ func validEntries(v cue.Value) map[string]json.RawMessage {
 // model).
 func (c *checker) mergeDiags(cueDiags diag.List, root loc) diag.List {
 	out := c.explainKeyNames(cueDiags, root)
+	for i, d := range out {
+		out[i] = c.positionAtPath(d, root)
+	}
 	for _, d := range c.diags {
 		if !underAny(d.Path, cueDiags) {
 			out = append(out, d)
@@ -97,6 +101,65 @@ func (c *checker) mergeDiags(cueDiags diag.List, root loc) diag.List {
 	}
 	c.diags = nil
 	return out
+}
+
+// positionAtPath gives a CUE diagnostic that points at no file, or only
+// into the schema, the position where the user's files declare its path
+// or its nearest declared ancestor: a required field the spec leaves
+// out is reported at the struct that lacks it. The schema's position
+// stays as a related one.
+func (c *checker) positionAtPath(d diag.Diagnostic, root loc) diag.Diagnostic {
+	if d.Path == "" || d.Pos.IsValid() && !isSchemaFile(d.Pos.File) {
+		return d
+	}
+	sels, ok := diagSelectors(d.Path)
+	if !ok {
+		return d
+	}
+	pos := loc{root.root, sels, root.idx}.pos(c.dir)
+	if !pos.IsValid() {
+		return d
+	}
+	if d.Pos.IsValid() {
+		d.Related = append([]diag.Position{d.Pos}, d.Related...)
+	}
+	d.Pos = pos
+	d.Related = dedupePositions(d.Pos, d.Related)
+	return d
+}
+
+// diagSelectors parses a diagnostic path as fromCUE formats it, where a
+// list index is a plain number (budget_tiers.0.consumed).
+func diagSelectors(path string) ([]cue.Selector, bool) {
+	var sels []cue.Selector
+	quoted := false
+	start := 0
+	for i := 0; i <= len(path); i++ {
+		if i < len(path) {
+			switch {
+			case path[i] == '\\' && quoted:
+				i++
+				continue
+			case path[i] == '"':
+				quoted = !quoted
+				continue
+			case path[i] != '.' || quoted:
+				continue
+			}
+		}
+		seg := path[start:i]
+		start = i + 1
+		if n, err := strconv.Atoi(seg); err == nil && n >= 0 {
+			sels = append(sels, cue.Index(n))
+			continue
+		}
+		p := cue.ParsePath(seg)
+		if p.Err() != nil || len(p.Selectors()) == 0 {
+			return nil, false
+		}
+		sels = append(sels, p.Selectors()...)
+	}
+	return sels, len(sels) > 0
 }
 
 // underAny reports whether path equals or lies below the path of one of

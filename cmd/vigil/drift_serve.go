@@ -22,7 +22,8 @@ func newDriftServe(stderr io.Writer) *cobra.Command {
 		Use:   "serve --config FILE [--config FILE ...] [--listen ADDR]",
 		Short: "Evaluate drift on schedule and serve the metrics",
 		Long: `serve is the long-running form of 'drift run': it evaluates each config
-(one per model) at start and then on the config's schedule, and serves the
+(one per model) at start and then at the times of the config's cron (the
+CronJob's schedule, read as Kubernetes reads it, in UTC), and serves the
 results on /metrics, with the process and Go runtime metrics, for
 Prometheus to scrape. /healthz answers 200 while it serves, with each
 model's latest evaluation (pending, ok or error) in the body.
@@ -67,7 +68,7 @@ evaluations in flight and shut the HTTP server down gracefully.`,
 	}
 	cmd.Flags().StringArrayVar(&cfgPaths, "config", nil, "drift config (drift/<model>.yaml); repeat for several models")
 	cmd.Flags().StringVar(&listen, "listen", ":9101", "address to serve /metrics and /healthz on")
-	cmd.Flags().DurationVar(&interval, "interval", 0, "evaluate this often instead of each config's schedule (for tests)")
+	cmd.Flags().DurationVar(&interval, "interval", 0, "evaluate this often instead of on each config's cron (for tests)")
 	cmd.Flags().IntVar(&workers, "workers", 0, "features tested at once per model (default: the number of CPUs)")
 	return cmd
 }

@@ -29,7 +29,8 @@ type Config struct {
 	// Schedule is the interval between evaluations (a Prometheus
 	// duration).
 	Schedule string `json:"schedule" yaml:"schedule"`
-	// Cron is the CronJob schedule.
+	// Cron is the CronJob schedule, which `vigil drift serve` follows too
+	// (see ParseCron).
 	Cron string `json:"cron" yaml:"cron"`
 	// Window is the span of current data one evaluation reads.
 	Window string `json:"window" yaml:"window"`

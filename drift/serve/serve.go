@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/common/model"
+	"github.com/robfig/cron/v3"
 
 	"github.com/vigil-dev/vigil/drift"
 	"github.com/vigil-dev/vigil/drift/config"
@@ -35,7 +36,8 @@ type Model struct {
 
 // Options configure a Server.
 type Options struct {
-	// Interval overrides every model's schedule when positive.
+	// Interval overrides every model's schedule when positive: the model
+	// is evaluated at start and then every Interval.
 	Interval time.Duration
 	// Workers is passed to drift.Run (0: GOMAXPROCS).
 	Workers int
@@ -51,7 +53,7 @@ type Options struct {
 // Server evaluates models on their schedules and serves the metrics.
 type Server struct {
 	models []Model
-	every  []time.Duration
+	sched  []cron.Schedule
 	o      Options
 	log    *slog.Logger
 	reg    *prometheus.Registry
@@ -76,8 +78,11 @@ type status struct {
 	failed, total int
 }
 
-// New checks the models' schedules and builds a server. Two configs for
-// the same model are an error.
+// New checks the models' schedules and builds a server. A model runs on
+// its config's cron, the CronJob's schedule, parsed and checked as
+// Kubernetes does (config.ParseCron) and evaluated in UTC; a config
+// without cron runs every schedule interval. Two configs for the same
+// model are an error.
 func New(models []Model, o Options) (*Server, error) {
 	if len(models) == 0 {
 		return nil, errors.New("no drift config to serve")
@@ -93,15 +98,11 @@ func New(models []Model, o Options) (*Server, error) {
 			return nil, fmt.Errorf("model %s is configured twice", m.Config.Model)
 		}
 		seen[m.Config.Model] = true
-		every := o.Interval
-		if every <= 0 {
-			d, err := model.ParseDuration(m.Config.Schedule)
-			if err != nil || d <= 0 {
-				return nil, fmt.Errorf("model %s: schedule %q is not a positive duration", m.Config.Model, m.Config.Schedule)
-			}
-			every = time.Duration(d)
+		sched, err := schedule(m.Config, o.Interval)
+		if err != nil {
+			return nil, fmt.Errorf("model %s: %w", m.Config.Model, err)
 		}
-		s.every = append(s.every, every)
+		s.sched = append(s.sched, sched)
 		e, err := drift.NewExporter(m.Config)
 		if err != nil {
 			return nil, fmt.Errorf("model %s: %w", m.Config.Model, err)
@@ -191,14 +192,51 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// loop evaluates model i now and then every interval until ctx is done.
+// schedule returns when a model runs: every interval when it is
+// positive, else at the times of the config's cron, else every schedule.
+func schedule(c *config.Config, interval time.Duration) (cron.Schedule, error) {
+	if interval > 0 {
+		return every{time.Now(), interval}, nil
+	}
+	if c.Cron != "" {
+		sched, err := config.ParseCron(c.Cron)
+		if err != nil {
+			return nil, err
+		}
+		return config.InUTC(sched), nil
+	}
+	d, err := model.ParseDuration(c.Schedule)
+	if err != nil || d <= 0 {
+		return nil, fmt.Errorf("schedule %q is not a positive duration", c.Schedule)
+	}
+	return every{time.Now(), time.Duration(d)}, nil
+}
+
+// every runs at start + k·d, like a ticker: a run that is late because
+// the previous evaluation took longer than d is skipped, not queued.
+type every struct {
+	start time.Time
+	d     time.Duration
+}
+
+// Next implements cron.Schedule.
+func (e every) Next(t time.Time) time.Time {
+	if t.Before(e.start) {
+		return e.start
+	}
+	return e.start.Add((t.Sub(e.start)/e.d + 1) * e.d)
+}
+
+// loop evaluates model i now and then at each next time of its schedule
+// until ctx is done. As with the CronJob's concurrencyPolicy Forbid, a
+// time that passes while an evaluation runs is skipped.
 func (s *Server) loop(ctx context.Context, i int) {
-	t := time.NewTicker(s.every[i])
-	defer t.Stop()
 	for {
 		s.evaluate(ctx, i)
+		t := time.NewTimer(time.Until(s.sched[i].Next(time.Now())))
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
 		case <-t.C:
 		}

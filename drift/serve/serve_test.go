@@ -158,4 +158,72 @@ func TestNewRejectsBadConfigs(t *testing.T) {
 	if _, err := New([]Model{{Config: c}}, Options{}); err == nil || !strings.Contains(err.Error(), `schedule "daily"`) {
 		t.Errorf("bad schedule: %v", err)
 	}
+	c.Cron = "0 2 * * 7"
+	if _, err := New([]Model{{Config: c}}, Options{}); err == nil || !strings.Contains(err.Error(), "day of week 7 is out of range") {
+		t.Errorf("bad cron: %v", err)
+	}
+	c.Cron = "CRON_TZ=UTC 0 2 * * *"
+	if _, err := New([]Model{{Config: c}}, Options{}); err == nil || !strings.Contains(err.Error(), "sets a time zone") {
+		t.Errorf("cron with a time zone: %v", err)
+	}
+}
+
+// TestSchedule checks when a model runs: at its cron's times in UTC
+// (what the CronJob does), else every schedule interval, else every
+// --interval, which overrides both.
+func TestSchedule(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Skipf("no time zone data: %v", err)
+	}
+	from := time.Date(2026, 7, 1, 3, 30, 0, 0, paris) // 01:30 UTC
+	c := modelConfig("a")
+	cases := []struct {
+		cron     string
+		interval time.Duration
+		want     []time.Time
+	}{
+		{"0 2 * * mon-fri", 0, []time.Time{ // 2026-07-01 is a Wednesday
+			time.Date(2026, 7, 1, 2, 0, 0, 0, time.UTC),
+			time.Date(2026, 7, 2, 2, 0, 0, 0, time.UTC),
+			time.Date(2026, 7, 3, 2, 0, 0, 0, time.UTC),
+			time.Date(2026, 7, 6, 2, 0, 0, 0, time.UTC),
+		}},
+		{"@every 6h", 0, []time.Time{from.Add(6 * time.Hour), from.Add(12 * time.Hour)}},
+		{"0 2 * * *", time.Hour, nil}, // relative to now: checked below
+	}
+	for _, tc := range cases {
+		c.Cron = tc.cron
+		sched, err := schedule(c, tc.interval)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.cron, err)
+		}
+		if tc.interval > 0 {
+			now := time.Now()
+			if next := sched.Next(now); next.Sub(now) <= 0 || next.Sub(now) > tc.interval {
+				t.Errorf("--interval %v: next run in %v", tc.interval, next.Sub(now))
+			}
+			continue
+		}
+		at := from
+		for _, w := range tc.want {
+			at = sched.Next(at)
+			if !at.Equal(w) {
+				t.Errorf("%q: next run %v, want %v", tc.cron, at.UTC(), w.UTC())
+			}
+		}
+	}
+	c.Cron = ""
+	c.Schedule = "6h"
+	sched, err := schedule(c, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := sched.(every)
+	for k, at := range []time.Duration{0, time.Minute, 6 * time.Hour, 13 * time.Hour} {
+		want := e.start.Add([]time.Duration{6, 6, 12, 18}[k] * time.Hour)
+		if got := sched.Next(e.start.Add(at)); !got.Equal(want) {
+			t.Errorf("schedule 6h, %v after start: next run %v, want %v", at, got, want)
+		}
+	}
 }

@@ -183,6 +183,26 @@ func (r *Run) EvalFrom(from, until, step time.Duration, fn func(at time.Duration
 	return nil
 }
 
+// FiringAlerts returns the alerts firing after the latest evaluation,
+// with the labels and annotations the rule engine expanded from the
+// rules' templates, sorted by alert name and labels.
+func (r *Run) FiringAlerts() []*rules.Alert {
+	var out []*rules.Alert
+	for _, g := range r.groups {
+		for _, rl := range g.Rules() {
+			if ar, ok := rl.(*rules.AlertingRule); ok {
+				for _, a := range ar.ActiveAlerts() {
+					if a.State == rules.StateFiring {
+						out = append(out, a)
+					}
+				}
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return labels.Compare(out[i].Labels, out[j].Labels) < 0 })
+	return out
+}
+
 // withSamplesTill loads the series' samples up to ts and then runs fn,
 // returning the load's error or fn's.
 func (r *Run) withSamplesTill(ts time.Time, fn func() error) error {

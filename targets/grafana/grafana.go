@@ -16,6 +16,7 @@ package grafana
 import (
 	"fmt"
 	"hash/fnv"
+	"strings"
 	"time"
 
 	"github.com/vigil-dev/vigil/compiler"
@@ -92,7 +93,11 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 		}
 	}
 	if f := spec.Output.DashboardsFormat; f != "configmap" && f != "operator" {
-		out = append(out, compiler.Artifact{Path: "grafana/provisioning/dashboards.yaml", Bytes: []byte(fmt.Sprintf(provisioning, spec.Output.GrafanaFolder))})
+		b, err := provisioningFile(spec.Output.GrafanaFolder)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, compiler.Artifact{Path: "grafana/provisioning/dashboards.yaml", Bytes: b})
 	}
 	return out, nil
 }
@@ -136,19 +141,34 @@ func kubernetesObject(spec *compiler.Spec, name string, js []byte) ([]byte, erro
 	return yamlout.Render(obj)
 }
 
-const provisioning = `# ` + compiler.GeneratedHeader + `
-# Grafana file provisioning: copy the grafana/ folder to the path below.
-apiVersion: 1
-providers:
-  - name: vigil
-    folder: %s
-    type: file
-    disableDeletion: false
-    allowUiUpdates: false
-    options:
-      path: /var/lib/grafana/dashboards/vigil
-      foldersFromFilesStructure: false
-`
+// provisioning is Grafana's dashboard provisioning file.
+type provisioning struct {
+	APIVersion int        `yaml:"apiVersion"`
+	Providers  []provider `yaml:"providers"`
+}
+
+type provider struct {
+	Name            string `yaml:"name"`
+	Folder          string `yaml:"folder"`
+	Type            string `yaml:"type"`
+	DisableDeletion bool   `yaml:"disableDeletion"`
+	AllowUIUpdates  bool   `yaml:"allowUiUpdates"`
+	Options         struct {
+		Path                      string `yaml:"path"`
+		FoldersFromFilesStructure bool   `yaml:"foldersFromFilesStructure"`
+	} `yaml:"options"`
+}
+
+// provisioningFile is the file-provisioning provider for the dashboards
+// in the given folder. The folder name is written as YAML quotes it, and
+// each "$" doubled: Grafana replaces $NAME and ${NAME} in provisioning
+// files with environment variables, and reads "$$" as "$".
+func provisioningFile(folder string) ([]byte, error) {
+	p := provider{Name: "vigil", Folder: strings.ReplaceAll(folder, "$", "$$"), Type: "file"}
+	p.Options.Path = "/var/lib/grafana/dashboards/vigil"
+	return yamlout.Render(provisioning{APIVersion: 1, Providers: []provider{p}},
+		"Grafana file provisioning: copy the grafana/ folder to the path below.")
+}
 
 // encode renders v as indented JSON without HTML escaping.
 func encode(v any) ([]byte, error) { return jsonout.Marshal(v) }

@@ -108,12 +108,20 @@ func (b *alertBuilder) add(a Alert, summary, description string, extra map[strin
 		lb["action"] = "retrain"
 		lb["severity_score"] = fmt.Sprint(a.Severity.Rank())
 	}
+	// Prometheus expands label values and annotations as templates. No
+	// label value is a template of vigil's, so all are escaped (spec
+	// text such as severity names and model labels may hold "{{"); the
+	// callers escape the spec text they put into summaries and
+	// descriptions, around vigil's own {{ $value }}.
+	for k, v := range lb {
+		lb[k] = compiler.EscapeTemplate(v)
+	}
 	a.Rule.Labels = lb
 	a.Rule.Annotations = map[string]string{
 		"summary":       summary,
 		"description":   description,
-		"runbook_url":   b.spec.RunbookURL(m.Name, a.Rule.Alert),
-		"dashboard_url": b.spec.DashboardURL(m.Name),
+		"runbook_url":   compiler.EscapeTemplate(b.spec.RunbookURL(m.Name, a.Rule.Alert)),
+		"dashboard_url": compiler.EscapeTemplate(b.spec.DashboardURL(m.Name)),
 	}
 	b.list = append(b.list, a)
 }
@@ -130,7 +138,7 @@ func (b *alertBuilder) slo(s *compiler.SLO) {
 	sel := sliSelector(m, s)
 	budget := s.ErrorBudget()
 	name := compiler.Camel(s.Name)
-	what := fmt.Sprintf("%s %s SLO", TemplateSafe(m.DisplayName), s.Name)
+	what := fmt.Sprintf("%s %s SLO", compiler.EscapeTemplate(m.DisplayName), s.Name)
 
 	for _, class := range []struct {
 		policy compiler.BurnPolicy
@@ -204,7 +212,7 @@ func (b *alertBuilder) slo(s *compiler.SLO) {
 			SLO:      s,
 		}
 		b.add(a,
-			fmt.Sprintf("%s %s is below its %s%% objective.", TemplateSafe(m.DisplayName), s.Quality.Metric, s.Objective),
+			fmt.Sprintf("%s %s is below its %s%% objective.", compiler.EscapeTemplate(m.DisplayName), s.Quality.Metric, s.Objective),
 			fmt.Sprintf("Over the last %s, {{ $value | humanizePercentage }} of labelled predictions were wrong for %s (at most %s allowed).",
 				win(rw), s.Quality.Metric, pct(budget)),
 			nil)
@@ -271,7 +279,7 @@ func (b *alertBuilder) drift() {
 			Feature:  f,
 		}
 		b.add(a,
-			fmt.Sprintf("Feature %s of %s has drifted in %d consecutive evaluations.", f.Name, TemplateSafe(m.DisplayName), n),
+			fmt.Sprintf("Feature %s of %s has drifted in %d consecutive evaluations.", f.Name, compiler.EscapeTemplate(m.DisplayName), n),
 			fmt.Sprintf("The %s test on %s breached its threshold in each of the last %d %s evaluations against the reference sample.",
 				f.Test.Method, f.Name, n, humanDuration(sched)),
 			map[string]string{"feature": f.Name})
@@ -283,7 +291,7 @@ func (b *alertBuilder) drift() {
 		Kind:     KindDriftStale,
 		Severity: compiler.Warning,
 	},
-		fmt.Sprintf("Drift evaluation for %s is stale.", TemplateSafe(m.DisplayName)),
+		fmt.Sprintf("Drift evaluation for %s is stale.", compiler.EscapeTemplate(m.DisplayName)),
 		fmt.Sprintf("No drift evaluation completed in the last %s (twice the %s schedule), so drift alerts cannot fire.", humanDuration(2*sched), humanDuration(sched)),
 		nil)
 	if !m.Drift.ShareThreshold.IsZero() {
@@ -294,7 +302,7 @@ func (b *alertBuilder) drift() {
 			Kind:     KindDrift,
 			Severity: m.Drift.Severity,
 		},
-			fmt.Sprintf("At least %s%% of the features of %s drift at once.", m.Drift.ShareThreshold, TemplateSafe(m.DisplayName)),
+			fmt.Sprintf("At least %s%% of the features of %s drift at once.", m.Drift.ShareThreshold, compiler.EscapeTemplate(m.DisplayName)),
 			"{{ $value | humanize }}% of the model's features breached their drift threshold in the latest evaluation.",
 			nil)
 	}
@@ -322,7 +330,7 @@ func (b *alertBuilder) share(a *compiler.ShareAlert) {
 		Severity: a.Severity,
 		Share:    a,
 	},
-		fmt.Sprintf("More than %s%% of %s %s %s %s.", a.MaxPercent, TemplateSafe(m.DisplayName), noun, side, a.Bound),
+		fmt.Sprintf("More than %s%% of %s %s %s %s.", a.MaxPercent, compiler.EscapeTemplate(m.DisplayName), noun, side, a.Bound),
 		fmt.Sprintf("{{ $value | humanizePercentage }} of observations over the last %s were %s %s (threshold %s%%).", win(w), side, a.Bound, a.MaxPercent),
 		map[string]string{"share": a.Name})
 }
@@ -353,7 +361,7 @@ func (b *alertBuilder) anomaly(a *compiler.AnomalyAlert) {
 		Severity: a.Severity,
 		Anomaly:  a,
 	},
-		fmt.Sprintf("%s of %s is anomalous.", upperFirst(what), TemplateSafe(m.DisplayName)),
+		fmt.Sprintf("%s of %s is anomalous.", upperFirst(what), compiler.EscapeTemplate(m.DisplayName)),
 		fmt.Sprintf("The value is {{ $value | humanize }} standard deviations %s %s (threshold %s).", dir, base, a.ZThreshold),
 		map[string]string{"anomaly": a.Name})
 }
@@ -417,8 +425,8 @@ func (b *alertBuilder) absent() {
 			Metric:   s.sel,
 			selector: s.matchers,
 		},
-			fmt.Sprintf("%s has reported no %s series for %s.", TemplateSafe(m.DisplayName), s.metric, humanDuration(time.Duration(m.Absent.For))),
-			fmt.Sprintf("No series match %s. Alerts that read it cannot fire: check the scrape target, the exporter and the metric name.", TemplateSafe(s.sel)),
+			fmt.Sprintf("%s has reported no %s series for %s.", compiler.EscapeTemplate(m.DisplayName), s.metric, humanDuration(time.Duration(m.Absent.For))),
+			fmt.Sprintf("No series match %s. Alerts that read it cannot fire: check the scrape target, the exporter and the metric name.", compiler.EscapeTemplate(s.sel)),
 			nil)
 	}
 }
@@ -445,14 +453,3 @@ func Retrains(m *compiler.Model, a Alert) bool {
 	}
 	return false
 }
-
-// templateEscaper neutralises Go-template delimiters in spec text that
-// ends up in annotations, which Prometheus expands as templates: a display
-// name containing "{{ .Labels }}" must print as written, not run.
-var templateEscaper = strings.NewReplacer("{{", `{{ "{{" }}`, "}}", `{{ "}}" }}`)
-
-// TemplateSafe escapes s for use in an alert annotation template.
-func TemplateSafe(s string) string { return templateEscaper.Replace(s) }
-
-// templateUnescaper is what Prometheus's expansion makes of TemplateSafe.
-var templateUnescaper = strings.NewReplacer(`{{ "{{" }}`, "{{", `{{ "}}" }}`, "}}")

@@ -1,10 +1,12 @@
 package prometheus_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -530,5 +532,80 @@ func TestDriftAlertStaysFiringBetweenRuns(t *testing.T) {
 	last := firing[len(firing)-1]
 	if last < 6*day || last > 6*day+2*time.Hour {
 		t.Fatalf("drift alert last fired at %s; want it to resolve within 2h of the clean day-6 run", last)
+	}
+}
+
+// TestSpecTextReachesAlertsLiterally writes template syntax, quotes,
+// backquotes and newlines into every spec text that reaches an alert's
+// labels and annotations, fires the absent-data alert in the rule
+// engine, and checks that the alert carries each text as written:
+// Prometheus expands labels and annotations as templates, and vigil must
+// not let spec text run as one.
+func TestSpecTextReachesAlertsLiterally(t *testing.T) {
+	const (
+		display  = "Fraud {{ .Labels.team }} `q` \"d\" 'a' }} {}} {{{ $value {{- x -}} {{/* c */}} {{ \"{{\" }}\nsecond line"
+		label    = "a {{ $labels }} b }} {}} $value `x` \"y\""
+		severity = "P2 {{ $value }}"
+		runbooks = "https://x.example/{{.Labels}}/{}}"
+		grafana  = "https://g.example/{{x}}`'\"$value"
+		job      = "{{ x }} \"q\" }}"
+	)
+	spec := map[string]any{
+		"links":   map[string]any{"runbooks": runbooks, "grafana": grafana},
+		"routing": map[string]any{"severity_names": map[string]any{"warning": severity}},
+		"models": map[string]any{"m": map[string]any{
+			"team":         "t",
+			"display_name": display,
+			"labels":       map[string]any{"bu": label},
+			"metrics":      map[string]any{"selector": map[string]any{"job": job}},
+			"slos":         map[string]any{"up": map[string]any{"objective": 99.9, "availability": map[string]any{}}},
+		}},
+	}
+	src, err := json.Marshal(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "spec.json"), src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, diags, err := compiler.Load(compiler.Source{Args: []string{"spec.json"}, Dir: dir})
+	if err != nil || len(diags) > 0 {
+		t.Fatalf("spec does not compile: %v %v", err, diags)
+	}
+	rules, err := prometheus.Render(prometheus.Groups(s, s.Models[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := prometheus.Validate(rules); err != nil {
+		t.Fatal(err)
+	}
+	series := ruletest.NewSeries(time.Minute).Counter(`unrelated_total{job="x"}`, ruletest.Segment{Steps: 30, PerStep: 1}).String()
+	run, err := ruletest.New(series, rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer run.Close()
+	if err := run.Eval(20*time.Minute, time.Minute, func(time.Duration, ruletest.Firing) bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	alerts := run.FiringAlerts()
+	if len(alerts) != 1 || alerts[0].Labels.Get("alertname") != "ModelRequestsTotalAbsent" {
+		t.Fatalf("want the absent-data alert alone firing, got %v", alerts)
+	}
+	a := alerts[0]
+	selector := `model_requests_total{job=` + strconv.Quote(job) + `}`
+	for _, c := range []struct{ what, got, want string }{
+		{"label bu", a.Labels.Get("bu"), label},
+		{"label severity", a.Labels.Get("severity"), severity},
+		{"label job (from absent())", a.Labels.Get("job"), job},
+		{"summary", a.Annotations.Get("summary"), display + " has reported no model_requests_total series for 15m."},
+		{"description", a.Annotations.Get("description"), "No series match " + selector + ". Alerts that read it cannot fire: check the scrape target, the exporter and the metric name."},
+		{"runbook_url", a.Annotations.Get("runbook_url"), runbooks + "/m/ModelRequestsTotalAbsent.md"},
+		{"dashboard_url", a.Annotations.Get("dashboard_url"), grafana + "/d/vigil-m"},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s = %q, want %q", c.what, c.got, c.want)
+		}
 	}
 }

@@ -143,7 +143,7 @@ func expected(a Alert, seriesLabels map[string]string, value string) expAlert {
 		lb[k] = v
 	}
 	for k, v := range a.Rule.Labels {
-		lb[k] = v
+		lb[k] = compiler.UnescapeTemplate(v)
 	}
 	ann := map[string]string{}
 	for k, v := range a.Rule.Annotations {
@@ -158,7 +158,7 @@ func expandValue(s, value string) string {
 	for _, pat := range []string{"{{ $value | humanizePercentage }}", "{{ $value | humanize }}"} {
 		s = strings.ReplaceAll(s, pat, value)
 	}
-	return templateUnescaper.Replace(s)
+	return compiler.UnescapeTemplate(s)
 }
 
 // rateFor returns a request rate (per minute) above the SLO's low-traffic

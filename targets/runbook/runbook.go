@@ -68,7 +68,7 @@ func modelIndex(spec *compiler.Spec, m *compiler.Model, alerts []prometheus.Aler
 	fmt.Fprintf(&b, "Model `%s`, owned by team `%s`, tier `%s`. Dashboard: %s.\n\n", m.Name, m.Team, m.Tier, urlText(spec.DashboardURL(m.Name)))
 	b.WriteString("| alert | severity | kind | summary |\n| --- | --- | --- | --- |\n")
 	for _, a := range alerts {
-		fmt.Fprintf(&b, "| [%s](%s.md) | %s | %s | %s |\n", a.Rule.Alert, a.Rule.Alert, a.Severity, strings.ReplaceAll(a.Kind, "_", " "), cell(a.Rule.Annotations["summary"]))
+		fmt.Fprintf(&b, "| [%s](%s.md) | %s | %s | %s |\n", a.Rule.Alert, a.Rule.Alert, a.Severity, strings.ReplaceAll(a.Kind, "_", " "), cell(summary(a)))
 	}
 	if len(m.SLOs) > 0 {
 		b.WriteString("\n## Service-level objectives\n\n| SLO | objective | window | error budget |\n| --- | --- | --- | --- |\n")
@@ -97,7 +97,7 @@ func page(spec *compiler.Spec, m *compiler.Model, a prometheus.Alert) string {
 	var b strings.Builder
 	b.WriteString(header)
 	fmt.Fprintf(&b, "# %s\n\n", a.Rule.Alert)
-	fmt.Fprintf(&b, "**%s** Severity `%s`, model `%s`, team `%s`.\n\n", a.Rule.Annotations["summary"], a.Severity, m.Name, m.Team)
+	fmt.Fprintf(&b, "**%s** Severity `%s`, model `%s`, team `%s`.\n\n", summary(a), a.Severity, m.Name, m.Team)
 	fmt.Fprintf(&b, "Dashboard: %s", urlText(spec.DashboardURL(m.Name)))
 	if id, ok := panelFor(m, a); ok {
 		fmt.Fprintf(&b, " (the relevant panel: %s)", urlText(fmt.Sprintf("%s?viewPanel=%d", spec.DashboardURL(m.Name), id)))
@@ -242,6 +242,12 @@ func meaning(m *compiler.Model, a prometheus.Alert) string {
 		return fmt.Sprintf("No series match `%s`. Every alert that reads it is blind until it returns.", a.Metric)
 	}
 	return a.Rule.Annotations["description"]
+}
+
+// summary is the alert's summary as the alert carries it: the rule's
+// summary template expanded (it holds no template but escaped spec text).
+func summary(a prometheus.Alert) string {
+	return compiler.UnescapeTemplate(a.Rule.Annotations["summary"])
 }
 
 func pct(d decimal.D) string { return d.String() + "%" }
