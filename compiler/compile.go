@@ -265,7 +265,7 @@ func strictDecode(b []byte, out any) error {
 }
 
 // precheck rejects files too large or too deeply nested to load safely,
-// before the CUE parser sees them.
+// and files that are not UTF-8 text, before the parsers see them.
 func precheck(dir string, args []string) diag.List {
 	var out diag.List
 	var files []string
@@ -282,10 +282,17 @@ func precheck(dir string, args []string) diag.List {
 			files = append(files, p)
 			continue
 		}
+		// The files cue/load reads from a package directory: its .cue
+		// files and the YAML and JSON files it adds to the package.
 		ents, _ := os.ReadDir(p)
 		for _, e := range ents {
-			if !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") {
-				files = append(files, filepath.Join(p, e.Name()))
+			n := e.Name()
+			if e.IsDir() || strings.HasPrefix(n, ".") || strings.HasPrefix(n, "_") {
+				continue
+			}
+			switch strings.ToLower(filepath.Ext(n)) {
+			case ".cue", ".yaml", ".yml", ".json":
+				files = append(files, filepath.Join(p, n))
 			}
 		}
 	}
@@ -304,7 +311,12 @@ func precheck(dir string, args []string) diag.List {
 			continue
 		}
 		ext := strings.ToLower(filepath.Ext(f))
-		if line, col, ok := tooDeep(b, ext == ".yaml" || ext == ".yml"); ok {
+		isYAML := ext == ".yaml" || ext == ".yml"
+		if line, col, msg, bad := checkText(b, isYAML); bad {
+			out = append(out, diag.Diagnostic{Pos: diag.Position{File: rel, Line: line, Column: col}, Message: msg})
+			continue
+		}
+		if line, col, ok := tooDeep(b, isYAML); ok {
 			out = append(out, diag.Diagnostic{Pos: diag.Position{File: rel, Line: line, Column: col}, Message: fmt.Sprintf("nesting deeper than %d levels; split the spec into smaller values", MaxNesting)})
 		}
 	}
