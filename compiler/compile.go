@@ -75,7 +75,8 @@ func evaluateInstance(l *loaded) (*Spec, diag.List, error) {
 		// root is still a struct, evaluate collects every error, model by
 		// model, with the Go-side checks of the valid ones.
 		if _, ferr := v.Fields(); ferr != nil {
-			return nil, fromCUE(err, l.dir).Sort(), nil
+			root := loc{root: v, idx: newLazyIndex(l.inst.Files)}
+			return nil, placeDiags(fromCUEIn(err, l.dir, root.idx), root, l.dir).Sort(), nil
 		}
 	}
 	// A spec that embeds schema.#Spec is already checked against it;
@@ -162,14 +163,14 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 	// export failed, to collect all of its errors rather than the first.
 	it, err := v.Fields(cue.Optional(false))
 	if err != nil {
-		return nil, fromCUE(err, l.dir).Sort(), nil
+		return nil, placeDiags(fromCUEIn(err, l.dir, root.idx), root, l.dir).Sort(), nil
 	}
 	for it.Next() {
 		name, fv := it.Selector().Unquoted(), it.Value()
 		if name == "models" {
 			mit, err := fv.Fields()
 			if err != nil {
-				all = append(all, fromCUE(err, l.dir)...)
+				all = append(all, fromCUEIn(err, l.dir, root.idx)...)
 				topBroken = true
 				continue
 			}
@@ -181,7 +182,7 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 					if verr := mv.Validate(cue.Concrete(true)); verr != nil {
 						err = verr
 					}
-					all = append(all, fromCUE(err, l.dir)...)
+					all = append(all, fromCUEIn(err, l.dir, root.idx)...)
 					if pb, ok := partialModel(mv); ok {
 						raw.Models[mname] = pb
 						delete(broken, mname)
@@ -193,7 +194,7 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 			continue
 		}
 		if err := fv.Validate(cue.Concrete(true)); err != nil {
-			all = append(all, fromCUE(err, l.dir)...)
+			all = append(all, fromCUEIn(err, l.dir, root.idx)...)
 			topBroken = true
 			continue
 		}
@@ -216,7 +217,7 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 		}
 	}
 	if err := v.Err(); err != nil {
-		all = append(all, fromCUE(err, l.dir)...)
+		all = append(all, fromCUEIn(err, l.dir, root.idx)...)
 		topBroken = true
 	}
 	spec := c.normalizeSpec(root, &raw)
@@ -234,7 +235,7 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 		}
 		spec.Models = append(spec.Models, c.normalizeModel(root.field("models", name), name, &rm, spec))
 	}
-	all = suggestFields(c.mergeDiags(all, root), v)
+	all = placeDiags(suggestFields(c.mergeDiags(all, root), v), root, l.dir)
 	spec.Files = append([]string(nil), l.files...)
 	sort.Strings(spec.Files)
 	if len(all) > 0 {

@@ -398,7 +398,11 @@ func dataFileError(err error, file, dir string) diag.Diagnostic {
 	}
 	var inner *stdjson.SyntaxError
 	if errors.As(err, &inner) {
-		d.Message = "invalid JSON: " + inner.Error()
+		src, _ := os.ReadFile(file)
+		d.Message = jsonSyntaxMessage(src, inner)
+		if d.Pos.Line == 0 {
+			d.Pos.Line, d.Pos.Column = 1, 1
+		}
 		return d
 	}
 	if strings.HasPrefix(d.Message, "invalid JSON for file ") {

@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"strconv"
@@ -283,4 +284,42 @@ func unclosedBracket(text string) int {
 		return -1
 	}
 	return open[len(open)-1]
+}
+
+// jsonSyntaxMessage says what encoding/json's syntax error means for the
+// common mistakes of hand-written JSON: trailing commas, comments,
+// single quotes, unquoted keys and missing commas.
+func jsonSyntaxMessage(src []byte, e *json.SyntaxError) string {
+	msg := e.Error()
+	at := int(e.Offset) - 1 // the offending character
+	prev := byte(0)
+	for i := at - 1; i >= 0 && i < len(src); i-- {
+		if c := src[i]; c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			prev = c
+			break
+		}
+	}
+	ch := byte(0)
+	if at >= 0 && at < len(src) {
+		ch = src[at]
+	}
+	switch {
+	case prev == ',' && (ch == '}' || ch == ']'):
+		return "trailing comma: JSON does not allow a ',' before '" + string(ch) + "'"
+	case ch == '/' || ch == '#':
+		return "JSON does not allow comments"
+	case ch == '\'':
+		return "JSON strings and keys take double quotes, not single quotes"
+	case strings.HasSuffix(msg, "looking for beginning of object key string"):
+		return "object keys must be strings in double quotes"
+	case strings.HasSuffix(msg, "after object key:value pair"):
+		return "expected ',' or '}' after a member (is a comma missing?)"
+	case strings.HasSuffix(msg, "after array element"):
+		return "expected ',' or ']' after an element (is a comma missing?)"
+	case strings.HasSuffix(msg, "after object key"):
+		return "expected ':' after an object key"
+	case msg == "unexpected end of JSON input":
+		return "unexpected end of file: a '{', '[' or string is not closed"
+	}
+	return "invalid JSON: " + msg
 }
