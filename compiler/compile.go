@@ -220,6 +220,7 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 		all = append(all, fromCUEIn(err, l.dir, root.idx)...)
 		topBroken = true
 	}
+	c.cueDiags = all
 	spec := c.normalizeSpec(root, &raw)
 	if len(raw.Models) == 0 && len(broken) == 0 && !topBroken && l.external == 0 {
 		c.errorf(root.field("models"), "the spec declares no models; add at least one under models")
