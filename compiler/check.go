@@ -64,9 +64,13 @@ func (l loc) pos(dir string) diag.Position {
 		}
 	}
 	// Nothing the user wrote: point at their file rather than at the
-	// schema's declaration of the field.
+	// schema's declaration of the field (at line 1 of an empty file).
 	if p, ok := l.idx.get()[""]; ok && p.IsValid() {
-		return position(p, dir)
+		pos := position(p, dir)
+		if pos.Line == 0 {
+			pos.Line, pos.Column = 1, 1
+		}
+		return pos
 	}
 	return diag.Position{}
 }

@@ -291,6 +291,9 @@ func unclosedBracket(text string) int {
 // single quotes, unquoted keys and missing commas.
 func jsonSyntaxMessage(src []byte, e *json.SyntaxError) string {
 	msg := e.Error()
+	if len(bytes.TrimSpace(src)) == 0 {
+		return `the file is empty: a JSON spec is an object with models, e.g. {"models": {...}}`
+	}
 	at := int(e.Offset) - 1 // the offending character
 	prev := byte(0)
 	for i := at - 1; i >= 0 && i < len(src); i-- {
