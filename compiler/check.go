@@ -64,9 +64,13 @@ func (l loc) pos(dir string) diag.Position {
 		}
 	}
 	// Nothing the user wrote: point at their file rather than at the
-	// schema's declaration of the field.
+	// schema's declaration of the field (at line 1 of an empty file).
 	if p, ok := l.idx.get()[""]; ok && p.IsValid() {
-		return position(p, dir)
+		pos := position(p, dir)
+		if pos.Line == 0 {
+			pos.Line, pos.Column = 1, 1
+		}
+		return pos
 	}
 	return diag.Position{}
 }
@@ -80,6 +84,30 @@ type checker struct {
 	// noPositions skips locating diagnostics: the fast path only needs to
 	// know whether there are any, and re-runs CUE for positions.
 	noPositions bool
+	// cueDiags are the spec's CUE errors, for failed.
+	cueDiags diag.List
+}
+
+// failed reports whether a diagnostic has been recorded at l or below it,
+// by CUE or by an earlier check. A check that depends on the value at l
+// then stays quiet: one mistake gives one error, not a second one about
+// a value that was replaced by its default or left out.
+func (c *checker) failed(l loc) bool {
+	p := l.String()
+	below := func(ds diag.List) bool {
+		for _, d := range ds {
+			if d.Path == p || strings.HasPrefix(d.Path, p+".") || strings.HasPrefix(d.Path, p+"[") {
+				return true
+			}
+		}
+		return false
+	}
+	return below(c.diags) || below(c.cueDiags)
+}
+
+// up returns the location n selectors above l.
+func (l loc) up(n int) loc {
+	return loc{l.root, l.sels[:max(len(l.sels)-n, 0):max(len(l.sels)-n, 0)], l.idx}
 }
 
 func newChecker(dir string) *checker {

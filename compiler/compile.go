@@ -75,7 +75,8 @@ func evaluateInstance(l *loaded) (*Spec, diag.List, error) {
 		// root is still a struct, evaluate collects every error, model by
 		// model, with the Go-side checks of the valid ones.
 		if _, ferr := v.Fields(); ferr != nil {
-			return nil, fromCUE(err, l.dir).Sort(), nil
+			root := loc{root: v, idx: newLazyIndex(l.inst.Files)}
+			return nil, placeDiags(fromCUEIn(err, l.dir, root.idx), root, l.dir).Sort(), nil
 		}
 	}
 	// A spec that embeds schema.#Spec is already checked against it;
@@ -162,14 +163,14 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 	// export failed, to collect all of its errors rather than the first.
 	it, err := v.Fields(cue.Optional(false))
 	if err != nil {
-		return nil, fromCUE(err, l.dir).Sort(), nil
+		return nil, placeDiags(fromCUEIn(err, l.dir, root.idx), root, l.dir).Sort(), nil
 	}
 	for it.Next() {
 		name, fv := it.Selector().Unquoted(), it.Value()
 		if name == "models" {
 			mit, err := fv.Fields()
 			if err != nil {
-				all = append(all, fromCUE(err, l.dir)...)
+				all = append(all, fromCUEIn(err, l.dir, root.idx)...)
 				topBroken = true
 				continue
 			}
@@ -181,7 +182,7 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 					if verr := mv.Validate(cue.Concrete(true)); verr != nil {
 						err = verr
 					}
-					all = append(all, fromCUE(err, l.dir)...)
+					all = append(all, fromCUEIn(err, l.dir, root.idx)...)
 					if pb, ok := partialModel(mv); ok {
 						raw.Models[mname] = pb
 						delete(broken, mname)
@@ -193,7 +194,7 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 			continue
 		}
 		if err := fv.Validate(cue.Concrete(true)); err != nil {
-			all = append(all, fromCUE(err, l.dir)...)
+			all = append(all, fromCUEIn(err, l.dir, root.idx)...)
 			topBroken = true
 			continue
 		}
@@ -216,9 +217,10 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 		}
 	}
 	if err := v.Err(); err != nil {
-		all = append(all, fromCUE(err, l.dir)...)
+		all = append(all, fromCUEIn(err, l.dir, root.idx)...)
 		topBroken = true
 	}
+	c.cueDiags = all
 	spec := c.normalizeSpec(root, &raw)
 	if len(raw.Models) == 0 && len(broken) == 0 && !topBroken && l.external == 0 {
 		c.errorf(root.field("models"), "the spec declares no models; add at least one under models")
@@ -234,7 +236,7 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 		}
 		spec.Models = append(spec.Models, c.normalizeModel(root.field("models", name), name, &rm, spec))
 	}
-	all = suggestFields(c.mergeDiags(all, root), v)
+	all = placeDiags(suggestFields(c.mergeDiags(all, root), v), root, l.dir)
 	spec.Files = append([]string(nil), l.files...)
 	sort.Strings(spec.Files)
 	if len(all) > 0 {
@@ -265,7 +267,7 @@ func strictDecode(b []byte, out any) error {
 }
 
 // precheck rejects files too large or too deeply nested to load safely,
-// before the CUE parser sees them.
+// and files that are not UTF-8 text, before the parsers see them.
 func precheck(dir string, args []string) diag.List {
 	var out diag.List
 	var files []string
@@ -282,10 +284,17 @@ func precheck(dir string, args []string) diag.List {
 			files = append(files, p)
 			continue
 		}
+		// The files cue/load reads from a package directory: its .cue
+		// files and the YAML and JSON files it adds to the package.
 		ents, _ := os.ReadDir(p)
 		for _, e := range ents {
-			if !e.IsDir() && strings.HasSuffix(e.Name(), ".cue") {
-				files = append(files, filepath.Join(p, e.Name()))
+			n := e.Name()
+			if e.IsDir() || strings.HasPrefix(n, ".") || strings.HasPrefix(n, "_") {
+				continue
+			}
+			switch strings.ToLower(filepath.Ext(n)) {
+			case ".cue", ".yaml", ".yml", ".json":
+				files = append(files, filepath.Join(p, n))
 			}
 		}
 	}
@@ -304,7 +313,12 @@ func precheck(dir string, args []string) diag.List {
 			continue
 		}
 		ext := strings.ToLower(filepath.Ext(f))
-		if line, col, ok := tooDeep(b, ext == ".yaml" || ext == ".yml"); ok {
+		isYAML := ext == ".yaml" || ext == ".yml"
+		if line, col, msg, bad := checkText(b, isYAML); bad {
+			out = append(out, diag.Diagnostic{Pos: diag.Position{File: rel, Line: line, Column: col}, Message: msg})
+			continue
+		}
+		if line, col, ok := tooDeep(b, isYAML); ok {
 			out = append(out, diag.Diagnostic{Pos: diag.Position{File: rel, Line: line, Column: col}, Message: fmt.Sprintf("nesting deeper than %d levels; split the spec into smaller values", MaxNesting)})
 		}
 	}

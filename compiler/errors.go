@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/token"
 
@@ -16,8 +18,18 @@ import (
 )
 
 // fromCUE converts CUE errors into diagnostics, one per error, with the
-// field path and every contributing position.
-func fromCUE(err error, dir string) diag.List {
+// field path, the positions in the user's files, and a message in plain
+// words (explain). Positions in the embedded schema are dropped: the
+// message says what the schema requires, and the schema's files are not
+// where the user fixes anything (`vigil schema` prints them).
+func fromCUE(err error, dir string) diag.List { return fromCUEIn(err, dir, nil) }
+
+// fromCUEIn is fromCUE for an evaluated spec whose files idx indexes: a
+// value CUE finds incomplete is a missing field only when the user's
+// files do not declare it (`objective: >99` in CUE is declared, but not
+// concrete). Without an index, a value with no position in the user's
+// files counts as missing.
+func fromCUEIn(err error, dir string, idx *lazyIndex) diag.List {
 	var out diag.List
 	for _, e := range cueerrors.Errors(err) {
 		format, args := e.Msg()
@@ -39,29 +51,25 @@ func fromCUE(err error, dir string) diag.List {
 				d.Message = "syntax error: unexpected end of input or unterminated literal"
 			}
 		}
+		var rel []diag.Position
 		for _, p := range e.InputPositions() {
-			rp := position(p, dir)
-			if rp.IsValid() && rp != d.Pos {
-				d.Related = append(d.Related, rp)
+			if rp := position(p, dir); rp.IsValid() && !isSchemaFile(rp.File) {
+				rel = append(rel, rp)
 			}
 		}
-		// Lead with a position in the user's files: the schema's own
-		// position is context, not the place to fix.
+		// Lead with a position in the user's files.
 		if !d.Pos.IsValid() || isSchemaFile(d.Pos.File) {
-			for i, r := range d.Related {
-				if !isSchemaFile(r.File) {
-					rel := append([]diag.Position{}, d.Related[:i]...)
-					if d.Pos.IsValid() {
-						rel = append(rel, d.Pos)
-					}
-					rel = append(rel, d.Related[i+1:]...)
-					d.Pos, d.Related = r, rel
-					break
-				}
+			d.Pos = diag.Position{}
+			if len(rel) > 0 {
+				d.Pos, rel = rel[0], rel[1:]
 			}
 		}
-		d.Related = dedupePositions(d.Pos, d.Related)
-		d.Message = friendlyMessage(d.Message)
+		d.Related = dedupePositions(d.Pos, rel)
+		written := func(path string) bool { return d.Pos.IsValid() }
+		if idx != nil {
+			written = func(path string) bool { _, ok := idx.get()[path]; return ok }
+		}
+		d.Path, d.Message = explain(loadSchemaDoc(), d, written)
 		out = append(out, d)
 	}
 	return mergeDisjunctions(out)
@@ -85,65 +93,179 @@ func dedupePositions(primary diag.Position, rel []diag.Position) []diag.Position
 	return out
 }
 
-// Patterns of CUE messages that friendlyMessage rewrites.
+// Patterns of CUE messages that explain rewrites.
 var (
-	outOfBoundRE   = regexp.MustCompile(`^invalid value (.+) \(out of bound =~"(.*)"\)$`)
-	enumPatternRE  = regexp.MustCompile(`^\^\(([a-z0-9_]+(?:\|[a-z0-9_]+)*)\)\$$`)
-	mismatchRE     = regexp.MustCompile(`^conflicting values (.+) and (.+) \(mismatched types (\w+) and (\w+)\)$`)
-	disjunctionRE  = regexp.MustCompile(`^\d+ errors in empty disjunction:?$`)
-	literalRE      = regexp.MustCompile(`^("([^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false|null)$`)
-	durationSchema = `^([0-9]+y)?([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$`
-	nameSchema     = `^[a-z][a-z0-9_-]{0,62}$`
+	outOfBoundRE  = regexp.MustCompile(`^invalid value (.+) \(out of bound (.+)\)$`)
+	enumPatternRE = regexp.MustCompile(`^\^\(([a-z0-9_]+(?:\|[a-z0-9_]+)*)\)\$$`)
+	mismatchRE    = regexp.MustCompile(`^conflicting values (.+) and (.+) \(mismatched types (\w+) and (\w+)\)$`)
+	conflictRE    = regexp.MustCompile(`^conflicting values (.+) and (.+)$`)
+	incompleteRE  = regexp.MustCompile(`^(incomplete value|non-concrete value) (.+)$`)
+	disjunctionRE = regexp.MustCompile(`^\d+ errors in empty disjunction:?$`)
+	literalRE     = regexp.MustCompile(`^("([^"\\]|\\.)*"|-?[0-9][0-9.eE+-]*|true|false|null)$`)
 )
 
-// wantPhrase says in words what a schema pattern accepts, or returns ""
-// for patterns it does not know.
-func wantPhrase(pattern string) string {
-	switch pattern {
-	case durationSchema:
-		return `a Prometheus duration such as "30s", "5m", "1h30m" or "7d" (units ms, s, m, h, d, w, y, largest first)`
-	case nameSchema:
-		return "a name of lower-case ASCII letters, digits, '-' and '_', starting with a letter, at most 63 characters"
+// explain rewrites a CUE message in the words of the schema: what the
+// field accepts (from schemaDoc) and what it got, instead of CUE's
+// rendering of the constraint. It returns the diagnostic's path (a
+// missing field is reported at the struct that lacks it) and message.
+// Messages it does not recognize, such as errors in a CUE spec's own
+// expressions, are returned as they are. written reports whether the
+// user's files declare a field (by its path).
+func explain(doc *schemaDoc, d diag.Diagnostic, written func(path string) bool) (string, string) {
+	msg := d.Message
+	p := cue.ParsePath(d.Path)
+	if d.Path == "" || p.Err() != nil {
+		return d.Path, msg
 	}
-	if m := enumPatternRE.FindStringSubmatch(pattern); m != nil {
-		vals := strings.Split(m[1], "|")
-		for i, v := range vals {
-			vals[i] = strconv.Quote(v)
+	sels := p.Selectors()
+	dl := dialectOf(d.Pos.File)
+	info, known := doc.lookup(sels)
+	want := ""
+	if known {
+		want = doc.describe(info.value, dl)
+		if want == "" {
+			want = fieldPhrase(info.doc)
 		}
-		if len(vals) == 1 {
-			return vals[0]
-		}
-		return "one of " + strings.Join(vals[:len(vals)-1], ", ") + " or " + vals[len(vals)-1]
 	}
-	return ""
+	field := ""
+	if n := len(sels); n > 0 {
+		field = sels[n-1].String()
+	}
+
+	if m := incompleteRE.FindStringSubmatch(msg); m != nil {
+		if len(sels) > 0 && !written(cue.MakePath(sels...).String()) {
+			// Nothing in the user's files: the field is not there.
+			parent := cue.MakePath(sels[:len(sels)-1]...).String()
+			if want != "" {
+				return parent, fmt.Sprintf("missing required field %s (%s)", field, want)
+			}
+			return parent, "missing required field " + field
+		}
+		if want != "" {
+			return d.Path, "no concrete value: must be " + want
+		}
+		return d.Path, "no concrete value"
+	}
+	if m := outOfBoundRE.FindStringSubmatch(msg); m != nil {
+		value, bound := m[1], m[2]
+		if want == "" {
+			want = boundWords(bound)
+		}
+		return d.Path, fmt.Sprintf("invalid value %s: must be %s", value, want)
+	}
+	if conflictRE.MatchString(msg) && len(d.Related) > 0 && d.Related[0].File == d.Pos.File && dialectOf(d.Pos.File) != dialectCUE {
+		// Two values in one YAML or JSON file: the key is there twice.
+		return d.Path, fmt.Sprintf("duplicate key %s (also set on line %d); %s %s holds each key once", field, d.Related[0].Line, article(dl.structWord()), dl.structWord())
+	}
+	if m := mismatchRE.FindStringSubmatch(msg); m != nil {
+		user, userKind, other, otherKind := m[1], m[3], m[2], m[4]
+		if literalRE.MatchString(m[2]) && !literalRE.MatchString(m[1]) || looksLikeSchema(m[1]) && !looksLikeSchema(m[2]) {
+			user, userKind, other, otherKind = m[2], m[4], m[1], m[3]
+		}
+		if !looksLikeSchema(other) && !(literalRE.MatchString(user) && !literalRE.MatchString(other)) {
+			// Two values from the user's files.
+			return d.Path, fmt.Sprintf("conflicting values %s and %s", m[1], m[2])
+		}
+		if want == "" {
+			want = article(dl.kindWord(otherKind)) + " " + dl.kindWord(otherKind)
+		}
+		got := gotPhrase(user, userKind, dl)
+		hint := ""
+		if uq, err := strconv.Unquote(user); err == nil && userKind == "string" && otherKind != "string" && literalRE.MatchString(uq) {
+			hint = " (remove the quotes)"
+		} else if err == nil && userKind == "string" && otherKind == "bool" {
+			// YAML 1.1 booleans are strings in YAML 1.2.
+			switch strings.ToLower(uq) {
+			case "yes", "y", "on":
+				hint = " (write true: yes and on are strings in YAML 1.2)"
+			case "no", "n", "off":
+				hint = " (write false: no and off are strings in YAML 1.2)"
+			}
+		}
+		if strings.Contains(want, ", ") {
+			// The description has commas of its own.
+			if hint != "" {
+				hint = "; " + strings.TrimSuffix(strings.TrimPrefix(hint, " ("), ")")
+			}
+			return d.Path, fmt.Sprintf("must be %s (not %s%s)", want, got, hint)
+		}
+		return d.Path, fmt.Sprintf("must be %s, not %s%s", want, got, hint)
+	}
+	if m := conflictRE.FindStringSubmatch(msg); m != nil && field == "name" && isKeyedEntry(sels) {
+		key := strconv.Quote(sels[len(sels)-2].Unquoted())
+		return d.Path, fmt.Sprintf("name must equal the entry's key %s (it is filled in from the key; leave name out)", key)
+	}
+	if msg == "field not allowed" && len(sels) > 0 {
+		parent, ok := doc.lookup(sels[:len(sels)-1])
+		if ok && !info.declared {
+			if key, isMap := doc.keyOf(parent.value); isMap && key != nil {
+				if kw := doc.describe([]ast.Expr{key}, dl); kw != "" {
+					return d.Path, fmt.Sprintf("invalid key %s: must be %s", strconv.Quote(sels[len(sels)-1].Unquoted()), kw)
+				}
+			}
+		}
+	}
+	return d.Path, msg
 }
 
-// friendlyMessage rewrites CUE's messages about a value that does not
-// match a schema pattern or type into what the field wants, keeping the
-// offending value.
-func friendlyMessage(msg string) string {
-	if m := outOfBoundRE.FindStringSubmatch(msg); m != nil {
-		if want := wantPhrase(m[2]); want != "" {
-			return fmt.Sprintf("invalid value %s: want %s", m[1], want)
-		}
-		return msg
+// isKeyedEntry reports whether sels ends in a field of an entry of a
+// map whose entries carry their key as name (models.<key>.name).
+func isKeyedEntry(sels []cue.Selector) bool {
+	n := len(sels)
+	return n >= 3 && keyKinds[sels[n-3].String()] != "" && sels[n-2].LabelType() == cue.StringLabel
+}
+
+// looksLikeSchema reports whether a value in a CUE message is a
+// constraint (a kind, a bound, a pattern, a definition) rather than data.
+func looksLikeSchema(s string) bool {
+	switch s {
+	case "string", "number", "int", "float", "bool", "bytes", "struct", "list", "null":
+		return s != "null"
 	}
-	if m := mismatchRE.FindStringSubmatch(msg); m != nil && literalRE.MatchString(m[1]) && !literalRE.MatchString(m[2]) {
-		article := "a"
-		if strings.ContainsAny(m[4][:1], "aeiou") {
-			article = "an"
-		}
-		hint := ""
-		if uq, err := strconv.Unquote(m[1]); err == nil && m[3] == "string" && m[4] != "string" && literalRE.MatchString(uq) {
-			hint = " (remove the quotes)"
-		}
-		return fmt.Sprintf("want %s %s, got the %s %s%s", article, m[4], typeWord(m[3]), m[1], hint)
+	return strings.Contains(s, "#") || strings.Contains(s, "=~") || strings.Contains(s, " & ") ||
+		strings.Contains(s, "[string]") || strings.Contains(s, "...") ||
+		strings.HasPrefix(s, ">") || strings.HasPrefix(s, "<") || strings.HasPrefix(s, "!=")
+}
+
+// gotPhrase names the value a user gave: `the string "x"`, `the number
+// 4`, true, null, a list, a mapping.
+func gotPhrase(value, kind string, dl dialect) string {
+	switch kind {
+	case "string":
+		return "the string " + value
+	case "int", "float", "number":
+		return "the number " + value
+	case "bool", "null":
+		return value
+	case "list", "struct":
+		w := dl.kindWord(kind)
+		return article(w) + " " + w
 	}
-	if m := mismatchRE.FindStringSubmatch(msg); m != nil && m[3] != m[4] && len(m[2]) > 60 {
-		// The constraint is a whole schema struct: printing it helps no one.
-		return fmt.Sprintf("want a %s here, got a %s", typeWord(m[4]), typeWord(m[3]))
+	return value
+}
+
+// boundWords says what a bound from a CUE message requires, for fields
+// the schema lookup does not know.
+func boundWords(bound string) string {
+	if pat, ok := strings.CutPrefix(bound, "=~"); ok {
+		if p, err := strconv.Unquote(pat); err == nil {
+			if m := enumPatternRE.FindStringSubmatch(p); m != nil {
+				return oneOf(strings.Split(m[1], "|"))
+			}
+			return "a string matching " + p
+		}
 	}
-	return msg
+	if bound == `!=""` {
+		return "a non-empty string"
+	}
+	var parts []string
+	for _, b := range strings.Split(bound, " & ") {
+		parts = append(parts, strings.TrimSpace(b))
+	}
+	if w := strings.TrimSpace(boundsPhrase(parts)); w != "" {
+		return "a number " + w
+	}
+	return "within " + bound
 }
 
 // mergeDisjunctions folds CUE's "N errors in empty disjunction" (which
@@ -173,21 +295,19 @@ func mergeDisjunctions(in diag.List) diag.List {
 		}
 		merged := alts[0]
 		var msgs []string
-		value, wants := "", []string{}
 		for _, a := range alts {
-			msgs = append(msgs, a.Message)
-			if m := regexp.MustCompile(`^invalid value (.+): want (.+)$`).FindStringSubmatch(a.Message); m != nil && (value == "" || value == m[1]) {
-				value = m[1]
-				wants = append(wants, m[2])
+			// Each alternative's message describes the whole field,
+			// so they are usually the same.
+			if !slices.Contains(msgs, a.Message) {
+				msgs = append(msgs, a.Message)
+			}
+			if !merged.Pos.IsValid() {
+				merged.Pos = a.Pos
 			}
 			merged.Related = append(merged.Related, a.Pos)
 			merged.Related = append(merged.Related, a.Related...)
 		}
-		if len(wants) == len(alts) {
-			merged.Message = fmt.Sprintf("invalid value %s: want %s", value, strings.Join(wants, ", or "))
-		} else {
-			merged.Message = strings.Join(msgs, "; ")
-		}
+		merged.Message = strings.Join(msgs, "; ")
 		merged.Related = dedupePositions(merged.Pos, merged.Related)
 		out = append(out, merged)
 	}
@@ -211,11 +331,16 @@ func position(p token.Pos, dir string) diag.Position {
 	return diag.Position{File: f, Line: p.Line(), Column: p.Column()}
 }
 
-// formatPath renders a field path the way CUE prints it: identifiers
-// joined by dots, other labels quoted.
+// formatPath renders a field path the way cue.Path prints it:
+// identifiers joined by dots, other labels quoted, list indices in
+// brackets.
 func formatPath(sel []string) string {
 	var b strings.Builder
 	for i, s := range sel {
+		if s != "" && strings.Trim(s, "0123456789") == "" {
+			// A list index, printed as cue.Path prints it.
+			s = "[" + s + "]"
+		}
 		if i > 0 && !strings.HasPrefix(s, "[") {
 			b.WriteByte('.')
 		}
@@ -227,12 +352,3 @@ func formatPath(sel []string) string {
 // isSchemaFile reports whether a diagnostic file is part of the embedded
 // schema.
 func isSchemaFile(f string) bool { return strings.HasPrefix(f, schema.ImportPath+"/") }
-
-// typeWord names a CUE kind for messages: users write numbers, not ints
-// and floats.
-func typeWord(kind string) string {
-	if kind == "int" || kind == "float" {
-		return "number"
-	}
-	return kind
-}

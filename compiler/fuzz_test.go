@@ -9,8 +9,8 @@ import (
 
 // FuzzLoad feeds arbitrary bytes to the loader as a CUE file and as a YAML
 // file. Whatever the input, Load must not panic, and every diagnostic it
-// returns must carry a message; a spec without diagnostics must yield an
-// IR. The examples and the bad-input corpus are the seed corpus; crashers
+// returns must carry a message and a line in the user's file; a spec
+// without diagnostics must yield an IR. The examples and the bad-input corpus are the seed corpus; crashers
 // found by `go test -fuzz=FuzzLoad -fuzzminimizetime=10x ./compiler` are
 // committed under testdata/fuzz/FuzzLoad and replayed by plain `go test`.
 // (Without a small -fuzzminimizetime the fuzzer spends its time
@@ -48,6 +48,12 @@ func FuzzLoad(f *testing.F) {
 		for _, d := range diags {
 			if d.Message == "" {
 				t.Fatalf("diagnostic without message: %+v", d)
+			}
+			if d.Pos.File == "" || d.Pos.Line < 1 {
+				t.Fatalf("diagnostic without a line: %+v", d)
+			}
+			if isSchemaFile(d.Pos.File) {
+				t.Fatalf("diagnostic positioned in the schema: %+v", d)
 			}
 		}
 		if len(diags) == 0 && spec == nil {

@@ -19,6 +19,7 @@ import (
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/load"
 	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
 	"cuelang.org/go/encoding/json"
 	"cuelang.org/go/encoding/yaml"
 
@@ -256,7 +257,7 @@ func loadInstance(dir string, args []string) (*loaded, diag.List, error) {
 	}
 	inst := insts[0]
 	if inst.Err != nil {
-		return nil, fromCUE(inst.Err, dir), nil
+		return nil, firstPerFile(fromCUE(inst.Err, dir)), nil
 	}
 	l := &loaded{inst: inst, dir: dir, moduleRoot: cfg.ModuleRoot}
 	for _, f := range inst.BuildFiles {
@@ -299,6 +300,10 @@ func addDataFiles(inst *build.Instance, dir string) ([]string, diag.List) {
 			out = append(out, dataFileError(err, bf.Filename, dir))
 			continue
 		}
+		if d, ok := topLevelShape(f, bf.Encoding == build.JSON, dir); !ok {
+			out = append(out, d)
+			continue
+		}
 		if err := inst.AddSyntax(f); err != nil {
 			out = append(out, fromCUE(err, dir)...)
 			continue
@@ -306,6 +311,76 @@ func addDataFiles(inst *build.Instance, dir string) ([]string, diag.List) {
 		files = append(files, relPath(dir, bf.Filename))
 	}
 	return files, out
+}
+
+// topLevelShape checks that a decoded YAML or JSON file is one mapping
+// (or empty), as a spec must be, and explains what it is otherwise. A
+// YAML stream of several documents decodes as a list of them: the schema
+// would only say that a list is not a struct, at no position. Empty
+// documents are dropped from f.
+func topLevelShape(f *ast.File, isJSON bool, dir string) (diag.Diagnostic, bool) {
+	if len(f.Decls) != 1 {
+		return diag.Diagnostic{}, true
+	}
+	emb, ok := f.Decls[0].(*ast.EmbedDecl)
+	if !ok {
+		return diag.Diagnostic{}, true
+	}
+	at := func(p token.Pos) diag.Position {
+		pos := position(p, dir)
+		if !pos.IsValid() {
+			pos = diag.Position{File: relPath(dir, f.Filename)}
+		}
+		if pos.Line == 0 {
+			pos.Line, pos.Column = 1, 1
+		}
+		return pos
+	}
+	what, want := "a mapping", "a mapping of fields (models: ...)"
+	if isJSON {
+		want = `an object ({"models": ...})`
+	}
+	switch x := emb.Expr.(type) {
+	case *ast.StructLit:
+		return diag.Diagnostic{}, true
+	case *ast.BinaryExpr:
+		// An empty YAML file decodes as *null | _.
+		return diag.Diagnostic{}, true
+	case *ast.ListLit:
+		if !isJSON && !x.Lbrack.IsValid() {
+			// Several YAML documents. Empty ones (a stray "---" at the
+			// end) hold nothing and are dropped.
+			var docs []ast.Expr
+			for _, e := range x.Elts {
+				if lit, ok := e.(*ast.BasicLit); !ok || lit.Kind != token.NULL {
+					docs = append(docs, e)
+				}
+			}
+			switch len(docs) {
+			case 0:
+				f.Decls = nil
+				return diag.Diagnostic{}, true
+			case 1:
+				emb.Expr = docs[0]
+				if st, ok := docs[0].(*ast.StructLit); ok {
+					f.Decls = st.Elts
+				}
+				return topLevelShape(f, isJSON, dir)
+			}
+			return diag.Diagnostic{Pos: at(docs[1].Pos()),
+				Message: "a second YAML document starts here: a spec file holds one document; remove the '---' line above, or put each document in a file of its own"}, false
+		}
+		what = "a list"
+		if isJSON {
+			what = "an array"
+		}
+	case *ast.BasicLit:
+		what = "the value " + x.Value
+		if x.Kind == token.NULL {
+			what = "null"
+		}
+	}
+	return diag.Diagnostic{Pos: at(emb.Expr.Pos()), Message: "the top level of a spec must be " + want + ", not " + what}, false
 }
 
 // jsonDecls turns a JSON document into file declarations: an object's
@@ -348,8 +423,8 @@ var schemaFiles = schema.Files
 // The decoders report "FILE:LINE: message" as plain text (YAML) or wrap
 // encoding/json's error with a position and the absolute file name
 // (JSON); both become a position in the user's file and the bare message.
-// YAML errors carry no column, so the line's first non-blank character
-// stands in for it.
+// YAML errors carry a line at most, often not the problem's:
+// yamlSyntaxError finds the line and column.
 func dataFileError(err error, file, dir string) diag.Diagnostic {
 	d := diag.Diagnostic{Pos: diag.Position{File: relPath(dir, file)}, Message: err.Error()}
 	if errs := cueerrors.Errors(err); len(errs) == 1 {
@@ -359,38 +434,49 @@ func dataFileError(err error, file, dir string) diag.Diagnostic {
 	}
 	var inner *stdjson.SyntaxError
 	if errors.As(err, &inner) {
-		d.Message = "invalid JSON: " + inner.Error()
+		src, _ := os.ReadFile(file)
+		d.Message = jsonSyntaxMessage(src, inner)
+		if d.Pos.Line == 0 {
+			d.Pos.Line, d.Pos.Column = 1, 1
+		}
+		return d
+	}
+	if strings.HasPrefix(d.Message, "invalid JSON for file ") {
+		// encoding/json accepted what CUE's parser did not; CUE's own
+		// message names the file, which the position already does.
+		d.Message = "invalid JSON"
+		if errs := cueerrors.Errors(err); len(errs) == 1 {
+			if f, a := errs[0].Msg(); f != "" {
+				if m := fmt.Sprintf(f, a...); !strings.HasPrefix(m, "invalid JSON for file ") {
+					d.Message += ": " + m
+				}
+			}
+		}
+		if d.Pos.Line == 0 {
+			d.Pos.Line, d.Pos.Column = 1, 1
+		}
 		return d
 	}
 	rest, ok := strings.CutPrefix(d.Message, file+":")
 	if !ok {
+		if d.Pos.Line == 0 {
+			d.Pos.Line, d.Pos.Column = 1, 1
+		}
 		return d
 	}
-	d.Message = strings.TrimSpace(rest)
-	num, msg, ok := strings.Cut(rest, ":")
-	if line, err := strconv.Atoi(num); ok && err == nil && line > 0 {
-		d.Pos.Line, d.Message = line, strings.TrimSpace(msg)
-		d.Pos.Column = firstNonBlank(file, line)
+	line, msg := 0, strings.TrimSpace(rest)
+	if num, m, ok := strings.Cut(rest, ":"); ok {
+		if n, err := strconv.Atoi(num); err == nil && n > 0 {
+			line, msg = n, strings.TrimSpace(m)
+		}
 	}
-	return d
-}
-
-// firstNonBlank returns the 1-based column of the first non-blank
-// character on the given line of file, or 0 when it cannot tell.
-func firstNonBlank(file string, line int) int {
-	b, err := os.ReadFile(file)
+	src, err := os.ReadFile(file)
 	if err != nil {
-		return 0
+		d.Pos.Line, d.Pos.Column, d.Message = max(line, 1), 1, msg
+		return d
 	}
-	lines := strings.Split(string(b), "\n")
-	if line > len(lines) {
-		return 0
-	}
-	text := lines[line-1]
-	if t := strings.TrimLeft(text, " \t"); t != "" {
-		return len(text) - len(t) + 1
-	}
-	return 1
+	d.Pos.Line, d.Pos.Column, d.Message = yamlSyntaxError(src, line, msg)
+	return d
 }
 
 // packageClauses counts the files that declare a package and lists those

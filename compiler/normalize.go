@@ -355,6 +355,8 @@ func (c *checker) normalizeModel(l loc, name string, r *rawModel, spec *Spec) *M
 			}
 		}
 		switch {
+		case rec == nil && c.failed(l.up(2).field("routing")):
+			// routing has errors of its own, so its receivers are unknown.
 		case rec == nil:
 			c.errorf(rl.field("receiver"), "retraining receiver %q is not declared under routing.receivers", rr.Receiver)
 		case rec.Kind != "webhook":
@@ -494,8 +496,9 @@ func (c *checker) normalizeDrift(l loc, r *rawDrift) *Drift {
 			d.Cron = named.cron
 		}
 	} else {
+		before := len(c.diags)
 		d.Schedule = c.positiveDuration(l.field("schedule"), sched, dur("1d"))
-		if d.Cron == "" {
+		if d.Cron == "" && len(c.diags) == before {
 			c.errorf(l.field("schedule"), "schedule %q is not hourly, daily or weekly; also set drift.cron for the evaluator's CronJob", sched)
 		}
 	}
@@ -586,7 +589,7 @@ func (c *checker) normalizeSLO(l loc, name string, r *rawSLO, m *Model) *SLO {
 		th := c.positiveDuration(l.field("latency", "threshold"), r.Latency.Threshold, 0)
 		le := decimal.FromInt(int64(time.Duration(th) / time.Millisecond)).Quo(decimal.FromInt(1000))
 		s.Latency = &LatencySLI{Threshold: th, Le: le}
-		if th > 0 && !m.Metrics.Latency.HasBucket(le) {
+		if th > 0 && !c.failed(l.up(2).field("metrics", "latency", "buckets")) && !m.Metrics.Latency.HasBucket(le) {
 			c.errorf(l.field("latency", "threshold"), "latency threshold %s (%ss) is not a bucket boundary of %s (buckets: %s); a threshold between buckets can only be interpolated, so pick a boundary or declare the bucket under metrics.latency.buckets",
 				r.Latency.Threshold, le, m.Metrics.Latency.Metric, joinDecimals(m.Metrics.Latency.Buckets))
 		}
@@ -612,7 +615,7 @@ func (c *checker) normalizeSLO(l loc, name string, r *rawSLO, m *Model) *SLO {
 				c.errorf(l.field("quality"), "accuracy needs metrics.feedback.classes: PromQL cannot compare the predicted and actual labels of one series, so correct predictions are summed per class")
 			}
 		}
-		if s.Quality.RollingWindow > s.Window {
+		if s.Quality.RollingWindow > s.Window && !c.failed(l.field("quality", "rolling_window")) && !c.failed(l.field("window")) {
 			c.errorf(l.field("quality", "rolling_window"), "rolling_window %s is longer than the SLO window %s", s.Quality.RollingWindow, s.Window)
 		}
 	}
@@ -631,7 +634,7 @@ func (c *checker) normalizeSLO(l loc, name string, r *rawSLO, m *Model) *SLO {
 		if f.LastSuccess == "" {
 			c.errorf(l.field("freshness"), "freshness needs last_success here or pipeline.last_success on the model")
 		}
-		if f.MaxAge == 0 {
+		if f.MaxAge == 0 && !c.failed(l.field("freshness", "max_age")) && !c.failed(l.up(2).field("pipeline", "max_age")) {
 			c.errorf(l.field("freshness"), "freshness needs max_age here or pipeline.max_age on the model")
 		}
 		s.Freshness = f
@@ -671,7 +674,7 @@ func (c *checker) normalizeSLO(l loc, name string, r *rawSLO, m *Model) *SLO {
 	for i, t := range r.Alerting.BudgetTiers {
 		tl := al.field("budget_tiers").index(i)
 		tier := BudgetTier{Consumed: c.dec(tl.field("consumed"), t.Consumed), Severity: Severity(t.Severity)}
-		if i > 0 && tier.Consumed.Cmp(s.Tiers[i-1].Consumed) <= 0 {
+		if i > 0 && tier.Consumed.Cmp(s.Tiers[i-1].Consumed) <= 0 && !c.failed(tl.field("consumed")) && !c.failed(al.field("budget_tiers").index(i-1).field("consumed")) {
 			c.errorf(tl.field("consumed"), "budget tiers must be in increasing order of consumption: %s%% follows %s%%", tier.Consumed, s.Tiers[i-1].Consumed)
 		}
 		s.Tiers = append(s.Tiers, tier)
@@ -703,6 +706,25 @@ func (c *checker) burnPolicy(l loc, r *rawBurnPolicy, sev Severity, defWindows [
 	}
 	budget := s.ErrorBudget()
 	windowSecs := decimal.FromInt(int64(time.Duration(s.Window) / time.Second))
+	// A window or objective that failed its own check stands in by its
+	// default; judging windows against it would report a second error.
+	slo := l.up(2)
+	windowOK, objectiveOK := !c.failed(slo.field("window")), !c.failed(slo.field("objective"))
+	if defaulted && p.Enabled && windowOK {
+		// Default windows longer than a short SLO window are one
+		// mistake, said once for the policy.
+		var long []string
+		for _, w := range windows {
+			if d, err := model.ParseDuration(w.Long); err == nil && d > s.Window {
+				long = append(long, w.Long)
+			}
+		}
+		if len(long) > 0 {
+			c.errorf(l, "the default %s windows have long windows (%s) beyond the SLO window %q; set %s.windows to pairs within it, or disable these alerts (enabled: false)",
+				l.sels[len(l.sels)-1].Unquoted(), strings.Join(long, ", "), window, l.sels[len(l.sels)-1].Unquoted())
+			windowOK = false
+		}
+	}
 	for i, w := range windows {
 		il := wl.index(i)
 		bw := BurnWindow{
@@ -715,7 +737,7 @@ func (c *checker) burnPolicy(l loc, r *rawBurnPolicy, sev Severity, defWindows [
 		if bw.Short >= bw.Long {
 			c.errorf(il.field("short"), "short window %q must be shorter than long window %q", w.Short, w.Long)
 		}
-		if bw.Long > s.Window {
+		if bw.Long > s.Window && windowOK {
 			c.errorf(il.field("long"), "long window %q exceeds the SLO window %q", w.Long, window)
 		}
 		// Divide last, so a non-terminating result is rounded once.
@@ -738,9 +760,10 @@ func (c *checker) burnPolicy(l loc, r *rawBurnPolicy, sev Severity, defWindows [
 		if w.Factor == nil {
 			fl = il.field("budget_percent")
 		}
-		if !p.Enabled {
+		if !p.Enabled || c.failed(fl) || !windowOK {
 			// A disabled policy generates nothing; its windows are kept
-			// for reference but not judged.
+			// for reference but not judged. Nor is a factor that failed
+			// its own check, or one measured against a window that did.
 			p.Windows = append(p.Windows, bw)
 			continue
 		}
@@ -753,7 +776,7 @@ func (c *checker) burnPolicy(l loc, r *rawBurnPolicy, sev Severity, defWindows [
 			// and record why, rather than failing the spec.
 			p.Unreachable = append(p.Unreachable, bw)
 			continue
-		} else if th.Cmp(decimal.One) > 0 {
+		} else if th.Cmp(decimal.One) > 0 && objectiveOK {
 			c.errorf(fl, "burn rate %s on an error budget of %s%% (objective %s) fires only when %s%% of events fail: this alert can never fire; lower the factor, or disable this policy (enabled: false)",
 				bw.Factor, budget.Mul(decimal.Hundred), s.Objective, th.Mul(decimal.Hundred))
 		}
@@ -794,6 +817,9 @@ func (c *checker) normalizeShare(l loc, name string, r *rawShareAlert, m *Metric
 	}
 	if len(c.diags) > before {
 		return a // the bound itself is invalid
+	}
+	if c.failed(l.up(4).field("metrics", a.Histogram, "buckets")) {
+		return a // the histogram's buckets are
 	}
 	if !h.HasBucket(a.Bound) {
 		c.errorf(l, "%s is not a bucket boundary of %s (buckets: %s); shares can only be counted exactly at a boundary", a.Bound, h.Metric, joinDecimals(h.Buckets))

@@ -175,3 +175,23 @@ func underAny(path string, ds diag.List) bool {
 	}
 	return false
 }
+
+// placeDiags positions the diagnostics that CUE left without a position
+// in the user's files (a required field that is missing, a constraint on
+// a value the user did not write) at the nearest field the user did
+// write, or the start of their first file.
+func placeDiags(all diag.List, root loc, dir string) diag.List {
+	for i, d := range all {
+		if d.Pos.IsValid() && d.Pos.Line > 0 {
+			continue
+		}
+		var sels []cue.Selector
+		if p := cue.ParsePath(d.Path); d.Path != "" && p.Err() == nil {
+			sels = p.Selectors()
+		}
+		if pos := (loc{root: root.root, sels: sels, idx: root.idx}).pos(dir); pos.IsValid() {
+			all[i].Pos = pos
+		}
+	}
+	return all
+}

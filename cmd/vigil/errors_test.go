@@ -85,6 +85,12 @@ func TestErrors(t *testing.T) {
 					t.Errorf("vet stderr mismatch (-want +got):\n%s", diff)
 				}
 			}
+			// Messages name the field and its constraint; they never
+			// point into vigil's own schema files, which a YAML or JSON
+			// user does not have.
+			if strings.Contains(got, "vigil/schema/") {
+				t.Errorf("vet output points into the schema:\n%s", got)
+			}
 			nDiags := countPositioned(got)
 			if nDiags == 0 {
 				t.Errorf("vet printed no positioned diagnostic:\n%s", got)
