@@ -65,7 +65,14 @@ func dayCSV(days []int, n int, value func(day, i int) float64) string {
 	return b.String()
 }
 
+// TestRunSelectsTheWindow checks the window over the current data, with
+// --at, and without it from the clock. Windows are UTC days whatever the
+// local time zone: the test runs with time.Local at UTC+13:45, where
+// 23:59 UTC is already the next day.
 func TestRunSelectsTheWindow(t *testing.T) {
+	far := time.FixedZone("UTC+13:45", 13*3600+45*60)
+	defer func(l *time.Location) { time.Local = l }(time.Local)
+	time.Local = far
 	same := func(_, i int) float64 { return float64(i % 50) }
 	// Day 24 is shifted by +100: only a window over day 24 drifts.
 	shifted := func(d, i int) float64 {
@@ -91,6 +98,11 @@ func TestRunSelectsTheWindow(t *testing.T) {
 		// Without --at, the window ends at the start of the run's day.
 		{now: time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC), drift: true, skipped: 200},
 		{now: time.Date(2026, 11, 24, 23, 59, 0, 0, time.UTC), drift: false, skipped: 200},
+		// The same instants on a clock in another zone.
+		{now: time.Date(2026, 11, 25, 2, 0, 0, 0, time.UTC).In(far), drift: true, skipped: 200},
+		{now: time.Date(2026, 11, 24, 23, 59, 0, 0, time.UTC).In(far), drift: false, skipped: 200},
+		{now: time.Date(2026, 11, 24, 23, 59, 0, 0, time.UTC).Local(), drift: false, skipped: 200},
+		{at: time.Date(2026, 11, 25, 13, 45, 0, 0, far), drift: true, skipped: 200},
 	} {
 		now := tc.now
 		rep := Run(context.Background(), c, Options{BaseDir: dir, At: tc.at, Now: func() time.Time { return now }})
@@ -99,7 +111,8 @@ func TestRunSelectsTheWindow(t *testing.T) {
 		}
 		end := tc.at
 		if end.IsZero() {
-			end = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+			u := now.UTC()
+			end = time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC)
 		}
 		if !rep.Window.End.Equal(end) || !rep.Window.Start.Equal(end.AddDate(0, 0, -1)) {
 			t.Errorf("at %v now %v: window %v–%v", tc.at, tc.now, rep.Window.Start, rep.Window.End)

@@ -10,7 +10,26 @@ import (
 	"github.com/parquet-go/parquet-go"
 )
 
+// localZones are time zones TestParseTime runs under as time.Local: the
+// machine's, one whose offset equals a test input's (time.Parse then
+// returns a time in Local), and two far from UTC. Zone-less inputs must
+// still read as UTC.
+var localZones = []*time.Location{
+	time.Local,
+	time.FixedZone("UTC+1", 3600),
+	time.FixedZone("UTC+13:45", 13*3600+45*60),
+	time.FixedZone("UTC-9:30", -(9*3600 + 30*60)),
+}
+
 func TestParseTime(t *testing.T) {
+	defer func(l *time.Location) { time.Local = l }(time.Local)
+	for _, loc := range localZones {
+		time.Local = loc
+		t.Run(loc.String(), testParseTime)
+	}
+}
+
+func testParseTime(t *testing.T) {
 	want := time.Date(2026, 11, 24, 13, 5, 0, 0, time.UTC)
 	for _, s := range []string{
 		"2026-11-24T13:05:00Z",

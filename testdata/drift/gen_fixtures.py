@@ -3,8 +3,20 @@
 
 Run with Debian's python3-scipy: /usr/bin/python3 testdata/drift/gen_fixtures.py
 It prints JSON to stdout; the committed copy is testdata/drift/fixtures.json,
-and drift/stats's TestAgainstSciPy compares the Go results with it. CI runs
-this script again and fails if the output differs from the committed file.
+and drift/stats's TestAgainstSciPy compares the Go results with it.
+
+drift/stats's TestFixturesMatchSciPy runs this script again (so does CI) and
+fails if its output disagrees with the committed file beyond tolerance. The
+output is not byte-identical across machines: NumPy picks SIMD code paths
+for the CPU at run time, and values move in their last digits (np.logspace's
+inputs, scipy.special.kv, kstwo.sf ~1e-16 relative; Anderson-Darling ~1e-15;
+Cramer-von Mises p-values up to 3.3e-7 relative where p ~ 7e-10). So the
+comparison requires the same sections, cases, names and keys; integers,
+counts and generator specs equal; p-values (pvalue, chi_square_p, sf) within
+1e-6 relative or 1e-14 absolute; every other float within 1e-9 relative, an
+exact zero staying zero. TestFixturesMatchSciPyWithoutSIMD runs it with
+NPY_DISABLE_CPU_FEATURES naming every dispatched feature and requires the
+same. Regenerate the committed file only when SciPy's results really change.
 
 PSI and Hellinger have no SciPy function; they are written here with NumPy
 from their textbook definitions, independently of the Go code.
