@@ -284,7 +284,7 @@ func addDataFiles(inst *build.Instance, dir string) ([]string, diag.List) {
 		var err error
 		switch bf.Encoding {
 		case build.YAML:
-			f, err = yaml.Extract(bf.Filename, bf.Source)
+			f, err = extractYAML(bf.Filename, bf.Source)
 		case build.JSON:
 			var b []byte
 			if b, err = os.ReadFile(bf.Filename); err == nil {
@@ -381,6 +381,17 @@ func topLevelShape(f *ast.File, isJSON bool, dir string) (diag.Diagnostic, bool)
 		}
 	}
 	return diag.Diagnostic{Pos: at(emb.Expr.Pos()), Message: "the top level of a spec must be " + want + ", not " + what}, false
+}
+
+// extractYAML is yaml.Extract, with a panic of the decoder (seen on line
+// breaks it mispositions) turned into an error at the file's start.
+func extractYAML(name string, src any) (f *ast.File, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, err = nil, fmt.Errorf("%s:1: the YAML reader failed on this file (%v); please report it, with the file, as a vigil bug", name, r)
+		}
+	}()
+	return yaml.Extract(name, src)
 }
 
 // jsonDecls turns a JSON document into file declarations: an object's

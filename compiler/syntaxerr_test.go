@@ -25,6 +25,9 @@ func TestCheckText(t *testing.T) {
 		{"DEL is not YAML", "a: x\x7fy\n", true, 1, 5, "control character U+007F is not allowed in YAML"},
 		{"C1 control is not YAML", "a: x\u0090y\n", true, 1, 5, "U+0090"},
 		{"NEL is YAML", "a: x\u0085y\n", true, 0, 0, ""},
+		{"lone CR in YAML", "a: 1\rb:\r\n", true, 1, 5, "carriage return without a line feed"},
+		{"CR at the end of YAML", "a: 1\r", true, 1, 5, "carriage return without a line feed"},
+		{"lone CR is CUE whitespace", "a: 1\rb: 2\n", false, 0, 0, ""},
 		{"UTF-16 YAML is left to the YAML reader", "\xff\xfea\x00:\x00", true, 0, 0, ""},
 		{"UTF-16 BOM is not CUE", "\xff\xfea\x00", false, 1, 1, "byte 0xff"},
 	} {

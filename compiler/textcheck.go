@@ -32,6 +32,10 @@ func checkText(b []byte, yaml bool) (line, col int, msg string, bad bool) {
 			return line, i - lineStart + 1, fmt.Sprintf("invalid UTF-8 (byte 0x%02x): spec files must be UTF-8 text; save the file as UTF-8", b[i]), true
 		case r == 0:
 			return line, i - lineStart + 1, "NUL byte: spec files must be UTF-8 text", true
+		case yaml && r == '\r' && (i+1 == len(b) || b[i+1] != '\n'):
+			// YAML reads a lone CR as a line break, which CUE's YAML
+			// decoder mispositions (it can even crash on it).
+			return line, i - lineStart + 1, "carriage return without a line feed (an old Mac line break): YAML spec files must break lines with \\n or \\r\\n", true
 		case yaml && !yamlPrintable(r):
 			return line, i - lineStart + 1, fmt.Sprintf("control character %U is not allowed in YAML; in a double-quoted string write it as \\u%04X", r, r), true
 		case !yaml && r < 0x20 && r != '\t' && r != '\n' && r != '\r':
