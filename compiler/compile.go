@@ -166,7 +166,7 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 		return nil, placeDiags(fromCUEIn(err, l.dir, root.idx), root, l.dir).Sort(), nil
 	}
 	for it.Next() {
-		name, fv := it.Selector().Unquoted(), it.Value()
+		name, fv := labelName(it.Selector()), it.Value()
 		if name == "models" {
 			mit, err := fv.Fields()
 			if err != nil {
@@ -175,7 +175,7 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 				continue
 			}
 			for mit.Next() {
-				mname, mv := mit.Selector().Unquoted(), mit.Value()
+				mname, mv := labelName(mit.Selector()), mit.Value()
 				b, err := mv.MarshalJSON()
 				if err != nil {
 					broken[mname] = true

@@ -192,7 +192,7 @@ func explain(doc *schemaDoc, d diag.Diagnostic, written func(path string) bool) 
 		return d.Path, fmt.Sprintf("must be %s, not %s%s", want, got, hint)
 	}
 	if m := conflictRE.FindStringSubmatch(msg); m != nil && field == "name" && isKeyedEntry(sels) {
-		key := strconv.Quote(sels[len(sels)-2].Unquoted())
+		key := strconv.Quote(labelName(sels[len(sels)-2]))
 		return d.Path, fmt.Sprintf("name must equal the entry's key %s (it is filled in from the key; leave name out)", key)
 	}
 	if msg == "field not allowed" && len(sels) > 0 {
@@ -200,7 +200,7 @@ func explain(doc *schemaDoc, d diag.Diagnostic, written func(path string) bool) 
 		if ok && !info.declared {
 			if key, isMap := doc.keyOf(parent.value); isMap && key != nil {
 				if kw := doc.describe([]ast.Expr{key}, dl); kw != "" {
-					return d.Path, fmt.Sprintf("invalid key %s: must be %s", strconv.Quote(sels[len(sels)-1].Unquoted()), kw)
+					return d.Path, fmt.Sprintf("invalid key %s: must be %s", strconv.Quote(labelName(sels[len(sels)-1])), kw)
 				}
 			}
 		}

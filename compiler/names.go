@@ -39,7 +39,7 @@ func (c *checker) explainKeyNames(all diag.List, root loc) diag.List {
 		key := sels[n-2]
 		l := loc{root: root.root, sels: sels[:n-1], idx: root.idx}
 		before := len(c.diags)
-		if c.checkName(l, kind, key.Unquoted()) {
+		if c.checkName(l, kind, labelName(key)) {
 			out = append(out, d)
 		}
 		// checkName recorded its diagnostic in c.diags; move it here so
@@ -80,5 +80,17 @@ func modelNameOfPath(p string) (string, bool) {
 	if len(sels) < 2 || sels[0].String() != "models" || sels[1].LabelType() != cue.StringLabel {
 		return "", false
 	}
-	return sels[1].Unquoted(), true
+	return labelName(sels[1]), true
+}
+
+// labelName is the name of the field sel selects as the user wrote it:
+// the unquoted string of a regular (or optional, or required) field, and
+// the selector's text for anything else (a definition, a hidden field, an
+// index, a pattern), where Selector.Unquoted panics. Paths parsed from a
+// diagnostic can hold any of these.
+func labelName(sel cue.Selector) string {
+	if sel.LabelType() == cue.StringLabel && sel.ConstraintType() < cue.PatternConstraint {
+		return sel.Unquoted()
+	}
+	return sel.String()
 }

@@ -721,7 +721,7 @@ func (c *checker) burnPolicy(l loc, r *rawBurnPolicy, sev Severity, defWindows [
 		}
 		if len(long) > 0 {
 			c.errorf(l, "the default %s windows have long windows (%s) beyond the SLO window %q; set %s.windows to pairs within it, or disable these alerts (enabled: false)",
-				l.sels[len(l.sels)-1].Unquoted(), strings.Join(long, ", "), window, l.sels[len(l.sels)-1].Unquoted())
+				labelName(l.sels[len(l.sels)-1]), strings.Join(long, ", "), window, labelName(l.sels[len(l.sels)-1]))
 			windowOK = false
 		}
 	}

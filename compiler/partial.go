@@ -36,7 +36,7 @@ func partialModel(v cue.Value) (b json.RawMessage, ok bool) {
 		return nil, false
 	}
 	for it.Next() {
-		name, fv := it.Selector().Unquoted(), it.Value()
+		name, fv := labelName(it.Selector()), it.Value()
 		if fb, err := fv.MarshalJSON(); err == nil {
 			out[name] = json.RawMessage(fb)
 			continue
@@ -53,7 +53,7 @@ func partialModel(v cue.Value) (b json.RawMessage, ok bool) {
 				continue
 			}
 			for ait.Next() {
-				an, av := ait.Selector().Unquoted(), ait.Value()
+				an, av := labelName(ait.Selector()), ait.Value()
 				if ab, err := av.MarshalJSON(); err == nil {
 					alerts[an] = json.RawMessage(ab)
 				} else if an == "shares" || an == "anomalies" {
@@ -78,7 +78,7 @@ func validEntries(v cue.Value) map[string]json.RawMessage {
 	}
 	for it.Next() {
 		if b, err := it.Value().MarshalJSON(); err == nil {
-			out[it.Selector().Unquoted()] = b
+			out[labelName(it.Selector())] = b
 		}
 	}
 	return out

@@ -149,7 +149,7 @@ func (s *schemaDoc) lookup(sels []cue.Selector) (fieldInfo, bool) {
 			}
 			next.declared = true
 		} else {
-			name := sel.Unquoted()
+			name := labelName(sel)
 			var patterns []*ast.Field
 			for _, st := range s.structs(info.value) {
 				for _, el := range st.Elts {

@@ -22,7 +22,7 @@ func suggestFields(all diag.List, root cue.Value) diag.List {
 		if len(sels) == 0 {
 			continue
 		}
-		typo := sels[len(sels)-1].Unquoted()
+		typo := labelName(sels[len(sels)-1])
 		parent := root.LookupPath(cue.MakePath(sels[:len(sels)-1]...))
 		it, err := parent.Fields(cue.Optional(true))
 		if err != nil {
@@ -30,7 +30,7 @@ func suggestFields(all diag.List, root cue.Value) diag.List {
 		}
 		best, bestDist := "", 3
 		for it.Next() {
-			name := it.Selector().Unquoted()
+			name := labelName(it.Selector())
 			if name == typo {
 				continue
 			}
