@@ -12,18 +12,20 @@ import (
 	"github.com/vigil-dev/vigil/internal/decimal"
 )
 
-// Groups returns the rule groups for one model, in a stable order:
-// per SLO a raw-SLI group and a derived-window/meta group (so each SLO's
-// groups evaluate in parallel with other SLOs'), one group for ML
-// recordings, and one group for every alert of the model. Group names are
-// "vigil:<model>:<purpose>".
+// Groups returns the rule groups for one model, in a stable order: a
+// meta group (the evaluation timestamp), per SLO a raw-SLI group and a
+// derived-window/budget group (so each SLO's groups evaluate in parallel
+// with other SLOs'), one group for ML recordings, and one group for every
+// alert of the model. Group names are "vigil:<model>:<purpose>".
 func Groups(spec *compiler.Spec, m *compiler.Model) []rulefmt.RuleGroup {
 	return groups(spec, m, Alerts(spec, m))
 }
 
 // groups builds the rule groups around alerts already built for the model.
 func groups(spec *compiler.Spec, m *compiler.Model, alerts []Alert) []rulefmt.RuleGroup {
-	var groups []rulefmt.RuleGroup
+	groups := []rulefmt.RuleGroup{{Name: groupName(m, "meta"), Rules: []rulefmt.Rule{
+		record(recEvaluation, "vector(time())", map[string]string{"model": m.Name}),
+	}}}
 	for _, s := range m.SLOs {
 		raw, slo := sloRecordings(m, s)
 		groups = append(groups,

@@ -90,6 +90,14 @@ func windowsFor(s *compiler.SLO) sloWindows {
 
 // Recording rule names.
 const (
+	// recEvaluation records the time of every evaluation of a model's
+	// rules ({model}): min_over_time of it over a window says since when
+	// the rules have been running, for how much of a derived window
+	// history exists (budget consumption after a cold start) and whether
+	// an absent series has been absent for long enough to matter (drift
+	// staleness on a fresh database).
+	recEvaluation = "vigil:rules_evaluation:timestamp"
+
 	recErrors     = "vigil:sli_errors:rate"
 	recEvents     = "vigil:sli_events:rate"
 	recErrorRatio = "vigil:sli_error_ratio:rate"
