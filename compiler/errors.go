@@ -2,6 +2,7 @@ package compiler
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -69,7 +70,11 @@ func fromCUEIn(err error, dir string, idx *lazyIndex) diag.List {
 		if idx != nil {
 			written = func(path string) bool { _, ok := idx.get()[path]; return ok }
 		}
-		d.Path, d.Message = explain(loadSchemaDoc(), d, written)
+		quoted := func(p diag.Position) bool {
+			c := sourceByte(dir, p)
+			return c == '"' || c == '\''
+		}
+		d.Path, d.Message = explain(loadSchemaDoc(), d, written, quoted)
 		out = append(out, d)
 	}
 	return mergeDisjunctions(out)
@@ -110,8 +115,9 @@ var (
 // missing field is reported at the struct that lacks it) and message.
 // Messages it does not recognize, such as errors in a CUE spec's own
 // expressions, are returned as they are. written reports whether the
-// user's files declare a field (by its path).
-func explain(doc *schemaDoc, d diag.Diagnostic, written func(path string) bool) (string, string) {
+// user's files declare a field (by its path); quoted whether the value at
+// a position is written in quotes.
+func explain(doc *schemaDoc, d diag.Diagnostic, written func(path string) bool, quoted func(diag.Position) bool) (string, string) {
 	msg := d.Message
 	p := cue.ParsePath(d.Path)
 	if d.Path == "" || p.Err() != nil {
@@ -173,6 +179,11 @@ func explain(doc *schemaDoc, d diag.Diagnostic, written func(path string) bool) 
 		hint := ""
 		if uq, err := strconv.Unquote(user); err == nil && userKind == "string" && otherKind != "string" && literalRE.MatchString(uq) {
 			hint = " (remove the quotes)"
+			if !quoted(d.Pos) {
+				// Unquoted, yet read as text: a number YAML cannot
+				// represent, such as 1e400.
+				hint = " (it is read as text: not a number this file format can represent)"
+			}
 		} else if err == nil && userKind == "string" && otherKind == "bool" {
 			// YAML 1.1 booleans are strings in YAML 1.2.
 			switch strings.ToLower(uq) {
@@ -352,3 +363,24 @@ func formatPath(sel []string) string {
 // isSchemaFile reports whether a diagnostic file is part of the embedded
 // schema.
 func isSchemaFile(f string) bool { return strings.HasPrefix(f, schema.ImportPath+"/") }
+
+// sourceByte returns the byte at position p of the user's file (relative
+// to dir), or 0 when it cannot tell.
+func sourceByte(dir string, p diag.Position) byte {
+	if !p.IsValid() || p.Line < 1 || p.Column < 1 {
+		return 0
+	}
+	name := p.File
+	if !filepath.IsAbs(name) {
+		name = filepath.Join(dir, name)
+	}
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return 0
+	}
+	lines := strings.SplitN(string(b), "\n", p.Line+1)
+	if len(lines) < p.Line || p.Column > len(lines[p.Line-1]) {
+		return 0
+	}
+	return lines[p.Line-1][p.Column-1]
+}
