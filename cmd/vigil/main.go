@@ -305,6 +305,7 @@ not clean.`,
 	cmd.Flags().StringSliceVar(&names, "target", nil, "generate only these targets (repeatable; known: "+strings.Join(targets.Names(), ", ")+")")
 	cmd.Flags().BoolVar(&check, "check", false, "write nothing; exit 1 and list files that differ from the spec")
 	cmd.Flags().BoolVar(&listOnly, "list", false, "print the paths that would be written, and write nothing")
+	cmd.MarkFlagsMutuallyExclusive("list", "check")
 	cmd.Flags().StringVar(&rulesFmt, "rules-format", "", "Prometheus rules form: plain, operator (PrometheusRule) or mimir (ruler namespaces); overrides output.prometheus.format")
 	cmd.Flags().StringVar(&ruleCheck, "rule-check", "", "how each generated rule file is checked before it is written: shapes (default; rulefmt's checks on the rule groups, shared between identical expression shapes, see docs/prometheus.md) or rulefmt (rulefmt.Parse of every file, as Prometheus loads it; about 16 ms of CPU per file)")
 	cmd.Flags().StringVar(&dashFmt, "dashboards-format", "", "Grafana dashboards form: plain (JSON + provisioning), configmap (sidecar), operator (GrafanaDashboard) or v2 (dashboard.grafana.app/v2 resources); overrides output.grafana.format")
