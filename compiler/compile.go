@@ -200,6 +200,8 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 		}
 		var out any
 		switch name {
+		case "name":
+			out = &raw.Name
 		case "links":
 			out = &raw.Links
 		case "teams":

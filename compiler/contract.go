@@ -1,6 +1,10 @@
 package compiler
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/url"
 	"strings"
 	"time"
 )
@@ -78,14 +82,90 @@ func DashboardUID(model string) string {
 	return uid
 }
 
-// FleetDashboardUID is the UID of the fleet overview dashboard.
-const FleetDashboardUID = "vigil-fleet"
+// FleetName is the name of what the spec generates once for all its
+// models (the fleet dashboard, its Kubernetes object, the Grafana
+// provisioning provider): the spec's name, or, when it has none,
+// "models-" and the first 8 hex digits of the SHA-256 of the sorted
+// model names, one per line. The default differs between specs with
+// different models, so two unnamed specs deployed to one Grafana do not
+// overwrite each other's fleet dashboard, but it changes whenever a model
+// is added, removed or renamed; a spec's name never does.
+func (s *Spec) FleetName() string {
+	if s.Name != "" {
+		return s.Name
+	}
+	h := sha256.New()
+	for _, m := range s.Models {
+		h.Write([]byte(m.Name + "\n"))
+	}
+	return "models-" + hex.EncodeToString(h.Sum(nil)[:4])
+}
+
+// FleetDashboardUID is the UID of the fleet overview dashboard,
+// "vigilfleet-<fleet name>", also the name of its Kubernetes object. It
+// cannot equal a model dashboard's UID ("vigil-<model>") nor a model
+// dashboard object's name ("vigil-dashboard-<model>"), and fits Grafana's
+// 40 characters (a spec name has at most 29).
+func (s *Spec) FleetDashboardUID() string { return "vigilfleet-" + s.FleetName() }
 
 // DashboardURL links to a model's dashboard under the spec's Grafana base
 // URL (a path relative to Grafana's root when none is set).
 func (s *Spec) DashboardURL(model string) string {
 	return s.Links.Grafana + "/d/" + DashboardUID(model)
 }
+
+// FleetDashboardURL links to the fleet overview dashboard, like
+// DashboardURL.
+func (s *Spec) FleetDashboardURL() string {
+	return s.Links.Grafana + "/d/" + s.FleetDashboardUID()
+}
+
+// PanelURL links to one panel of a model's dashboard, shown alone
+// (Grafana's viewPanel), like DashboardURL.
+func (s *Spec) PanelURL(model string, panelID uint32) string {
+	return s.DashboardURL(model) + "?viewPanel=" + itoa(int64(panelID))
+}
+
+// ExploreURL links to Grafana's Explore with one PromQL query over the
+// last `last` (a Prometheus duration such as "6h"), on the data source
+// links.grafana_datasource names, under the spec's Grafana base URL (a
+// path relative to Grafana's root when none is set). The Explore state is
+// the URL form Grafana 10 and later read ("schemaVersion=1&panes=…", one
+// pane); the query opens in the code editor.
+func (s *Spec) ExploreURL(expr, last string) string {
+	type query struct {
+		RefID      string `json:"refId"`
+		Expr       string `json:"expr"`
+		EditorMode string `json:"editorMode"`
+		Range      bool   `json:"range"`
+	}
+	type timeRange struct {
+		From string `json:"from"`
+		To   string `json:"to"`
+	}
+	type pane struct {
+		Datasource string    `json:"datasource"`
+		Queries    []query   `json:"queries"`
+		Range      timeRange `json:"range"`
+	}
+	ds := s.Links.GrafanaDatasource
+	if ds == "" {
+		ds = "default"
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	// Encoding these types cannot fail.
+	_ = enc.Encode(map[string]pane{"vigil": {Datasource: ds,
+		Queries: []query{{RefID: "A", Expr: expr, EditorMode: "code", Range: true}},
+		Range:   timeRange{From: "now-" + last, To: "now"}}})
+	v := url.Values{"schemaVersion": {"1"}, "panes": {strings.TrimSuffix(b.String(), "\n")}}
+	return s.Links.Grafana + "/explore?" + v.Encode()
+}
+
+// ErrNoInstanceLabels explains why the operator dashboards form needs
+// output.grafana.instance_labels.
+const ErrNoInstanceLabels = "the operator form needs output.grafana.instance_labels, the labels of the Grafana instances the GrafanaDashboards apply to: an empty instanceSelector matches every Grafana in the namespace, and grafana-operator does not let it change once the object exists"
 
 // RunbookURL links to an alert's runbook page under the spec's runbook
 // base URL (a path relative to the output directory when none is set).

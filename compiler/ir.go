@@ -19,6 +19,9 @@ import (
 
 // Spec is a whole compiled spec.
 type Spec struct {
+	// Name is the spec's name as written; empty when unset (see
+	// FleetName).
+	Name string `json:"name,omitempty"`
 	// Models, sorted by name.
 	Models []*Model `json:"models,omitempty"`
 	// Links are the base URLs for generated links.
@@ -60,6 +63,9 @@ func (s *Spec) Team(name string) *Team {
 type Links struct {
 	Runbooks string `json:"runbooks,omitempty"`
 	Grafana  string `json:"grafana,omitempty"`
+	// GrafanaDatasource is the Prometheus data source (UID or name) that
+	// Explore links open; "default" when unset.
+	GrafanaDatasource string `json:"grafana_datasource,omitempty"`
 }
 
 // Output holds the chosen artifact forms.

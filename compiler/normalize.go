@@ -127,9 +127,10 @@ func contacts(r *rawContacts) Contacts {
 
 // normalizeSpec builds the spec-level IR (everything but models).
 func (c *checker) normalizeSpec(l loc, r *rawSpec) *Spec {
-	s := &Spec{}
+	s := &Spec{Name: r.Name, Links: Links{GrafanaDatasource: "default"}}
 	if r.Links != nil {
-		s.Links = Links{Runbooks: strings.TrimRight(r.Links.Runbooks, "/"), Grafana: strings.TrimRight(r.Links.Grafana, "/")}
+		s.Links = Links{Runbooks: strings.TrimRight(r.Links.Runbooks, "/"), Grafana: strings.TrimRight(r.Links.Grafana, "/"),
+			GrafanaDatasource: or(r.Links.GrafanaDatasource, "default")}
 	}
 	s.Output = Output{RulesFormat: "plain", DashboardsFormat: "plain", GrafanaFolder: "vigil", DriftImage: "ghcr.io/vigil-dev/vigil:latest"}
 	if o := r.Output; o != nil && o.Grafana != nil {
@@ -137,6 +138,15 @@ func (c *checker) normalizeSpec(l loc, r *rawSpec) *Spec {
 		s.Output.DashboardsNamespace = o.Grafana.Namespace
 		s.Output.GrafanaInstanceLabels = labelsFromMap(o.Grafana.InstanceLabels)
 		s.Output.GrafanaFolder = or(o.Grafana.Folder, "vigil")
+		if s.Output.DashboardsFormat == "operator" && len(s.Output.GrafanaInstanceLabels) == 0 {
+			gl := l.field("output", "grafana")
+			if o.Grafana.InstanceLabels != nil {
+				gl = gl.field("instance_labels")
+			} else {
+				gl = gl.field("format")
+			}
+			c.errorf(gl, "%s", ErrNoInstanceLabels)
+		}
 	}
 	if o := r.Output; o != nil && o.Drift != nil {
 		s.Output.DriftImage = or(o.Drift.Image, s.Output.DriftImage)

@@ -8,6 +8,7 @@ import "encoding/json"
 // pointers or nil slices/maps so that "unset" is distinguishable.
 
 type rawSpec struct {
+	Name    string                     `json:"name"`
 	Models  map[string]json.RawMessage `json:"models"`
 	Links   *rawSpecLinks              `json:"links"`
 	Teams   map[string]*rawTeam        `json:"teams"`
@@ -16,8 +17,9 @@ type rawSpec struct {
 }
 
 type rawSpecLinks struct {
-	Runbooks string `json:"runbooks"`
-	Grafana  string `json:"grafana"`
+	Runbooks          string `json:"runbooks"`
+	Grafana           string `json:"grafana"`
+	GrafanaDatasource string `json:"grafana_datasource"`
 }
 
 type rawTeam struct {

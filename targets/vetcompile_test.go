@@ -229,6 +229,12 @@ func TestVetAcceptsThenCompileSucceeds(t *testing.T) {
 			for _, v := range variants {
 				s := *spec
 				s.Output.RulesFormat, s.Output.DashboardsFormat, s.Output.RuleCheck = v.rules, v.dashboards, v.check
+				if v.dashboards == "operator" && len(s.Output.GrafanaInstanceLabels) == 0 {
+					// Choosing the operator form on the command line
+					// needs instance labels in the spec (vet checks them
+					// only when the spec chooses it).
+					s.Output.GrafanaInstanceLabels = []compiler.Label{{Name: "dashboards", Value: "grafana"}}
+				}
 				arts, err := compiler.Generate(&s, all)
 				if err != nil {
 					failed("vet accepts the spec, compile (rules %q, dashboards %q) fails: %v", v.rules, v.dashboards, err)

@@ -14,6 +14,7 @@
 package grafana
 
 import (
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"strings"
@@ -51,6 +52,12 @@ const (
 // GrafanaDashboard per dashboard, or a dashboard.grafana.app/v2 resource
 // per dashboard (v2).
 func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
+	if spec.Output.DashboardsFormat == "operator" && len(spec.Output.GrafanaInstanceLabels) == 0 {
+		// The spec's own format is checked by the compiler, with a
+		// position; this is --dashboards-format operator on a spec
+		// without instance labels.
+		return nil, errors.New(compiler.ErrNoInstanceLabels)
+	}
 	type dash struct {
 		name string
 		spec *dashSpec
@@ -64,7 +71,7 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 	var out []compiler.Artifact
 	if spec.Output.DashboardsFormat == FormatV2 {
 		for _, d := range dashes {
-			b, err := encodeV2(d.spec, d.name, spec.Output.DashboardsNamespace)
+			b, err := encodeV2(d.spec, dashboardLabels(spec, d.name), spec.Output.DashboardsNamespace)
 			if err != nil {
 				return nil, fmt.Errorf("dashboard %s: %w", d.name, err)
 			}
@@ -83,7 +90,7 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 		}
 		switch spec.Output.DashboardsFormat {
 		case "configmap", "operator":
-			k, err := kubernetesObject(spec, d.name, b)
+			k, err := kubernetesObject(spec, d.name, d.spec.uid, b)
 			if err != nil {
 				return nil, err
 			}
@@ -93,7 +100,7 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 		}
 	}
 	if f := spec.Output.DashboardsFormat; f != "configmap" && f != "operator" {
-		b, err := provisioningFile(spec.Output.GrafanaFolder)
+		b, err := provisioningFile(spec.Name, spec.Output.GrafanaFolder)
 		if err != nil {
 			return nil, err
 		}
@@ -103,11 +110,20 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 }
 
 // kubernetesObject wraps a dashboard for the sidecar (ConfigMap) or the
-// operator (GrafanaDashboard).
-func kubernetesObject(spec *compiler.Spec, name string, js []byte) ([]byte, error) {
+// operator (GrafanaDashboard). A model dashboard's object is named
+// vigil-dashboard-<model>; the fleet dashboard's is named like its UID,
+// vigilfleet-<fleet name>, so that the fleets of several specs in one
+// namespace do not replace each other. Every object is labelled with the
+// dashboard (the model's name, or "fleet") and the fleet name, by which
+// one spec's objects can be listed or pruned.
+func kubernetesObject(spec *compiler.Spec, name, uid string, js []byte) ([]byte, error) {
+	objName := "vigil-dashboard-" + name
+	if name == "fleet" {
+		objName = uid
+	}
 	meta := map[string]any{
-		"name":   "vigil-dashboard-" + name,
-		"labels": map[string]string{"app.kubernetes.io/managed-by": "vigil", "vigil.dev/dashboard": name},
+		"name":   objName,
+		"labels": dashboardLabels(spec, name),
 	}
 	if spec.Output.DashboardsNamespace != "" {
 		meta["namespace"] = spec.Output.DashboardsNamespace
@@ -159,13 +175,34 @@ type provider struct {
 	} `yaml:"options"`
 }
 
+// dashboardLabels are the Kubernetes labels of a dashboard's object (or
+// v2 resource).
+func dashboardLabels(spec *compiler.Spec, name string) map[string]string {
+	return map[string]string{
+		"app.kubernetes.io/managed-by": "vigil",
+		"vigil.dev/dashboard":          name,
+		"vigil.dev/fleet":              spec.FleetName(),
+	}
+}
+
 // provisioningFile is the file-provisioning provider for the dashboards
 // in the given folder. The folder name is written as YAML quotes it, and
 // each "$" doubled: Grafana replaces $NAME and ${NAME} in provisioning
 // files with environment variables, and reads "$$" as "$".
-func provisioningFile(folder string) ([]byte, error) {
-	p := provider{Name: "vigil", Folder: strings.ReplaceAll(folder, "$", "$$"), Type: "file"}
-	p.Options.Path = "/var/lib/grafana/dashboards/vigil"
+//
+// Provider names must be unique in a Grafana and each provider reads its
+// own directory, so a named spec gets the provider vigil-<name> reading
+// /var/lib/grafana/dashboards/vigil-<name>. An unnamed spec keeps "vigil"
+// and .../vigil: the path is part of how Grafana is deployed (a volume
+// mount), so it must not follow the default fleet name, which changes
+// whenever a model is added.
+func provisioningFile(specName, folder string) ([]byte, error) {
+	name := "vigil"
+	if specName != "" {
+		name += "-" + specName
+	}
+	p := provider{Name: name, Folder: strings.ReplaceAll(folder, "$", "$$"), Type: "file"}
+	p.Options.Path = "/var/lib/grafana/dashboards/" + name
 	return yamlout.Render(provisioning{APIVersion: 1, Providers: []provider{p}},
 		"Grafana file provisioning: copy the grafana/ folder to the path below.")
 }
@@ -233,30 +270,71 @@ func ptr(f float64) *float64 { return &f }
 
 func win(d compiler.Duration) string { return compiler.FormatDuration(time.Duration(d)) }
 
-func fleetLink() dashLink {
-	return dashLink{title: "Fleet overview", url: "/d/" + compiler.FleetDashboardUID, keepTime: true}
+func fleetLink(spec *compiler.Spec) dashLink {
+	return dashLink{title: "Fleet overview", url: "/d/" + spec.FleetDashboardUID(), keepTime: true}
 }
+
+// Panel keys. A model dashboard's panels are identified by these stable
+// keys (a panel's ID is the hash of its key, see PanelID); the dashboard
+// builder and the runbooks' links both use them, so they cannot drift
+// apart. ModelPanels says which keys a model's dashboard has.
+const (
+	KeyRequests   = "ops:rps"
+	KeyErrorRatio = "ops:errors"
+	KeyLatency    = "ops:latency"
+	KeyConfidence = "health:confidence"
+	KeyLabelMix   = "health:labels"
+	KeyDrift      = "health:drift"
+	KeyDriftKPI   = "health:drift-kpi"
+)
+
+// SLO panel views, for SLOPanelKey.
+const (
+	ViewSLI       = "sli"
+	ViewRemaining = "remaining"
+	ViewConsumed  = "consumed"
+	ViewBurn      = "burn"
+	ViewDowntime  = "downtime"
+)
+
+// SLOPanelKey is the key of an SLO's panel in the SLO overview row.
+func SLOPanelKey(slo, view string) string { return "slo:" + slo + ":" + view }
+
+// QualityPanelKey is the key of a quality SLO's rolling-window panel.
+func QualityPanelKey(slo string) string { return "health:quality:" + slo }
+
+// SharePanelKey is the key of a share alert's panel.
+func SharePanelKey(share string) string { return "health:share:" + share }
+
+// KPIPanelKey is the key of a business KPI's panel.
+func KPIPanelKey(kpi string) string { return "kpi:" + kpi }
+
+// InfraPanelKey is the key of an infrastructure or pipeline panel: cpu,
+// memory, replicas, freshness or rows.
+func InfraPanelKey(what string) string { return "infra:" + what }
 
 // PanelKey returns the key of the panel that shows what an alert of the
 // given kind watches, for links from runbooks (`?viewPanel=<PanelID>`).
-// ok is false when no panel shows it.
+// ok is false when no panel shows it. The key may still be missing from
+// a model's dashboard (drift alerts of a model without features): check
+// ModelPanels.
 func PanelKey(kind, slo, feature, share, kpi string, sloKind compiler.SLIKind) (key string, ok bool) {
 	switch kind {
 	case "burn_rate":
-		return "slo:" + slo + ":burn", true
+		return SLOPanelKey(slo, ViewBurn), true
 	case "budget_tier":
-		return "slo:" + slo + ":consumed", true
+		return SLOPanelKey(slo, ViewConsumed), true
 	case "quality":
 		if sloKind == compiler.Quality {
-			return "health:quality:" + slo, true
+			return QualityPanelKey(slo), true
 		}
 	case "drift", "drift_stale":
-		return "health:drift", true
+		return KeyDrift, true
 	case "share":
-		return "health:share:" + share, true
+		return SharePanelKey(share), true
 	case "anomaly":
 		if kpi != "" {
-			return "kpi:" + kpi, true
+			return KPIPanelKey(kpi), true
 		}
 	}
 	return "", false
@@ -264,3 +342,21 @@ func PanelKey(kind, slo, feature, share, kpi string, sloKind compiler.SLIKind) (
 
 // PanelID is the stable ID of the panel with the given key.
 func PanelID(key string) uint32 { return panelID(key) }
+
+// PanelRef is a panel of a generated dashboard, for links to it.
+type PanelRef struct {
+	ID    uint32
+	Title string
+}
+
+// ModelPanels returns the panels of the model's dashboard (rows left
+// out), by key: the same dashboard description every form renders.
+func ModelPanels(spec *compiler.Spec, m *compiler.Model) map[string]PanelRef {
+	out := map[string]PanelRef{}
+	for _, it := range modelDashSpec(spec, m).items {
+		if p := it.panel; p != nil {
+			out[p.key] = PanelRef{ID: p.id(), Title: p.title}
+		}
+	}
+	return out
+}

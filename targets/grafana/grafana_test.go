@@ -53,13 +53,37 @@ type jsonPanel struct {
 				} `json:"steps"`
 			} `json:"thresholds"`
 		} `json:"defaults"`
+		Overrides []jsonOverride `json:"overrides"`
 	} `json:"fieldConfig"`
 	Targets []struct {
+		RefID      string `json:"refId"`
 		Expr       string `json:"expr"`
 		Datasource *struct {
 			UID string `json:"uid"`
 		} `json:"datasource"`
 	} `json:"targets"`
+}
+
+// jsonOverride is a field override matched by field name.
+type jsonOverride struct {
+	Matcher struct {
+		ID      string `json:"id"`
+		Options string `json:"options"`
+	} `json:"matcher"`
+	Properties []struct {
+		ID    string          `json:"id"`
+		Value json.RawMessage `json:"value"`
+	} `json:"properties"`
+}
+
+// prop returns the value of the override's property id.
+func (o jsonOverride) prop(id string) (json.RawMessage, bool) {
+	for _, p := range o.Properties {
+		if p.ID == id {
+			return p.Value, true
+		}
+	}
+	return nil, false
 }
 
 var rateRE = regexp.MustCompile(`\b(rate|increase|irate)\(([^()]*)\)`)
@@ -225,18 +249,20 @@ func lint(t *testing.T, path string, d jsonDashboard, allowed, userQ map[string]
 		if pn.Title == "" || pn.Description == "" {
 			t.Errorf("%s: panel %d needs a title and a description", path, pn.ID)
 		}
-		if pn.FieldConfig.Defaults.Unit == "" {
+		if pn.Type == "table" {
+			lintTable(t, path, pn)
+		} else if pn.FieldConfig.Defaults.Unit == "" {
 			t.Errorf("%s: panel %q has no unit", path, pn.Title)
 		}
-		// Grafana colours a value by the last step at or below it, so
-		// steps must ascend (the first, base step has no value).
+		if pn.FieldConfig.Defaults.Unit == "x" || strings.Contains(strings.ToLower(pn.Title), "burn rate") && strings.HasPrefix(pn.FieldConfig.Defaults.Unit, "percent") {
+			t.Errorf("%s: panel %q: unit %q is not a burn-rate unit", path, pn.Title, pn.FieldConfig.Defaults.Unit)
+		}
 		if th := pn.FieldConfig.Defaults.Thresholds; th != nil {
-			for i := 2; i < len(th.Steps); i++ {
-				a, b := th.Steps[i-1].Value, th.Steps[i].Value
-				if a != nil && b != nil && *b < *a {
-					t.Errorf("%s: panel %q threshold steps descend: %v after %v", path, pn.Title, *b, *a)
-				}
+			var vals []*float64
+			for _, s := range th.Steps {
+				vals = append(vals, s.Value)
 			}
+			lintSteps(t, path, pn.Title, vals)
 		}
 		if pn.Datasource == nil || pn.Datasource.UID != "${datasource}" {
 			t.Errorf("%s: panel %q does not use the datasource variable", path, pn.Title)
@@ -272,6 +298,72 @@ func lint(t *testing.T, path string, d jsonDashboard, allowed, userQ map[string]
 				}
 				return nil
 			})
+		}
+	}
+}
+
+// lintSteps checks that threshold steps ascend: Grafana colours a value
+// by the last step at or below it (the first, base step has no value).
+func lintSteps(t *testing.T, path, what string, vals []*float64) {
+	t.Helper()
+	for i := 2; i < len(vals); i++ {
+		a, b := vals[i-1], vals[i]
+		if a != nil && b != nil && *b < *a {
+			t.Errorf("%s: %s: threshold steps descend: %v after %v", path, what, *b, *a)
+		}
+	}
+}
+
+// lintTable checks a table panel: every query is an instant table query
+// with a refId, whose value column ("Value #<refId>") has an override
+// with its own display name and unit; thresholds ascend; a coloured cell
+// has thresholds; no unit or thresholds are set for all columns at once.
+func lintTable(t *testing.T, path string, pn jsonPanel) {
+	t.Helper()
+	if pn.FieldConfig.Defaults.Unit != "" || pn.FieldConfig.Defaults.Thresholds != nil {
+		t.Errorf("%s: table %q sets a unit or thresholds for every column; set them per column", path, pn.Title)
+	}
+	byField := map[string]jsonOverride{}
+	for _, o := range pn.FieldConfig.Overrides {
+		if o.Matcher.ID != "byName" {
+			t.Errorf("%s: table %q: override matcher %q, want byName", path, pn.Title, o.Matcher.ID)
+		}
+		byField[o.Matcher.Options] = o
+		if raw, ok := o.prop("thresholds"); ok {
+			var th struct {
+				Steps []struct {
+					Value *float64 `json:"value"`
+				} `json:"steps"`
+			}
+			if err := json.Unmarshal(raw, &th); err != nil {
+				t.Fatal(err)
+			}
+			var vals []*float64
+			for _, s := range th.Steps {
+				vals = append(vals, s.Value)
+			}
+			lintSteps(t, path, pn.Title+" column "+o.Matcher.Options, vals)
+		}
+		if _, colored := o.prop("custom.cellOptions"); colored {
+			if _, ok := o.prop("thresholds"); !ok {
+				t.Errorf("%s: table %q: column %s is coloured without thresholds", path, pn.Title, o.Matcher.Options)
+			}
+		}
+	}
+	for _, tg := range pn.Targets {
+		if tg.RefID == "" {
+			t.Errorf("%s: table %q: a query has no refId", path, pn.Title)
+			continue
+		}
+		o, ok := byField["Value #"+tg.RefID]
+		if !ok {
+			t.Errorf("%s: table %q: no override for the column of query %s", path, pn.Title, tg.RefID)
+			continue
+		}
+		for _, id := range []string{"displayName", "unit"} {
+			if _, ok := o.prop(id); !ok {
+				t.Errorf("%s: table %q: column of query %s has no %s", path, pn.Title, tg.RefID, id)
+			}
 		}
 	}
 }

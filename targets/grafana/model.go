@@ -43,7 +43,7 @@ func modelDashSpec(spec *compiler.Spec, m *compiler.Model) *dashSpec {
 		description: strings.TrimSpace(m.Description),
 		tags:        []string{"vigil", "model:" + m.Name, "team:" + m.Team},
 		links: []dashLink{
-			fleetLink(),
+			fleetLink(spec),
 			{title: "Runbooks", url: strings.TrimSuffix(spec.RunbookURL(m.Name, "index"), "index.md") + "index.md", targetBlank: true},
 		},
 		alerts: &alertAnnotation{name: "Firing alerts", expr: fmt.Sprintf(`ALERTS{model=%s,alertstate="firing"}`, compiler.Quote(m.Name))},
@@ -75,15 +75,14 @@ func (b *modelBuilder) sloOverview() {
 	b.row("slo", "SLO overview")
 	for _, s := range b.m.SLOs {
 		sel := sliSel(b.m, s)
-		key := "slo:" + s.Name + ":"
 		obj := s.ObjectiveRatio().Float64()
-		b.add(&panelSpec{key: key + "sli", typ: statPanel, pos: b.l.place(4, 6),
+		b.add(&panelSpec{key: SLOPanelKey(s.Name, ViewSLI), typ: statPanel, pos: b.l.place(4, 6),
 			title:       fmt.Sprintf("%s SLI (%s)", s.Name, win(s.Window)),
 			description: fmt.Sprintf("Share of good events over the last %s. Red below the %s%% objective.", win(s.Window), s.Objective),
 			unit:        "percentunit", decimals: ptr(3),
 			thresholds: steps(nil, "red", obj, "green"),
 			queries:    []promQuery{query("vigil:slo_sli:ratio_rate"+win(s.Window)+sel, s.Name)}})
-		b.add(&panelSpec{key: key + "remaining", typ: barGaugePanel, pos: b.l.place(5, 6),
+		b.add(&panelSpec{key: SLOPanelKey(s.Name, ViewRemaining), typ: barGaugePanel, pos: b.l.place(5, 6),
 			title:       s.Name + " error budget remaining",
 			description: fmt.Sprintf("The %s window's error budget (%s of events) that is left, from 100%% down to 0%%.", win(s.Window), pct(s.ErrorBudget().Float64())),
 			unit:        "percentunit", min: ptr(0), max: ptr(1),
@@ -97,7 +96,7 @@ func (b *modelBuilder) sloOverview() {
 			}
 			tierSteps = append(tierSteps, t.Consumed.Float64()/100, color)
 		}
-		b.add(&panelSpec{key: key + "consumed", typ: timeSeriesPanel, pos: b.l.place(5, 6),
+		b.add(&panelSpec{key: SLOPanelKey(s.Name, ViewConsumed), typ: timeSeriesPanel, pos: b.l.place(5, 6),
 			title:       s.Name + " budget consumed",
 			description: "Share of the period's error budget spent, against the budget tiers that alert.",
 			unit:        "percentunit", min: ptr(0),
@@ -131,14 +130,14 @@ func (b *modelBuilder) sloOverview() {
 			burnSteps = append(burnSteps, f.factor, f.color)
 		}
 		cur := vprom.CurrentWindow(s)
-		b.add(&panelSpec{key: key + "burn", typ: timeSeriesPanel, pos: b.l.place(5, 6),
+		b.add(&panelSpec{key: SLOPanelKey(s.Name, ViewBurn), typ: timeSeriesPanel, pos: b.l.place(5, 6),
 			title:       fmt.Sprintf("%s burn rate (%s)", s.Name, win(compiler.Duration(cur))),
 			description: "How many times faster than sustainable the budget burns. Lines: ticket (orange) and page (red) factors.",
-			unit:        "x", min: ptr(0),
+			unit:        BurnRateUnit, min: ptr(0),
 			thresholds: steps(burnSteps...), thresholdLines: true,
 			queries: []promQuery{query("vigil:slo_burn_rate:rate"+win(compiler.Duration(cur))+sel, "burn rate")}})
 		if s.Kind == compiler.Availability {
-			b.add(&panelSpec{key: key + "downtime", typ: statPanel, pos: b.l.place(5, 6),
+			b.add(&panelSpec{key: SLOPanelKey(s.Name, ViewDowntime), typ: statPanel, pos: b.l.place(5, 6),
 				title:       s.Name + " downtime left",
 				description: fmt.Sprintf("The remaining budget as minutes of full outage (the whole budget is %s).", compiler.FormatDuration(s.BudgetDuration().Round(time.Second))),
 				unit:        "s",
@@ -186,13 +185,13 @@ func (b *modelBuilder) operational() {
 		return
 	}
 	b.row("ops", "Operational")
-	b.add(&panelSpec{key: "ops:rps", typ: timeSeriesPanel, pos: b.l.place(8, 8),
+	b.add(&panelSpec{key: KeyRequests, typ: timeSeriesPanel, pos: b.l.place(8, 8),
 		title:       "Requests per second",
 		description: "Prediction requests per second; a drop can mean lost traffic upstream, a rise explains saturation.",
 		unit:        "reqps", min: ptr(0),
 		queries: []promQuery{query("sum("+rateOf(mt.Requests.Metric, b.versioned(mt.Requests.Selector))+")", "requests")}})
 	if avail != nil {
-		b.add(&panelSpec{key: "ops:errors", typ: timeSeriesPanel, pos: b.l.place(8, 8),
+		b.add(&panelSpec{key: KeyErrorRatio, typ: timeSeriesPanel, pos: b.l.place(8, 8),
 			title:       "Error ratio",
 			description: fmt.Sprintf("Share of failed requests over 5m, against the %s error budget.", pct(avail.ErrorBudget().Float64())),
 			unit:        "percentunit", min: ptr(0),
@@ -200,7 +199,7 @@ func (b *modelBuilder) operational() {
 			queries: []promQuery{query("vigil:sli_error_ratio:rate5m"+sliSel(b.m, avail), "error ratio")}})
 	}
 	h := mt.Latency
-	p := &panelSpec{key: "ops:latency", typ: timeSeriesPanel, pos: b.l.place(8, 8),
+	p := &panelSpec{key: KeyLatency, typ: timeSeriesPanel, pos: b.l.place(8, 8),
 		title:       "Latency p50, p90, p99",
 		description: "Request latency quantiles from the histogram; the line is the latency objective's threshold.",
 		unit:        "s", min: ptr(0)}
@@ -229,20 +228,20 @@ func (b *modelBuilder) modelHealth() {
 		c := mt.Confidence
 		heat := query("sum by (le) ("+rateOf(c.Metric+"_bucket", b.versioned(c.Selector))+")", "{{le}}")
 		heat.format = prometheus.PromQueryFormatHeatmap
-		b.add(&panelSpec{key: "health:confidence", typ: heatmapPanel, pos: b.l.place(12, 8),
+		b.add(&panelSpec{key: KeyConfidence, typ: heatmapPanel, pos: b.l.place(12, 8),
 			title:       "Prediction confidence distribution",
 			description: "Predictions per confidence bucket over time; mass moving down means the model is less sure.",
 			unit:        "short",
 			queries:     []promQuery{heat}})
 		for _, a := range m.Shares {
-			b.add(&panelSpec{key: "health:share:" + a.Name, typ: timeSeriesPanel, pos: b.l.place(12, 8),
+			b.add(&panelSpec{key: SharePanelKey(a.Name), typ: timeSeriesPanel, pos: b.l.place(12, 8),
 				title:       a.Name + " share",
 				description: fmt.Sprintf("Share of observations beyond %s over %s; the line is the %s%% alert threshold.", a.Bound, win(a.Window), a.MaxPercent),
 				unit:        "percentunit", min: ptr(0),
 				thresholds: steps(nil, "green", a.MaxPercent.Float64()/100, "red"), thresholdLines: true,
 				queries: []promQuery{query(fmt.Sprintf("vigil:share:ratio_rate%s{model=%s,share=%s}", win(a.Window), compiler.Quote(m.Name), compiler.Quote(a.Name)), a.Name)}})
 		}
-		b.add(&panelSpec{key: "health:labels", typ: timeSeriesPanel, pos: b.l.place(12, 8),
+		b.add(&panelSpec{key: KeyLabelMix, typ: timeSeriesPanel, pos: b.l.place(12, 8),
 			title:       "Predicted label mix",
 			description: "Predictions per second by predicted class; a shift in the mix often precedes a quality drop.",
 			unit:        "short", min: ptr(0),
@@ -251,7 +250,7 @@ func (b *modelBuilder) modelHealth() {
 	for _, s := range quality {
 		rw := win(s.Quality.RollingWindow)
 		obj := s.ObjectiveRatio().Float64()
-		b.add(&panelSpec{key: "health:quality:" + s.Name, typ: timeSeriesPanel, pos: b.l.place(12, 8),
+		b.add(&panelSpec{key: QualityPanelKey(s.Name), typ: timeSeriesPanel, pos: b.l.place(12, 8),
 			title:       fmt.Sprintf("%s, rolling %s", s.Quality.Metric, rw),
 			description: fmt.Sprintf("%s from ground-truth feedback over the last %s; the line is the %s%% objective.", s.Quality.Metric, rw, s.Objective),
 			unit:        "percentunit", max: ptr(1),
@@ -260,7 +259,7 @@ func (b *modelBuilder) modelHealth() {
 	}
 	if len(m.Features) > 0 {
 		dm := m.DriftMetricNames()
-		b.add(&panelSpec{key: "health:drift", typ: timeSeriesPanel, pos: b.l.place(12, 8),
+		b.add(&panelSpec{key: KeyDrift, typ: timeSeriesPanel, pos: b.l.place(12, 8),
 			title:       "Drift score per feature",
 			description: "Each feature's drift statistic from `vigil drift` (distance, or p-value for hypothesis tests), with the threshold each test alerts at.",
 			unit:        "short",
@@ -269,7 +268,7 @@ func (b *modelBuilder) modelHealth() {
 				query(fmt.Sprintf("%s{model=%s}", dm.Threshold, compiler.Quote(m.Name)), "{{feature}} threshold"),
 			}})
 		if k := driftKPI(m); k != nil {
-			b.add(&panelSpec{key: "health:drift-kpi", typ: timeSeriesPanel, pos: b.l.place(12, 8),
+			b.add(&panelSpec{key: KeyDriftKPI, typ: timeSeriesPanel, pos: b.l.place(12, 8),
 				title:       k.Title + " beside drift",
 				description: "The business KPI the features are supposed to explain, placed next to the drift scores to see whether drift hurts it.",
 				unit:        k.Unit,
@@ -288,7 +287,7 @@ func (b *modelBuilder) business() {
 		if desc == "" {
 			desc = "Business KPI " + k.Name + " from the spec."
 		}
-		b.add(&panelSpec{key: "kpi:" + k.Name, typ: timeSeriesPanel, pos: b.l.place(12, 8),
+		b.add(&panelSpec{key: KPIPanelKey(k.Name), typ: timeSeriesPanel, pos: b.l.place(12, 8),
 			title: k.Title, description: desc, unit: k.Unit,
 			queries: []promQuery{query(k.Query, k.Title)}})
 	}
@@ -304,7 +303,7 @@ func (b *modelBuilder) infrastructure() {
 		if expr == "" {
 			return
 		}
-		b.add(&panelSpec{key: "infra:" + key, typ: timeSeriesPanel, pos: b.l.place(8, 8),
+		b.add(&panelSpec{key: InfraPanelKey(key), typ: timeSeriesPanel, pos: b.l.place(8, 8),
 			title: title, description: desc, unit: unit,
 			queries: []promQuery{query(expr, title)}})
 	}

@@ -59,7 +59,37 @@ type panelSpec struct {
 	thresholds               []step // nil: no thresholds
 	thresholdLines           bool   // draw thresholds as lines (time series)
 	queries                  []promQuery
-	transformations          []string // transformation IDs, in order
+	transformations          []transformation
+	// overrides set a table column's own display (tables only).
+	overrides []fieldOverride
+	// sortBy is a table's initial sort (tables only).
+	sortBy *sortField
+}
+
+// transformation is one data transformation; options is never nil (the
+// SDK's strict decoders require the field).
+type transformation struct {
+	id      string
+	options map[string]any
+}
+
+// fieldOverride sets how one field (column) of a table is shown,
+// overriding the panel's defaults: matched by the field's name, e.g.
+// "model" or "Value #burn" (a table query's value column is named after
+// its refId).
+type fieldOverride struct {
+	field, displayName, unit string
+	decimals                 *float64
+	thresholds               []step // nil: the defaults'
+	// cellDisplay is the cell type: "" (plain text) or
+	// "color-background" (the cell coloured by its threshold step).
+	cellDisplay string
+}
+
+// sortField is a table's initial sort: by a column's display name.
+type sortField struct {
+	displayName string
+	desc        bool
 }
 
 // promQuery is one Prometheus query of a panel.

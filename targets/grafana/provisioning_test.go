@@ -13,15 +13,19 @@ import (
 // environment-variable pass ("$$" is a literal "$"), is the name as
 // written.
 func TestProvisioningFolder(t *testing.T) {
-	golden, err := os.ReadFile("../../testdata/golden/fraud-detection/grafana/provisioning/dashboards.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b, err := provisioningFile("vigil"); err != nil || string(b) != string(golden) {
-		t.Errorf("default folder: %v\n%s\nwant\n%s", err, b, golden)
+	// recommendations-drift has no spec name, fraud-detection is named
+	// payments-risk.
+	for specName, example := range map[string]string{"": "recommendations-drift", "payments-risk": "fraud-detection"} {
+		golden, err := os.ReadFile("../../testdata/golden/" + example + "/grafana/provisioning/dashboards.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, err := provisioningFile(specName, "vigil"); err != nil || string(b) != string(golden) {
+			t.Errorf("spec name %q, default folder: %v\n%s\nwant\n%s", specName, err, b, golden)
+		}
 	}
 	for _, folder := range []string{"-", "{{ $value }}", "$HOME", "${GF_FOLDER}", "a: b", "# x", "'q' \"d\"", "ML models", "null", "é 日本", "a\nb"} {
-		b, err := provisioningFile(folder)
+		b, err := provisioningFile("", folder)
 		if err != nil {
 			t.Fatalf("%q: %v", folder, err)
 		}

@@ -86,6 +86,7 @@ type v1PanelBuilder[B any] interface {
 	Thresholds(cog.Builder[dashboard.ThresholdsConfig]) B
 	WithTarget(cog.Builder[variants.Dataquery]) B
 	WithTransformation(dashboard.DataTransformerConfig) B
+	OverrideByName(string, []dashboard.DynamicConfigValue) B
 }
 
 // v1Panel builds p with its plugin's v1 panel builder.
@@ -98,7 +99,15 @@ func v1Panel(p *panelSpec) cog.Builder[dashboard.Panel] {
 	case heatmapPanel:
 		return fillV1(heatmap.NewPanelBuilder(), p)
 	case tablePanel:
-		return fillV1(table.NewPanelBuilder(), p)
+		// The SDK's default footer has a null reducer list, which its
+		// strict decoder rejects; an empty list means the same (no footer
+		// calculation; the footer is hidden either way).
+		b := fillV1(table.NewPanelBuilder(), p).
+			Footer(common.NewTableFooterOptionsBuilder().Show(false).Reducer([]string{}).CountRows(false))
+		if s := p.sortBy; s != nil {
+			b.SortBy([]cog.Builder[common.TableSortByFieldState]{common.NewTableSortByFieldStateBuilder().DisplayName(s.displayName).Desc(s.desc)})
+		}
+		return b
 	default:
 		b := fillV1(timeseries.NewPanelBuilder(), p)
 		if p.thresholdLines {
@@ -114,7 +123,9 @@ func fillV1[B v1PanelBuilder[B]](b B, p *panelSpec) B {
 	b.Title(p.title)
 	b.Description(p.description)
 	b.Datasource(ds)
-	b.Unit(p.unit)
+	if p.unit != "" {
+		b.Unit(p.unit)
+	}
 	if p.decimals != nil {
 		b.Decimals(*p.decimals)
 	}
@@ -125,11 +136,7 @@ func fillV1[B v1PanelBuilder[B]](b B, p *panelSpec) B {
 		b.Max(*p.max)
 	}
 	if p.thresholds != nil {
-		var st []dashboard.Threshold
-		for _, s := range p.thresholds {
-			st = append(st, dashboard.Threshold{Value: s.value, Color: s.color})
-		}
-		b.Thresholds(dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps(st))
+		b.Thresholds(dashboard.NewThresholdsConfigBuilder().Mode(dashboard.ThresholdsModeAbsolute).Steps(v1Steps(p.thresholds)))
 	}
 	for _, q := range p.queries {
 		t := prometheus.NewDataqueryBuilder().Datasource(ds).Expr(q.expr).LegendFormat(q.legend)
@@ -144,8 +151,51 @@ func fillV1[B v1PanelBuilder[B]](b B, p *panelSpec) B {
 		}
 		b.WithTarget(t)
 	}
-	for _, id := range p.transformations {
-		b.WithTransformation(dashboard.DataTransformerConfig{Id: id})
+	for _, tr := range p.transformations {
+		b.WithTransformation(dashboard.DataTransformerConfig{Id: tr.id, Options: tr.options})
+	}
+	for _, o := range p.overrides {
+		b.OverrideByName(o.field, v1Override(o))
 	}
 	return b
+}
+
+func v1Steps(steps []step) []dashboard.Threshold {
+	var st []dashboard.Threshold
+	for _, s := range steps {
+		st = append(st, dashboard.Threshold{Value: s.value, Color: s.color})
+	}
+	return st
+}
+
+// v1Override is a field override's properties, in the order Grafana's
+// editor writes them.
+func v1Override(o fieldOverride) []dashboard.DynamicConfigValue {
+	var props []dashboard.DynamicConfigValue
+	if o.displayName != "" {
+		props = append(props, dashboard.DynamicConfigValue{Id: "displayName", Value: o.displayName})
+	}
+	if o.unit != "" {
+		props = append(props, dashboard.DynamicConfigValue{Id: "unit", Value: o.unit})
+	}
+	if o.decimals != nil {
+		props = append(props, dashboard.DynamicConfigValue{Id: "decimals", Value: *o.decimals})
+	}
+	if o.thresholds != nil {
+		props = append(props, dashboard.DynamicConfigValue{Id: "thresholds",
+			Value: dashboard.ThresholdsConfig{Mode: dashboard.ThresholdsModeAbsolute, Steps: v1Steps(o.thresholds)}})
+	}
+	if o.cellDisplay != "" {
+		props = append(props, dashboard.DynamicConfigValue{Id: "custom.cellOptions", Value: cellOptions(o.cellDisplay)})
+	}
+	return props
+}
+
+// cellOptions is a table cell type's options, the same in both forms.
+func cellOptions(display string) any {
+	if display == string(common.TableCellDisplayModeColorBackground) {
+		return common.TableColoredBackgroundCellOptions{Type: common.TableCellDisplayModeColorBackground,
+			Mode: cog.ToPtr(common.TableCellBackgroundDisplayModeBasic)}
+	}
+	return common.TableAutoCellOptions{Type: common.TableCellDisplayMode(display)}
 }

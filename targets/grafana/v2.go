@@ -6,6 +6,7 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/bargauge"
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboardv2"
 	"github.com/grafana/grafana-foundation-sdk/go/heatmap"
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
@@ -58,11 +59,8 @@ func ElementName(id uint32) string { return fmt.Sprintf("panel-%d", id) }
 
 // encodeV2 renders d as a dashboard.grafana.app/v2 Dashboard resource
 // named by its UID, in the given namespace when not empty.
-func encodeV2(d *dashSpec, name, namespace string) ([]byte, error) {
-	meta := resource.Named(d.uid).Labels(map[string]string{
-		"app.kubernetes.io/managed-by": "vigil",
-		"vigil.dev/dashboard":          name,
-	})
+func encodeV2(d *dashSpec, labels map[string]string, namespace string) ([]byte, error) {
+	meta := resource.Named(d.uid).Labels(labels)
 	if namespace != "" {
 		meta.Namespace(namespace)
 	}
@@ -192,8 +190,8 @@ func v2Panel(p *panelSpec) *dashboardv2.PanelBuilder {
 		}
 		data.Target(dashboardv2.NewTargetBuilder().Query(qb).RefId(ref))
 	}
-	for _, id := range p.transformations {
-		data.Transformation(dashboardv2.NewTransformationBuilder().Group(id).Options(map[string]any{}))
+	for _, tr := range p.transformations {
+		data.Transformation(dashboardv2.NewTransformationBuilder().Group(tr.id).Options(tr.options))
 	}
 	return dashboardv2.NewPanelBuilder().Id(float64(p.id())).Title(p.title).Description(p.description).
 		Data(data).Visualization(v2Viz(p))
@@ -208,6 +206,7 @@ type v2VizBuilder[B any] interface {
 	Min(float64) B
 	Max(float64) B
 	Thresholds(cog.Builder[dashboardv2.ThresholdsConfig]) B
+	OverrideByName(string, []dashboardv2.DynamicConfigValue) B
 }
 
 func v2Viz(p *panelSpec) cog.Builder[dashboardv2.VizConfigKind] {
@@ -222,8 +221,12 @@ func v2Viz(p *panelSpec) cog.Builder[dashboardv2.VizConfigKind] {
 		// The SDK's default table footer has a null reducer list, which
 		// its own strict v2 decoder rejects; an empty list means the same
 		// (no footer calculation; the footer is hidden either way).
-		return fillV2(table.NewVisualizationV2Builder(), p).
+		b := fillV2(table.NewVisualizationV2Builder(), p).
 			Footer(common.NewTableFooterOptionsBuilder().Show(false).Reducer([]string{}).CountRows(false))
+		if s := p.sortBy; s != nil {
+			b.SortBy([]cog.Builder[common.TableSortByFieldState]{common.NewTableSortByFieldStateBuilder().DisplayName(s.displayName).Desc(s.desc)})
+		}
+		return b
 	default:
 		b := fillV2(timeseries.NewVisualizationV2Builder(), p)
 		if p.thresholdLines {
@@ -234,7 +237,9 @@ func v2Viz(p *panelSpec) cog.Builder[dashboardv2.VizConfigKind] {
 }
 
 func fillV2[B v2VizBuilder[B]](b B, p *panelSpec) B {
-	b.Unit(p.unit)
+	if p.unit != "" {
+		b.Unit(p.unit)
+	}
 	if p.decimals != nil {
 		b.Decimals(*p.decimals)
 	}
@@ -245,13 +250,33 @@ func fillV2[B v2VizBuilder[B]](b B, p *panelSpec) B {
 		b.Max(*p.max)
 	}
 	if p.thresholds != nil {
-		var st []dashboardv2.Threshold
-		for _, s := range p.thresholds {
-			st = append(st, dashboardv2.Threshold{Value: s.value, Color: s.color})
-		}
-		b.Thresholds(dashboardv2.NewThresholdsConfigBuilder().Mode(dashboardv2.ThresholdsModeAbsolute).Steps(st))
+		b.Thresholds(dashboardv2.NewThresholdsConfigBuilder().Mode(dashboardv2.ThresholdsModeAbsolute).Steps(v2Steps(p.thresholds)))
+	}
+	for _, o := range p.overrides {
+		b.OverrideByName(o.field, v2Override(o))
 	}
 	return b
+}
+
+func v2Steps(steps []step) []dashboardv2.Threshold {
+	var st []dashboardv2.Threshold
+	for _, s := range steps {
+		st = append(st, dashboardv2.Threshold{Value: s.value, Color: s.color})
+	}
+	return st
+}
+
+// v2Override is v1Override in the v2 types.
+func v2Override(o fieldOverride) []dashboardv2.DynamicConfigValue {
+	var props []dashboardv2.DynamicConfigValue
+	for _, p := range v1Override(o) {
+		v := p.Value
+		if _, ok := v.(dashboard.ThresholdsConfig); ok {
+			v = dashboardv2.ThresholdsConfig{Mode: dashboardv2.ThresholdsModeAbsolute, Steps: v2Steps(o.thresholds)}
+		}
+		props = append(props, dashboardv2.DynamicConfigValue{Id: p.Id, Value: v})
+	}
+	return props
 }
 
 // legacyStringQuery is a v2 DataQueryKind holding a v1 string query

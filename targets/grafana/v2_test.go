@@ -72,7 +72,11 @@ type v1Full struct {
 				Thresholds json.RawMessage `json:"thresholds"`
 				Custom     json.RawMessage `json:"custom"`
 			} `json:"defaults"`
+			Overrides json.RawMessage `json:"overrides"`
 		} `json:"fieldConfig"`
+		Options struct {
+			SortBy json.RawMessage `json:"sortBy"`
+		} `json:"options"`
 		Targets []struct {
 			Datasource struct {
 				Type string `json:"type"`
@@ -85,7 +89,8 @@ type v1Full struct {
 			Format       string `json:"format"`
 		} `json:"targets"`
 		Transformations []struct {
-			ID string `json:"id"`
+			ID      string          `json:"id"`
+			Options json.RawMessage `json:"options"`
 		} `json:"transformations"`
 	} `json:"panels"`
 }
@@ -110,6 +115,7 @@ type panelFacts struct {
 	X, Y, W, H                     int64
 	Decimals, Min, Max             string
 	Thresholds, ThresholdsStyle    string
+	Overrides, SortBy              string
 	Queries                        []string
 	Transformations                []string
 }
@@ -180,7 +186,8 @@ func v1Facts(t *testing.T, b []byte) dashFacts {
 		pf := panelFacts{Type: p.Type, Title: p.Title, Description: p.Description, Unit: fd.Unit, Row: row,
 			X: int64(p.GridPos.X), Y: int64(p.GridPos.Y) - rowY, W: int64(p.GridPos.W), H: int64(p.GridPos.H),
 			Decimals: fmtPtr(fd.Decimals), Min: fmtPtr(fd.Min), Max: fmtPtr(fd.Max),
-			Thresholds: canon(t, fd.Thresholds), ThresholdsStyle: thresholdsStyle(t, fd.Custom)}
+			Thresholds: canon(t, fd.Thresholds), ThresholdsStyle: thresholdsStyle(t, fd.Custom),
+			Overrides: canon(t, p.FieldConfig.Overrides), SortBy: canon(t, p.Options.SortBy)}
 		for i, q := range p.Targets {
 			ref := q.RefID
 			if ref == "" {
@@ -189,11 +196,22 @@ func v1Facts(t *testing.T, b []byte) dashFacts {
 			pf.Queries = append(pf.Queries, query(q.Datasource.Type+"/"+q.Datasource.UID, q.Expr, q.LegendFormat, ref, q.Instant != nil && *q.Instant, q.Format))
 		}
 		for _, tr := range p.Transformations {
-			pf.Transformations = append(pf.Transformations, tr.ID)
+			pf.Transformations = append(pf.Transformations, tr.ID+" "+canon(t, tr.Options))
 		}
 		f.Panels[p.ID] = pf
 	}
 	return f
+}
+
+// v2SortBy is the sortBy of a v2 visualization's options, like v1's.
+func v2SortBy(t *testing.T, options any) string {
+	var o struct {
+		SortBy json.RawMessage `json:"sortBy"`
+	}
+	if s := canon(t, options); s != "" {
+		json.Unmarshal([]byte(s), &o)
+	}
+	return canon(t, o.SortBy)
 }
 
 // v2Placed is a grid item with the title of the row holding it.
@@ -277,7 +295,8 @@ func v2Facts(t *testing.T, r v2Resource, legacy map[string]string) dashFacts {
 		pf := panelFacts{Type: p.VizConfig.Group, Title: p.Title, Row: pl.row,
 			X: pl.item.X, Y: pl.item.Y, W: pl.item.Width, H: pl.item.Height,
 			Decimals: fmtPtr(fd.Decimals), Min: fmtPtr(fd.Min), Max: fmtPtr(fd.Max),
-			Thresholds: canon(t, fd.Thresholds), ThresholdsStyle: thresholdsStyle(t, fd.Custom)}
+			Thresholds: canon(t, fd.Thresholds), ThresholdsStyle: thresholdsStyle(t, fd.Custom),
+			Overrides: canon(t, p.VizConfig.Spec.FieldConfig.Overrides), SortBy: v2SortBy(t, p.VizConfig.Spec.Options)}
 		if p.Description != nil {
 			pf.Description = *p.Description
 		}
@@ -303,7 +322,7 @@ func v2Facts(t *testing.T, r v2Resource, legacy map[string]string) dashFacts {
 			pf.Queries = append(pf.Queries, query(ds, pq.Expr, legend, q.Spec.RefId, pq.Instant != nil && *pq.Instant, format))
 		}
 		for _, tr := range p.Data.Spec.Transformations {
-			pf.Transformations = append(pf.Transformations, tr.Group)
+			pf.Transformations = append(pf.Transformations, tr.Group+" "+canon(t, tr.Spec.Options))
 		}
 		if _, dup := f.Panels[uint32(p.Id)]; dup {
 			t.Errorf("panel %v is laid out twice", p.Id)
@@ -457,6 +476,7 @@ func lintView(t *testing.T, r v2Resource) jsonDashboard {
 		UID string `json:"uid"`
 	}
 	type target struct {
+		RefID      string `json:"refId"`
 		Expr       string `json:"expr"`
 		Datasource *ref   `json:"datasource"`
 	}
@@ -495,7 +515,7 @@ func lintView(t *testing.T, r v2Resource) jsonDashboard {
 		var targets []target
 		dsSet := map[string]bool{}
 		for _, q := range p.Data.Spec.Queries {
-			var tg target
+			tg := target{RefID: q.Spec.RefId}
 			if pq, ok := q.Spec.Query.Spec.(*sdkprom.Dataquery); ok {
 				tg.Expr = pq.Expr
 			}
@@ -508,9 +528,11 @@ func lintView(t *testing.T, r v2Resource) jsonDashboard {
 			targets = append(targets, tg)
 		}
 		pn := map[string]any{"id": p.Id, "type": p.VizConfig.Group, "title": p.Title, "description": p.Description,
-			"gridPos":     map[string]int64{"x": it.item.X, "y": offset[it.row] + it.item.Y, "w": it.item.Width, "h": it.item.Height},
-			"fieldConfig": map[string]any{"defaults": map[string]any{"unit": p.VizConfig.Spec.FieldConfig.Defaults.Unit}},
-			"targets":     targets}
+			"gridPos": map[string]int64{"x": it.item.X, "y": offset[it.row] + it.item.Y, "w": it.item.Width, "h": it.item.Height},
+			"fieldConfig": map[string]any{"defaults": map[string]any{"unit": p.VizConfig.Spec.FieldConfig.Defaults.Unit,
+				"thresholds": p.VizConfig.Spec.FieldConfig.Defaults.Thresholds},
+				"overrides": p.VizConfig.Spec.FieldConfig.Overrides},
+			"targets": targets}
 		if len(dsSet) == 1 && !dsSet[""] {
 			for uid := range dsSet {
 				pn["datasource"] = ref{uid}

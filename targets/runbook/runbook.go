@@ -43,10 +43,12 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 		alerts := prometheus.Alerts(spec, m)
 		fmt.Fprintf(&idx, "| [%s](%s/index.md) | %s | %s | %d |\n", cell(m.DisplayName), m.Name, cell(m.Team), m.Tier, len(alerts))
 		out = append(out, compiler.Artifact{Path: "runbooks/" + m.Name + "/index.md", Bytes: []byte(modelIndex(spec, m, alerts))})
+		l := newLinker(spec, m)
 		for _, a := range alerts {
-			out = append(out, compiler.Artifact{Path: "runbooks/" + m.Name + "/" + a.Rule.Alert + ".md", Bytes: []byte(page(spec, m, a))})
+			out = append(out, compiler.Artifact{Path: "runbooks/" + m.Name + "/" + a.Rule.Alert + ".md", Bytes: []byte(page(l, a))})
 		}
 	}
+	fmt.Fprintf(&idx, "\nEvery SLO of the spec at a glance: the fleet dashboard, %s.\n", urlText(spec.FleetDashboardURL()))
 	out = append(out, compiler.Artifact{Path: "runbooks/index.md", Bytes: []byte(idx.String())})
 	return out, nil
 }
@@ -93,22 +95,23 @@ func humanDuration(d time.Duration) string {
 	return compiler.FormatDuration(d.Round(time.Second))
 }
 
-func page(spec *compiler.Spec, m *compiler.Model, a prometheus.Alert) string {
+func page(l *linker, a prometheus.Alert) string {
+	spec, m := l.spec, l.m
 	var b strings.Builder
 	b.WriteString(header)
 	fmt.Fprintf(&b, "# %s\n\n", a.Rule.Alert)
 	fmt.Fprintf(&b, "**%s** Severity `%s`, model `%s`, team `%s`.\n\n", summary(a), a.Severity, m.Name, m.Team)
 	fmt.Fprintf(&b, "Dashboard: %s", urlText(spec.DashboardURL(m.Name)))
-	if id, ok := panelFor(m, a); ok {
-		fmt.Fprintf(&b, " (the relevant panel: %s)", urlText(fmt.Sprintf("%s?viewPanel=%d", spec.DashboardURL(m.Name), id)))
+	if ref, ok := l.panel(panelKeyFor(a)); ok {
+		fmt.Fprintf(&b, ". The panel that shows what fired: %s", ref)
 	}
-	b.WriteString("\n\n")
+	b.WriteString(".\n\n")
 
 	b.WriteString("## What fired\n\n")
 	b.WriteString(meaning(m, a) + "\n\n")
 
 	b.WriteString("## The rule\n\n")
-	b.WriteString("```promql\n" + a.Rule.Expr + "\n```\n\n")
+	codeBlock(&b, "promql", a.Rule.Expr)
 	if a.Rule.For > 0 {
 		fmt.Fprintf(&b, "The condition must hold for %s before the alert fires.\n\n", win(compiler.Duration(a.Rule.For)))
 	}
@@ -116,9 +119,10 @@ func page(spec *compiler.Spec, m *compiler.Model, a prometheus.Alert) string {
 
 	content := contentFor(m, a)
 	b.WriteString("## Diagnosis\n\n")
-	list(&b, orDefault(content.Diagnosis, defaultDiagnosis(m, a)))
+	list(&b, orDefault(content.Diagnosis, defaultDiagnosis(l, a)))
+	queries(&b, l, diagnosisQueries(m, a))
 	b.WriteString("## Mitigation\n\n")
-	list(&b, orDefault(content.Mitigation, defaultMitigation(a)))
+	list(&b, orDefault(content.Mitigation, defaultMitigation(l, a)))
 	b.WriteString("## Escalation\n\n")
 	list(&b, escalation(spec, m, content))
 	b.WriteString("## Retraining\n\n")
@@ -137,9 +141,9 @@ func urlText(u string) string {
 	return "`" + u + "` on your Grafana"
 }
 
-// panelFor returns the ID of the dashboard panel that shows what the
-// alert watches.
-func panelFor(m *compiler.Model, a prometheus.Alert) (uint32, bool) {
+// panelKeyFor returns the key of the dashboard panel that shows what the
+// alert watches, or "".
+func panelKeyFor(a prometheus.Alert) string {
 	var slo, feature, share, kpi string
 	var kind compiler.SLIKind
 	if a.SLO != nil {
@@ -154,14 +158,8 @@ func panelFor(m *compiler.Model, a prometheus.Alert) (uint32, bool) {
 	if a.Anomaly != nil {
 		kpi = a.Anomaly.KPI
 	}
-	if a.Kind == prometheus.KindDrift && len(m.Features) == 0 {
-		return 0, false
-	}
-	key, ok := grafana.PanelKey(a.Kind, slo, feature, share, kpi, kind)
-	if !ok {
-		return 0, false
-	}
-	return grafana.PanelID(key), true
+	key, _ := grafana.PanelKey(a.Kind, slo, feature, share, kpi, kind)
+	return key
 }
 
 // contentFor merges hand-written content: the alert's own (SLO, feature,
@@ -303,49 +301,86 @@ func details(b *strings.Builder, m *compiler.Model, a prometheus.Alert) {
 	}
 }
 
-func defaultDiagnosis(m *compiler.Model, a prometheus.Alert) []string {
-	dash := "Open the dashboard linked above and find when the change began."
+func defaultDiagnosis(l *linker, a prometheus.Alert) []string {
+	m := l.m
+	start := "Open " + l.dashboard("the dashboard") + " and find when the change began."
+	if ref, ok := l.panel(panelKeyFor(a)); ok {
+		start = "Open " + ref + " and find when the change began."
+	}
+	driftCheck := func(why string) string {
+		if ref, ok := l.panel(grafana.KeyDrift); ok {
+			return "Compare with " + ref + ": " + why
+		}
+		return "This model has no drift tests (no `features` in the spec), hence no drift panel; check the inputs upstream: " + why
+	}
 	switch a.Kind {
 	case prometheus.KindBurnRate, prometheus.KindBudgetTier:
-		steps := []string{dash,
-			"Check recent deploys of the model server and of the model version" + versionHint(m) + ".",
-			"Check infrastructure saturation of the serving pods (CPU, memory, restarts) on the infrastructure row.",
-			"Check the upstream data pipeline's freshness and volume: stale or missing features cause errors and slow requests.",
+		steps := []string{start,
+			"Check recent deploys of the model server and of the model version" + versionHint(m) + splitHint(m, a.SLO) + ".",
+			l.infraCheck(),
+			l.pipelineCheck(),
 		}
 		if a.SLO != nil && a.SLO.Kind == compiler.Latency {
-			steps = append(steps, "Compare p50, p90 and p99 latency: a shifted p50 means every request is slower (capacity, dependency); only p99 means a tail (GC, cold caches, large inputs).")
+			lat := "p50, p90 and p99 latency"
+			if ref, ok := l.panel(grafana.KeyLatency); ok {
+				lat += " on " + ref
+			}
+			steps = append(steps, "Compare "+lat+": a shifted p50 means every request is slower (capacity, dependency); only p99 means a tail (GC, cold caches, large inputs).")
 		}
 		return steps
 	case prometheus.KindQuality:
-		return []string{dash,
+		return []string{start,
 			"Check label delay: ground truth for recent predictions may not have arrived yet, which biases the rolling window.",
-			"Compare with the drift panels: a feature shift often precedes a quality drop.",
+			driftCheck("a feature shift often precedes a quality drop."),
 			"Check whether a new model version was deployed" + versionHint(m) + ".",
 		}
 	case prometheus.KindDrift:
-		return []string{dash,
-			"Compare the feature's current distribution with the reference sample (the drift panel and `vigil drift` output).",
-			"Check the upstream pipeline for schema changes, unit changes, new categories or a rising share of missing values.",
-			"Check whether the business changed (a campaign, a new market, seasonality) rather than the data being broken.",
+		steps := []string{start}
+		if f := a.Feature; f != nil && m.Drift != nil {
+			steps = append(steps, fmt.Sprintf("No panel shows the distributions themselves (the evaluator exports the score, not the histograms): to compare them, read column `%s` of the reference sample (`%s`) and of the current data (`%s`) for the evaluation window, e.g. quantiles or category shares in a notebook.",
+				f.Column, m.Drift.Reference.Path, m.Drift.Current.Path))
 		}
+		return append(steps,
+			"Check the upstream pipeline for schema changes, unit changes, new categories or a rising share of missing values (the missing-values query below).",
+			"Check whether the business changed (a campaign, a new market, seasonality) rather than the data being broken.",
+		)
 	case prometheus.KindDriftStale:
 		return []string{"Check the drift evaluator's CronJob: last run, exit status and logs.",
 			"Check that the current-data location has new partitions for the evaluation window.",
 			"Check the Pushgateway or textfile collector that exports the evaluator's metrics."}
 	case prometheus.KindShare:
-		return []string{dash,
+		return []string{start,
 			"Check recent model deploys: a new version that is less certain shows as a step.",
-			"Check the drift panels: unfamiliar inputs lower confidence before they hurt accuracy."}
+			driftCheck("unfamiliar inputs lower confidence before they hurt accuracy."),
+		}
 	case prometheus.KindAnomaly:
-		return []string{dash,
+		return []string{start,
 			"Check whether the change lines up with a deploy, an incident, or a known business event.",
-			"Compare with the same time last week to rule out seasonality."}
+			"Compare with the same time last week to rule out seasonality (the last query below)."}
 	case prometheus.KindAbsent:
 		return []string{"Check the Prometheus targets page: is the model server being scraped?",
 			"Check whether the metric was renamed or relabelled in a recent deploy.",
 			"Check that the model server is running at all."}
 	}
-	return []string{dash}
+	return []string{start}
+}
+
+// splitHint says how the diagnosis queries split an SLO's events.
+func splitHint(m *compiler.Model, s *compiler.SLO) string {
+	version := ""
+	if m.VersionLabel != "" {
+		version = "version and by "
+	}
+	switch s.Kind {
+	case compiler.Availability, compiler.Latency:
+		return "; the queries below split the SLI by " + version + "instance"
+	case compiler.Quality:
+		if m.VersionLabel != "" {
+			version = "version, "
+		}
+		return "; the queries below break the feedback down by " + version + "predicted and actual class"
+	}
+	return ""
 }
 
 func versionHint(m *compiler.Model) string {
@@ -355,7 +390,7 @@ func versionHint(m *compiler.Model) string {
 	return fmt.Sprintf(" (the `%s` label shows which version served the failing traffic)", m.VersionLabel)
 }
 
-func defaultMitigation(a prometheus.Alert) []string {
+func defaultMitigation(l *linker, a prometheus.Alert) []string {
 	switch a.Kind {
 	case prometheus.KindBurnRate:
 		return []string{"If a deploy lines up with the start, roll it back first and investigate after.",
@@ -363,7 +398,11 @@ func defaultMitigation(a prometheus.Alert) []string {
 			"If a dependency is failing, fail over or shed load according to the service's playbook.",
 			"Freeze risky changes until the burn rate is back below 1."}
 	case prometheus.KindBudgetTier:
-		return []string{"Review what consumed the budget (the budget panel shows when) and fix the biggest contributor.",
+		when := "the first query above shows when"
+		if ref, ok := l.panel(grafana.SLOPanelKey(a.SLO.Name, grafana.ViewConsumed)); ok {
+			when = ref + " shows when"
+		}
+		return []string{"Review what consumed the budget (" + when + ") and fix the biggest contributor.",
 			"Slow down or freeze risky releases until the window rolls past the bad period."}
 	case prometheus.KindQuality:
 		return []string{"Roll back to the previous model version if a deploy caused the drop.",

@@ -1,11 +1,8 @@
 package runbook_test
 
 import (
-	"encoding/json"
-	"fmt"
 	"os"
 	"path"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -18,7 +15,6 @@ import (
 	"github.com/yuin/goldmark/text"
 
 	"github.com/vigil-dev/vigil/compiler"
-	"github.com/vigil-dev/vigil/targets/grafana"
 	"github.com/vigil-dev/vigil/targets/prometheus"
 	"github.com/vigil-dev/vigil/targets/runbook"
 )
@@ -152,50 +148,3 @@ func TestEveryAlertHasItsPage(t *testing.T) {
 }
 
 func TestMain(m *testing.M) { os.Exit(m.Run()) }
-
-// TestPanelLinksExist checks that every runbook's link to a dashboard
-// panel names a panel of the model's generated dashboard.
-func TestPanelLinksExist(t *testing.T) {
-	re := regexp.MustCompile(`/d/([a-z0-9_-]+)\?viewPanel=(\d+)`)
-	links := 0
-	for name, spec := range loadExamples(t) {
-		dashboards, err := grafana.Target{}.Generate(spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids := map[string]map[string]bool{}
-		for _, d := range dashboards {
-			if !strings.HasSuffix(d.Path, ".json") {
-				continue
-			}
-			var dash struct {
-				UID    string `json:"uid"`
-				Panels []struct {
-					ID uint32 `json:"id"`
-				} `json:"panels"`
-			}
-			if err := json.Unmarshal(d.Bytes, &dash); err != nil {
-				t.Fatal(err)
-			}
-			ids[dash.UID] = map[string]bool{}
-			for _, p := range dash.Panels {
-				ids[dash.UID][fmt.Sprint(p.ID)] = true
-			}
-		}
-		arts, err := runbook.Target{}.Generate(spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range arts {
-			for _, m := range re.FindAllStringSubmatch(string(a.Bytes), -1) {
-				links++
-				if !ids[m[1]][m[2]] {
-					t.Errorf("%s %s links to panel %s of %s, which does not exist", name, a.Path, m[2], m[1])
-				}
-			}
-		}
-	}
-	if links == 0 {
-		t.Fatal("no panel links found")
-	}
-}
