@@ -89,8 +89,10 @@ func New(series string, ruleFiles ...[]byte) (*Run, error) {
 		return nil, fmt.Errorf("loading rules: %v", errs)
 	}
 	r := &Run{suite: suite, engine: engine, dir: dir}
-	// Evaluate groups in the order the files list them, as promtool does:
-	// vigil lists recording groups before the alerts that read them.
+	// Evaluate groups in the order the files list them, as promtool does
+	// with the group_eval_order vigil writes into its test files (without
+	// one, promtool picks a random order): vigil lists recording groups
+	// before the alerts that read them.
 	order := map[string]int{}
 	for fi, b := range ruleFiles {
 		rgs, errs := rulefmt.Parse(b, false, model.UTF8Validation, p, nil)

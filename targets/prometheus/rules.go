@@ -169,6 +169,11 @@ func mlRecordings(m *compiler.Model) []rulefmt.Rule {
 	return out
 }
 
+// BudgetConsumedRecord is the recorded share of an SLO's error budget
+// consumed, which the budget-tier alerts compare with their thresholds,
+// for tools that read the rules' results (`vigil simulate`).
+const BudgetConsumedRecord = recBudgetConsumed
+
 // recAnomalySeasonal says which mean a seasonal anomaly baseline uses:
 // 1 the seasonal one, 0 the non-seasonal fallback.
 const recAnomalySeasonal = "vigil:anomaly_baseline:seasonal"
