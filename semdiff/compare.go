@@ -41,7 +41,7 @@ func resolvedPath(model string) string { return "resolved/" + model + ".json" }
 // promtool tests of its rules. They are listed in Report.Files only when
 // their model shows no other change, so that no change goes unreported.
 func derivedPaths(model string) []string {
-	return []string{"kubernetes/drift/" + model + ".yaml", "prometheus/tests/" + model + ".test.yaml"}
+	return []string{"kubernetes/drift/" + model + ".yaml", "prometheus/tests/" + model + ".test.yaml", "prometheus/tests/" + model + ".history.test.yaml"}
 }
 
 // Compare describes how head differs from base. It fails only when a

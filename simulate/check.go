@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -14,10 +15,17 @@ type Check struct {
 	Detail string `json:"detail"`
 }
 
-// check evaluates the scenario's expectations against the timeline.
-func check(sc *Scenario, r *Result) []Check {
+// check evaluates the scenario's expectations against the timeline. An
+// expectation naming an alert the model does not have fails: "never
+// fires" would hold trivially, and the others could never hold, so it is
+// a typo or an alert renamed in the spec.
+func check(sc *Scenario, r *Result, model string, alerts []string) []Check {
 	var out []Check
 	for _, e := range sc.Expect {
+		if e.Alert != "" && !slices.Contains(alerts, e.Alert) {
+			out = append(out, Check{Expectation: e.String(), Detail: fmt.Sprintf("model %s has no alert %s (its alerts: %s)", model, e.Alert, strings.Join(alerts, ", "))})
+			continue
+		}
 		var fired []Event
 		for _, ev := range r.Events {
 			if ev.State == Firing && e.selects(ev) {

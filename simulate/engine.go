@@ -89,8 +89,10 @@ func newEngine(groups []rulefmt.RuleGroup, ruleFile []byte) (*engine, error) {
 		e.Close()
 		return nil, fmt.Errorf("loading rules: %v", errs)
 	}
-	// Evaluate groups in file order, as promtool does: vigil lists
-	// recording groups before the alerts that read them.
+	// Evaluate groups in file order, as promtool does with the
+	// group_eval_order vigil writes into its test files (without one,
+	// promtool picks a random order): vigil lists recording groups before
+	// the alerts that read them.
 	order := map[string]int{}
 	for i, g := range groups {
 		order[g.Name] = i

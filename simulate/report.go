@@ -31,9 +31,9 @@ func (r *Result) WriteText(w io.Writer) error {
 		tw.Flush()
 	}
 	b.WriteString("\n")
-	if r.SLO != "" {
-		fmt.Fprintf(&b, "budget: the scenario consumed %s of the %s error budget of SLO %s (%s over %s, at baseline traffic)\n",
-			percent(r.BudgetConsumed), r.Window, r.SLO, r.Objective, r.Window)
+	if r.SLO != "" && r.BudgetConsumed != nil {
+		fmt.Fprintf(&b, "budget: %s of the error budget of SLO %s (%s over %s) is consumed at the end, warmup included (vigil:slo_budget_consumed:ratio, which the budget tiers compare)\n",
+			percent(*r.BudgetConsumed), r.SLO, r.Objective, r.Window)
 	}
 	switch {
 	case sc.Incident == nil:

@@ -18,6 +18,8 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 	"github.com/prometheus/common/model"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/vigil-dev/vigil/compiler"
 )
 
 // Scenario describes synthetic traffic for one model over time. Values are
@@ -105,6 +107,9 @@ type Expectation struct {
 }
 
 // Duration is a Prometheus duration (5m, 1h30m, 3d) in scenario files.
+// It prints as vigil writes durations everywhere (compiler.FormatDuration:
+// days rather than weeks, so a 28d window reads 28d, as specs write it,
+// not Prometheus's 4w).
 type Duration time.Duration
 
 // UnmarshalText parses a Prometheus duration.
@@ -117,13 +122,12 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// MarshalText formats the duration as Prometheus does.
-func (d Duration) MarshalText() ([]byte, error) {
-	return []byte(model.Duration(d).String()), nil
-}
+// MarshalText formats the duration as String does.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
 
-// String formats the duration as Prometheus does.
-func (d Duration) String() string { return model.Duration(d).String() }
+// String formats the duration as compiler.FormatDuration does, e.g.
+// 28d, 1d12h, 90s as 1m30s.
+func (d Duration) String() string { return compiler.FormatDuration(time.Duration(d)) }
 
 // D returns the duration as a time.Duration.
 func (d Duration) D() time.Duration { return time.Duration(d) }

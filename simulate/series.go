@@ -213,24 +213,6 @@ func (s *synth) sample(x *series) float64 {
 	return x.value
 }
 
-// badEvents integrates the SLO's bad events per second in state st, for
-// the kinds vigil can synthesize; ok is false for other kinds.
-func badEventRate(m *compiler.Model, slo *compiler.SLO, st *Phase) (bad, total float64, ok bool) {
-	switch slo.Kind {
-	case compiler.Availability:
-		return *st.RPS * *st.ErrorRatio, *st.RPS, true
-	case compiler.Latency:
-		mu, sigma := logNormal(st)
-		slow := 1 - distuv.LogNormal{Mu: mu, Sigma: sigma}.CDF(slo.Latency.Le.Float64())
-		return *st.RPS * slow, *st.RPS, true
-	case compiler.Quality:
-		// Accuracy errors spread evenly: precision and recall of any
-		// class equal accuracy.
-		return *st.FeedbackRate * (1 - *st.Accuracy), *st.FeedbackRate, true
-	}
-	return 0, 0, false
-}
-
 func logNormal(p *Phase) (mu, sigma float64) {
 	med := p.LatencyMedian.D().Seconds()
 	p99 := p.LatencyP99.D().Seconds()

@@ -56,9 +56,10 @@ type Point struct {
 	At Duration `json:"at"`
 	// BurnRates per window name (e.g. "1h"); absent when not recorded yet.
 	BurnRates map[string]float64 `json:"burn_rates,omitempty"`
-	// BudgetConsumed is the share (0..1) of the SLO window's budget the
-	// scenario consumed up to this point.
-	BudgetConsumed float64 `json:"budget_consumed"`
+	// BudgetConsumed is vigil:slo_budget_consumed:ratio at this
+	// evaluation: the share (0..1) of the SLO window's error budget spent,
+	// as the budget-tier alerts read it; nil while it records nothing.
+	BudgetConsumed *float64 `json:"budget_consumed,omitempty"`
 	// Drift is each feature's latest score.
 	Drift map[string]float64 `json:"drift,omitempty"`
 }
@@ -83,9 +84,13 @@ type Result struct {
 	Events []Event `json:"events"`
 	// Firing are the firing intervals.
 	Firing []Interval `json:"firing"`
-	// BudgetConsumed is the share (0..1) of the SLO window's error budget
-	// the scenario consumed, at the baseline traffic level.
-	BudgetConsumed float64 `json:"budget_consumed"`
+	// BudgetConsumed is vigil:slo_budget_consumed:ratio at the end of
+	// the scenario: the share (0..1) of the SLO window's error budget
+	// spent, warmup included, exactly as the budget-tier alerts compare
+	// it (the simulator reads the rules' own recording rather than
+	// computing a figure of its own, so report and alerts agree); nil
+	// when the rules record none.
+	BudgetConsumed *float64 `json:"budget_consumed,omitempty"`
 	// TimeToDetect is from the incident start to the first firing alert
 	// of the charted SLO (or, without SLOs, any alert); nil when none
 	// fired after the incident start.
@@ -153,12 +158,13 @@ func Run(ctx context.Context, spec *compiler.Spec, sc *Scenario) (*Result, error
 	// longest `for`.
 	severity := map[string]string{}
 	settle := time.Hour
+	var alertNames []string
 	for _, a := range prometheus.Alerts(spec, m) {
 		severity[a.Rule.Alert] = string(a.Severity)
 		settle = max(settle, time.Duration(a.Rule.For)+time.Hour)
+		alertNames = append(alertNames, a.Rule.Alert)
 	}
 	var windows []time.Duration
-	var budgetDenom float64
 	if slo != nil {
 		res.SLO, res.Objective, res.Window = slo.Name, slo.Objective.String()+"%", Duration(slo.Window)
 		windows = burnWindows(slo)
@@ -167,10 +173,6 @@ func Run(ctx context.Context, spec *compiler.Spec, sc *Scenario) (*Result, error
 		}
 		for _, t := range slo.Tiers {
 			res.TierThresholds = append(res.TierThresholds, Threshold{Label: fmt.Sprintf("%s%% (%s)", t.Consumed, t.Severity), Value: t.Consumed.Float64() / 100})
-		}
-		base := sc.state(0)
-		if _, total, ok := badEventRate(m, slo, &base); ok && total > 0 {
-			budgetDenom = slo.ErrorBudget().Float64() * total * time.Duration(slo.Window).Seconds()
 		}
 	}
 	drifting := sc.knownFeatures()
@@ -194,7 +196,6 @@ func Run(ctx context.Context, spec *compiler.Spec, sc *Scenario) (*Result, error
 	}
 	prev := map[string]Event{}
 	firingSince := map[string]Event{}
-	var bad float64
 	for t := -warmup; t <= end; t += step {
 		// Samples up to and including t, one per scrape interval; storage
 		// time is t + warmup.
@@ -203,9 +204,6 @@ func Run(ctx context.Context, spec *compiler.Spec, sc *Scenario) (*Result, error
 			from = t
 		}
 		for at := from; at <= t; at += scrape {
-			if slo != nil && budgetDenom > 0 && at > 0 {
-				bad += integrateBad(sc, m, slo, max(syn.at, 0), at)
-			}
 			syn.advance(at)
 			if err := eng.append(syn, at+warmup); err != nil {
 				return nil, err
@@ -277,10 +275,14 @@ func Run(ctx context.Context, spec *compiler.Spec, sc *Scenario) (*Result, error
 		prev = now
 
 		pt := Point{At: Duration(t)}
-		if budgetDenom > 0 {
-			pt.BudgetConsumed = bad / budgetDenom
-		}
 		if slo != nil {
+			v, ok, err := eng.query(ctx, prometheus.BudgetConsumedRecord+prometheus.SLISelector(m, slo), t+warmup)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				pt.BudgetConsumed = &v
+			}
 			pt.BurnRates = map[string]float64{}
 			for _, w := range windows {
 				// The burn rate over every alert window, from the
@@ -315,9 +317,8 @@ func Run(ctx context.Context, spec *compiler.Spec, sc *Scenario) (*Result, error
 		}
 		return res.Firing[i].Key < res.Firing[j].Key
 	})
-	res.BudgetConsumed = 0
-	if budgetDenom > 0 {
-		res.BudgetConsumed = bad / budgetDenom
+	if len(res.Points) > 0 {
+		res.BudgetConsumed = res.Points[len(res.Points)-1].BudgetConsumed
 	}
 	if sc.Incident != nil {
 		for _, ev := range res.Events {
@@ -332,22 +333,11 @@ func Run(ctx context.Context, spec *compiler.Spec, sc *Scenario) (*Result, error
 			break
 		}
 	}
-	res.Checks = check(sc, res)
+	res.Checks = check(sc, res, m.Name, alertNames)
 	return res, nil
 }
 
 func (s *Scenario) hasDrift() bool { return len(s.knownFeatures()) > 0 }
-
-// integrateBad integrates the SLO's bad events from a to b.
-func integrateBad(sc *Scenario, m *compiler.Model, slo *compiler.SLO, a, b time.Duration) float64 {
-	total := 0.0
-	sc.segments(a, b, func(st *Phase, seconds float64) {
-		if bad, _, ok := badEventRate(m, slo, st); ok {
-			total += bad * seconds
-		}
-	})
-	return total
-}
 
 // compactEvery is how often (in simulated time) the storage compacts its
 // head into blocks.

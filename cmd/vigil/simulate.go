@@ -27,14 +27,15 @@ func newSimulate(g *globals, stdout, stderr io.Writer) *cobra.Command {
 latency, confidence, feedback and drift scores over time), runs the model's
 generated rules in the Prometheus rule engine in process, and prints a
 timeline: when each alert went pending, fired and resolved, the error
-budget the scenario consumed, and the time to detect from the incident
-start.
+budget consumed at the end (the rules' own vigil:slo_budget_consumed:ratio,
+which the budget-tier alerts compare), and the time to detect from the
+incident start.
 
 Scenarios are YAML or CUE files (see docs/simulate.md). Without --scenario,
 simulate runs every scenarios/*.yaml, *.yml and *.cue next to the spec.
 
 --check verifies the expectations written in each scenario and exits 1 if
-any fails. --chart DIR writes <scenario>.svg and <scenario>.png: burn rate
+any fails, or if one names an alert the model does not have. --chart DIR writes <scenario>.svg and <scenario>.png: burn rate
 and budget consumed over time (or drift scores), with the alert thresholds
 and firing intervals marked.`,
 		RunE: func(cmd *cobra.Command, args []string) error {

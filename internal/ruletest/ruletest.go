@@ -9,6 +9,7 @@ package ruletest
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
@@ -19,10 +20,12 @@ import (
 	"github.com/prometheus/common/promslog"
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/model/rulefmt"
+	"github.com/prometheus/prometheus/model/value"
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/prometheus/prometheus/promql/promqltest"
 	"github.com/prometheus/prometheus/rules"
+	"github.com/prometheus/prometheus/tsdb/chunkenc"
 )
 
 // Run is one evaluation of rule files over series.
@@ -86,8 +89,10 @@ func New(series string, ruleFiles ...[]byte) (*Run, error) {
 		return nil, fmt.Errorf("loading rules: %v", errs)
 	}
 	r := &Run{suite: suite, engine: engine, dir: dir}
-	// Evaluate groups in the order the files list them, as promtool does:
-	// vigil lists recording groups before the alerts that read them.
+	// Evaluate groups in the order the files list them, as promtool does
+	// with the group_eval_order vigil writes into its test files (without
+	// one, promtool picks a random order): vigil lists recording groups
+	// before the alerts that read them.
 	order := map[string]int{}
 	for fi, b := range ruleFiles {
 		rgs, errs := rulefmt.Parse(b, false, model.UTF8Validation, p, nil)
@@ -368,6 +373,54 @@ func (r *Run) Query(expr string, at time.Duration) (map[string]float64, error) {
 		out[s.Metric.String()] = s.F
 	}
 	return out, nil
+}
+
+// Sample is one stored sample.
+type Sample struct {
+	// At is the offset from the start.
+	At    time.Duration
+	Value float64
+}
+
+// Stored returns every sample stored so far (input series and recording
+// rule results alike) of the series the selector matches, e.g.
+// `{__name__=~"vigil:.+"}`, by label set string, in time order. Stale
+// markers (the NaN the rule engine writes when a rule stops producing a
+// series) are left out: they mark the end of a series, not a value.
+func (r *Run) Stored(selector string) (map[string][]Sample, error) {
+	ms, err := parser.NewParser(parser.Options{}).ParseMetricSelector(selector)
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.Background()
+	q, err := r.suite.Storage().Querier(math.MinInt64, math.MaxInt64)
+	if err != nil {
+		return nil, err
+	}
+	defer q.Close()
+	set := q.Select(ctx, false, nil, ms...)
+	out := map[string][]Sample{}
+	start := time.Unix(0, 0).UTC()
+	for set.Next() {
+		s := set.At()
+		var samples []Sample
+		it := s.Iterator(nil)
+		for typ := it.Next(); typ != chunkenc.ValNone; typ = it.Next() {
+			if typ != chunkenc.ValFloat {
+				continue
+			}
+			t, f := it.At()
+			if value.IsStaleNaN(f) {
+				continue
+			}
+			samples = append(samples, Sample{At: time.UnixMilli(t).UTC().Sub(start), Value: f})
+		}
+		if err := it.Err(); err != nil {
+			return nil, err
+		}
+		out[s.Labels().String()] = samples
+	}
+	return out, set.Err()
 }
 
 // Series builds a promqltest load block.

@@ -284,8 +284,13 @@ func (b *alertBuilder) drift() {
 				f.Test.Method, f.Name, n, humanDuration(sched)),
 			map[string]string{"feature": f.Name})
 	}
-	stale := fmt.Sprintf("time() - max by (model) (%s) > %d\nor\nabsent_over_time(%s[%s])",
-		lastRun, int64(2*sched/time.Second), lastRun, win(2*sched))
+	// Stale when the latest run is older than two schedules, or when no
+	// run is on record for two schedules, counted only once the rules
+	// themselves have been running that long: on a fresh database (or a
+	// newly deployed model) the evaluator's first scheduled run may be up
+	// to a schedule away, and absence before then proves nothing.
+	stale := fmt.Sprintf("time() - max by (model) (%s) > %d\nor\nabsent_over_time(%s[%s])\nand on (model)\n%s >= %d",
+		lastRun, int64(2*sched/time.Second), lastRun, win(2*sched), rulesRunning(m, 2*sched), int64(2*sched/time.Second))
 	b.add(Alert{
 		Rule:     rulefmt.Rule{Alert: "DriftEvaluationStale", Expr: stale},
 		Kind:     KindDriftStale,
@@ -351,9 +356,10 @@ func (b *alertBuilder) anomaly(a *compiler.AnomalyAlert) {
 	if a.KPI != "" {
 		what = "KPI " + a.KPI
 	}
-	base := fmt.Sprintf("its mean over the last %s", win(time.Duration(a.BaselineWindow)))
+	bw := win(time.Duration(a.BaselineWindow))
+	base := fmt.Sprintf("its mean over the last %s", bw)
 	if a.Baseline == "seasonal" {
-		base = fmt.Sprintf("the same hour %s earlier", win(time.Duration(a.Season)))
+		base = fmt.Sprintf("its mean over the %s that ended one season (%s) earlier, or over the last %s until that history exists", bw, win(time.Duration(a.Season)), bw)
 	}
 	b.add(Alert{
 		Rule:     rulefmt.Rule{Alert: compiler.Camel(a.Name) + "Anomaly", Expr: expr, For: dur(time.Duration(a.For))},

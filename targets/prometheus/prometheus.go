@@ -106,12 +106,19 @@ func generateModel(spec *compiler.Spec, m *compiler.Model, checker *ruleChecker)
 		return []compiler.Artifact{{Path: "prometheus/mimir/" + m.Name + ".yaml", Bytes: b}}, nil
 	}
 	out := []compiler.Artifact{{Path: "prometheus/" + m.Name + ".rules.yaml", Bytes: plain}}
-	tests, err := unitTests(spec, m, alerts)
+	tests, err := unitTests(spec, m, alerts, groupNames(rgs))
 	if err != nil {
 		return nil, fmt.Errorf("unit tests: %w", err)
 	}
 	if tests != nil {
 		out = append(out, compiler.Artifact{Path: "prometheus/tests/" + m.Name + ".test.yaml", Bytes: tests})
+	}
+	history, err := historyTestFile(m, alerts, groupNames(rgs))
+	if err != nil {
+		return nil, fmt.Errorf("unit tests: %w", err)
+	}
+	if history != nil {
+		out = append(out, compiler.Artifact{Path: "prometheus/tests/" + m.Name + ".history.test.yaml", Bytes: history})
 	}
 	return out, nil
 }

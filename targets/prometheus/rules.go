@@ -164,22 +164,68 @@ func mlRecordings(m *compiler.Model) []rulefmt.Rule {
 		)
 	}
 	for _, a := range m.Anomalies {
-		lb := map[string]string{"model": m.Name, "anomaly": a.Name}
-		sel := fmt.Sprintf(`{model=%s,anomaly=%s}`, compiler.Quote(m.Name), compiler.Quote(a.Name))
-		bw := win(time.Duration(a.BaselineWindow))
-		mean := fmt.Sprintf("avg_over_time(%s%s[%s])", recAnomalyValue, sel, bw)
-		if a.Baseline == "seasonal" {
-			// The same hour one season ago.
-			mean = fmt.Sprintf("avg_over_time(%s%s[1h] offset %s)", recAnomalyValue, sel, win(time.Duration(a.Season)))
-		}
-		out = append(out,
-			record(recAnomalyValue, "sum("+a.Query+")", lb),
-			record(recAnomalyMean, mean, lb),
-			record(recAnomalyStddev, fmt.Sprintf("stddev_over_time(%s%s[%s])", recAnomalyValue, sel, bw), lb),
-			record(recAnomalyZ, fmt.Sprintf("(%s%s - %s%s) / %s%s", recAnomalyValue, sel, recAnomalyMean, sel, recAnomalyStddev, sel), lb),
-		)
+		out = append(out, anomalyRecordings(m, a)...)
 	}
 	return out
+}
+
+// BudgetConsumedRecord is the recorded share of an SLO's error budget
+// consumed, which the budget-tier alerts compare with their thresholds,
+// for tools that read the rules' results (`vigil simulate`).
+const BudgetConsumedRecord = recBudgetConsumed
+
+// recAnomalySeasonal says which mean a seasonal anomaly baseline uses:
+// 1 the seasonal one, 0 the non-seasonal fallback.
+const recAnomalySeasonal = "vigil:anomaly_baseline:seasonal"
+
+// anomalyRecordings returns an anomaly alert's value, baseline and
+// z-score recordings. None of them ever records NaN or ±Inf: the value
+// keeps only finite samples (a ratio KPI is 0/0 during a traffic gap),
+// so a gap leaves a hole in the history instead of poisoning every
+// window that holds it, and the z-score divides only by a positive
+// standard deviation (a flat baseline gives no z-score rather than
+// ±Inf). Every window therefore recovers as soon as traffic returns.
+//
+// A rolling baseline's mean is the average over baseline_window. A
+// seasonal one averages the same window one season earlier, once that
+// window lies within the rules' history and holds samples; until then
+// (the first season + baseline_window after deployment, or when the
+// window a season ago was a gap) it falls back to the rolling mean, and
+// vigil:anomaly_baseline:seasonal says which is in use. The standard
+// deviation is always the trailing one.
+func anomalyRecordings(m *compiler.Model, a *compiler.AnomalyAlert) []rulefmt.Rule {
+	lb := map[string]string{"model": m.Name, "anomaly": a.Name}
+	sel := fmt.Sprintf(`{model=%s,anomaly=%s}`, compiler.Quote(m.Name), compiler.Quote(a.Name))
+	value := recAnomalyValue + sel
+	bw := time.Duration(a.BaselineWindow)
+	rolling := fmt.Sprintf("avg_over_time(%s[%s])", value, win(bw))
+	out := []rulefmt.Rule{record(recAnomalyValue, "(sum("+a.Query+") > -Inf) < Inf", lb)}
+	mean := rolling
+	if a.Baseline == "seasonal" {
+		season := time.Duration(a.Season)
+		seasonal := fmt.Sprintf("avg_over_time(%s[%s] offset %s)", value, win(bw), win(season))
+		out = append(out, record(recAnomalySeasonal, fmt.Sprintf("(%s >= bool %d)\n* on ()\n(present_over_time(%s[%s] offset %s) or on () vector(0))",
+			rulesRunning(m, season+bw), int64((season+bw)/time.Second), value, win(bw), win(season)), lb))
+		mean = fmt.Sprintf("%s\nand on ()\n(%s%s == 1)\nor\n%s", seasonal, recAnomalySeasonal, sel, rolling)
+	}
+	return append(out,
+		record(recAnomalyMean, mean, lb),
+		record(recAnomalyStddev, fmt.Sprintf("stddev_over_time(%s[%s])", value, win(bw)), lb),
+		record(recAnomalyZ, fmt.Sprintf("(%s - %s%s) / (%s%s > 0)", value, recAnomalyMean, sel, recAnomalyStddev, sel), lb),
+	)
+}
+
+// rulesRunning is how long the model's rules have been evaluated, up to
+// d plus a margin: `rulesRunning(m, d) >= d` holds once they have run for
+// d. The range reaches a margin beyond d so that it still holds a sample
+// at least d old between evaluations; the margin (a quarter of d, at most
+// an hour) must be at least the evaluation interval. It reads
+// vigil:rules_evaluation:timestamp, which the model's meta group records
+// at every evaluation, so a fresh database or a Prometheus that was down
+// for longer than d starts counting from zero.
+func rulesRunning(m *compiler.Model, d time.Duration) string {
+	margin := min(d/4, time.Hour).Truncate(time.Second)
+	return fmt.Sprintf("time() - min_over_time(%s{model=%s}[%s])", recEvaluation, compiler.Quote(m.Name), win(d+margin))
 }
 
 // dur converts a time.Duration to the rule file's duration type.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/prometheus/model/rulefmt"
+
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/internal/decimal"
 )
@@ -20,13 +22,25 @@ import (
 // and healthy traffic must fire nothing; share alerts fire at twice their
 // threshold; absent-data alerts fire when their series is missing. The
 // outage lasts long enough that every window's error ratio is exactly 1,
-// so the templated annotations are predictable.
+// so the templated annotations are predictable. Anomaly alerts get a
+// traffic gap on their source series (no anomaly recording may be NaN or
+// ±Inf) and a drop after a gap, fed as the recorded value, that must fire
+// (see unittests_ml.go).
+//
+// Cases that need days of history (drift staleness on a fresh database,
+// the switch to a seasonal baseline) go to tests/<model>.history.test.yaml,
+// evaluated at a coarser interval so that promtool gets through days of
+// evaluations in seconds.
 
 // unitTestFile is promtool's test file layout.
 type unitTestFile struct {
-	RuleFiles          []string   `yaml:"rule_files"`
-	EvaluationInterval string     `yaml:"evaluation_interval"`
-	Tests              []unitTest `yaml:"tests"`
+	RuleFiles          []string `yaml:"rule_files"`
+	EvaluationInterval string   `yaml:"evaluation_interval"`
+	// GroupEvalOrder lists the rule groups in file order: without it
+	// promtool evaluates them in random order, and an alert may read a
+	// recording from this evaluation or from the previous one.
+	GroupEvalOrder []string   `yaml:"group_eval_order,omitempty"`
+	Tests          []unitTest `yaml:"tests"`
 }
 
 type unitTest struct {
@@ -76,11 +90,13 @@ const (
 // UnitTests returns the promtool test file for a model, or nil when no
 // case can be generated.
 func UnitTests(spec *compiler.Spec, m *compiler.Model) ([]byte, error) {
-	return unitTests(spec, m, Alerts(spec, m))
+	alerts := Alerts(spec, m)
+	return unitTests(spec, m, alerts, groupNames(groups(spec, m, alerts)))
 }
 
-// unitTests builds the test file from alerts already built for the model.
-func unitTests(spec *compiler.Spec, m *compiler.Model, alerts []Alert) ([]byte, error) {
+// unitTests builds the test file from alerts and rule groups (their
+// names, in file order) already built for the model.
+func unitTests(spec *compiler.Spec, m *compiler.Model, alerts []Alert, order []string) ([]byte, error) {
 	byName := map[string]Alert{}
 	for _, a := range alerts {
 		byName[a.Rule.Alert] = a
@@ -94,6 +110,9 @@ func unitTests(spec *compiler.Spec, m *compiler.Model, alerts []Alert) ([]byte, 
 			tests = append(tests, t)
 		}
 	}
+	for _, a := range m.Anomalies {
+		tests = append(tests, anomalyTests(m, a, byName)...)
+	}
 	if t, ok := absentTest(byName); ok {
 		tests = append(tests, t)
 	}
@@ -103,9 +122,47 @@ func unitTests(spec *compiler.Spec, m *compiler.Model, alerts []Alert) ([]byte, 
 	f := unitTestFile{
 		RuleFiles:          []string{"../" + m.Name + ".rules.yaml"},
 		EvaluationInterval: "1m",
+		GroupEvalOrder:     order,
 		Tests:              tests,
 	}
 	return renderYAML(f, "Run with: promtool test rules "+m.Name+".test.yaml")
+}
+
+// groupNames returns the names of rule groups, in order.
+func groupNames(rgs []rulefmt.RuleGroup) []string {
+	out := make([]string, len(rgs))
+	for i, g := range rgs {
+		out[i] = g.Name
+	}
+	return out
+}
+
+// HistoryTests returns the promtool test file of a model's cases that
+// need days of history (tests/<model>.history.test.yaml), or nil when it
+// has none; see historyTests.
+func HistoryTests(spec *compiler.Spec, m *compiler.Model) ([]byte, error) {
+	alerts := Alerts(spec, m)
+	return historyTestFile(m, alerts, groupNames(groups(spec, m, alerts)))
+}
+
+// historyTestFile builds the history test file from alerts and rule
+// group names already built for the model.
+func historyTestFile(m *compiler.Model, alerts []Alert, order []string) ([]byte, error) {
+	byName := map[string]Alert{}
+	for _, a := range alerts {
+		byName[a.Rule.Alert] = a
+	}
+	tests, interval := historyTests(m, byName)
+	if len(tests) == 0 {
+		return nil, nil
+	}
+	f := unitTestFile{
+		RuleFiles:          []string{"../" + m.Name + ".rules.yaml"},
+		EvaluationInterval: win(interval),
+		GroupEvalOrder:     order,
+		Tests:              tests,
+	}
+	return renderYAML(f, "Run with: promtool test rules "+m.Name+".history.test.yaml")
 }
 
 // equalityOnly reports whether every matcher is an equality, so a series
