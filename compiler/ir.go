@@ -467,8 +467,9 @@ type SLO struct {
 	Ticket BurnPolicy `json:"ticket,omitempty"`
 	// Tiers are budget-consumption tiers in increasing order.
 	Tiers []BudgetTier `json:"tiers,omitempty"`
-	// MinEventRate is the low-traffic guard in events per second.
-	MinEventRate decimal.D      `json:"min_event_rate,omitzero"`
+	// MinBadEvents is the low-traffic guard: burn-rate alerts need at
+	// least this many bad events in their long window (0: no guard).
+	MinBadEvents int64          `json:"min_bad_events,omitzero"`
 	Runbook      RunbookContent `json:"runbook,omitempty"`
 }
 

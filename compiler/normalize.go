@@ -35,6 +35,13 @@ var (
 	defaultGroupBy = []string{"alertname", "model", "slo"}
 )
 
+// DefaultMinBadEvents is the low-traffic guard's default: a burn-rate
+// alert needs at least this many bad events in its long window. Three
+// failures are more than chance at the traffic where a single failure
+// would already breach a page threshold (a handful of requests an hour),
+// and a total outage produces them within three requests.
+const DefaultMinBadEvents = 3
+
 func decimals(ss ...string) []decimal.D {
 	out := make([]decimal.D, len(ss))
 	for i, s := range ss {
@@ -680,7 +687,17 @@ func (c *checker) normalizeSLO(l loc, name string, r *rawSLO, m *Model) *SLO {
 	}
 	s.Page = c.burnPolicy(al.field("page"), r.Alerting.Page, Critical, defaultPageWindows, s, window)
 	s.Ticket = c.burnPolicy(al.field("ticket"), r.Alerting.Ticket, Warning, defaultTicketWindows, s, window)
-	s.MinEventRate = c.optDec(al.field("min_event_rate"), r.Alerting.MinEventRate, decimal.Zero)
+	s.MinBadEvents = DefaultMinBadEvents
+	if n := r.Alerting.MinBadEvents; n != nil {
+		if v, err := n.Int64(); err != nil || v < 0 || v > 1e9 {
+			c.errorf(al.field("min_bad_events"), "min_bad_events must be a whole number from 0 to 1000000000, not %s", n)
+		} else {
+			s.MinBadEvents = v
+		}
+	}
+	if r.Alerting.MinEventRate != nil {
+		c.errorf(al.field("min_event_rate"), "min_event_rate is no longer supported: a minimum request rate kept a total outage below that rate from ever paging. Use min_bad_events, the number of bad events the alert's long window must hold before it pages (default %d)", DefaultMinBadEvents)
+	}
 	for i, t := range r.Alerting.BudgetTiers {
 		tl := al.field("budget_tiers").index(i)
 		tier := BudgetTier{Consumed: c.dec(tl.field("consumed"), t.Consumed), Severity: Severity(t.Severity)}

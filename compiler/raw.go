@@ -196,6 +196,7 @@ type rawSLOAlerting struct {
 	Page         *rawBurnPolicy  `json:"page"`
 	Ticket       *rawBurnPolicy  `json:"ticket"`
 	BudgetTiers  []rawBudgetTier `json:"budget_tiers"`
+	MinBadEvents *json.Number    `json:"min_bad_events"`
 	MinEventRate *json.Number    `json:"min_event_rate"`
 }
 

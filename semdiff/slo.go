@@ -1,6 +1,7 @@
 package semdiff
 
 import (
+	"fmt"
 	"math/big"
 	"strings"
 	"time"
@@ -59,7 +60,7 @@ func sloFields(s *compiler.SLO) []Field {
 	add("page alerts", burnPolicy(s.Page))
 	add("ticket alerts", burnPolicy(s.Ticket))
 	add("budget tiers", budgetTiers(s.Tiers))
-	add("min event rate", s.MinEventRate.String())
+	add("min bad events", fmt.Sprint(s.MinBadEvents))
 	add("description", s.Description)
 	return f
 }

@@ -36,7 +36,7 @@ var Fields = []string{
 	"consecutive", "metric", "selector", "buckets", "labels", "tier", "display_name",
 	"description", "for", "enabled", "factor", "long", "short", "consumed", "max_percent",
 	"below", "above", "query", "unit", "classes", "availability", "latency", "quality",
-	"budget_tiers", "page", "ticket", "windows", "min_event_rate", "unknown", "Team", "#def", "_hidden",
+	"budget_tiers", "page", "ticket", "windows", "min_bad_events", "min_event_rate", "unknown", "Team", "#def", "_hidden",
 }
 
 // Options choose what Mutate changes. The zero value mutates the models

@@ -156,9 +156,7 @@ func (b *alertBuilder) slo(s *compiler.SLO) {
 				fmt.Sprintf("%s%s > %s", rec(recErrorRatio, time.Duration(w.Long)), sel, th),
 				fmt.Sprintf("%s%s > %s", rec(recErrorRatio, time.Duration(w.Short)), sel, th),
 			}
-			if !s.MinEventRate.IsZero() {
-				parts = append(parts, fmt.Sprintf("%s%s >= %s", rec(recEvents, time.Duration(w.Long)), sel, s.MinEventRate))
-			}
+			parts = append(parts, burnGuards(s, sel, time.Duration(w.Long))...)
 			pairs = append(pairs, "(\n  "+strings.Join(parts, "\nand\n  ")+"\n)")
 			exhaust := time.Duration(float64(time.Duration(s.Window)) / w.Factor.Float64())
 			conds = append(conds, fmt.Sprintf("%sx over %s and %s (error ratio above %s; the budget would last %s)",
@@ -217,6 +215,27 @@ func (b *alertBuilder) slo(s *compiler.SLO) {
 				win(rw), s.Quality.Metric, pct(budget)),
 			nil)
 	}
+}
+
+// burnGuards are the low-traffic conditions of a burn-rate pair with
+// long window l: at least min_bad_events bad events in l (bad events =
+// error ratio * event rate * seconds), and for a quality SLO at least
+// min_feedback_rate labelled predictions per second over l. The guard
+// counts failures, not traffic: a total outage pages as soon as it has
+// failed min_bad_events requests, at any request rate, while a single
+// failure among a handful of requests, whose ratio breaches every
+// threshold, does not page. A time-based (freshness) SLO counts
+// evaluations, not requests, and has no guard.
+func burnGuards(s *compiler.SLO, sel string, l time.Duration) []string {
+	var out []string
+	if s.MinBadEvents > 0 && s.Kind != compiler.Freshness {
+		out = append(out, fmt.Sprintf("%s%s * %s%s * %d >= %d",
+			rec(recErrorRatio, l), sel, rec(recEvents, l), sel, int64(l/time.Second), s.MinBadEvents))
+	}
+	if s.Quality != nil && !s.Quality.MinFeedbackRate.IsZero() {
+		out = append(out, fmt.Sprintf("%s%s >= %s", rec(recEvents, l), sel, s.Quality.MinFeedbackRate))
+	}
+	return out
 }
 
 // driftMargin is how much shorter than n-1 schedules the consecutive-

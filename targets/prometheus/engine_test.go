@@ -183,23 +183,43 @@ func TestBudgetTiersFireOnSchedule(t *testing.T) {
 	}
 }
 
-func TestLowTrafficGuardSuppressesSparseFailures(t *testing.T) {
-	// 10 requests an hour, all failing for an hour.
+func TestLowTrafficGuardSuppressesASingleFailure(t *testing.T) {
+	// 10 requests an hour; one of them fails. Its error ratio over 1h
+	// (10%) and 5m (100%) breach the 14.4x page threshold (1.44%).
 	rps := 10.0 / 3600
-	series := requests(ruletest.NewSeries(time.Minute), rps, phase{2 * time.Hour, 0}, phase{time.Hour, 1}).String()
+	s := ruletest.NewSeries(time.Minute)
+	perMin := rps * 60
+	series := s.Counter(`model_requests_total{model="m",outcome="success"}`, ruletest.Segment{Steps: 240, PerStep: perMin}).
+		Counter(`model_requests_total{model="m",outcome="error"}`,
+			ruletest.Segment{Steps: 120}, ruletest.Segment{Steps: 1, PerStep: 1}, ruletest.Segment{Steps: 119}).String()
 
-	// Control: without the guard the burst pages, so the test below can
-	// fail for the right reason.
-	first := firstFiring(t, series, compileRules(t, fmt.Sprintf(availabilitySpec, "")), 3*time.Hour, time.Minute)
+	// Control: without the guard the single failure pages, so the test
+	// below can fail for the right reason.
+	first := firstFiring(t, series, compileRules(t, fmt.Sprintf(availabilitySpec, `
+		alerting: min_bad_events: 0`)), 4*time.Hour, time.Minute)
 	if _, ok := first["AvailabilityFastBurn"]; !ok {
-		t.Fatalf("control: without a guard the burst should page; fired %v", first)
+		t.Fatalf("control: without a guard the failure should page; fired %v", first)
 	}
-	guarded := compileRules(t, fmt.Sprintf(availabilitySpec, `
-		alerting: min_event_rate: 1`))
-	first = firstFiring(t, series, guarded, 3*time.Hour, time.Minute)
+	// The default guard (3 bad events in the long window) holds.
+	first = firstFiring(t, series, compileRules(t, fmt.Sprintf(availabilitySpec, "")), 4*time.Hour, time.Minute)
 	for _, a := range []string{"AvailabilityFastBurn", "AvailabilitySlowBurn"} {
 		if at, ok := first[a]; ok {
-			t.Errorf("%s fired at %s despite 10 requests/hour being below the 1 request/s guard", a, at)
+			t.Errorf("%s fired at %s for one failed request", a, at)
+		}
+	}
+}
+
+func TestLowTrafficGuardPagesATotalOutageAtAnyRate(t *testing.T) {
+	rules := compileRules(t, fmt.Sprintf(availabilitySpec, ""))
+	for _, rps := range []float64{0.5, 0.01} {
+		series := requests(ruletest.NewSeries(time.Minute), rps, phase{2 * time.Hour, 0}, phase{time.Hour, 1}).String()
+		first := firstFiring(t, series, rules, 3*time.Hour, time.Minute)
+		at, ok := first["AvailabilityFastBurn"]
+		// Three failures take 3/rps seconds; rate() needs two samples of
+		// the error counter (one scrape), and the rule one evaluation.
+		want := 2*time.Hour + time.Duration(3/rps*float64(time.Second))
+		if !ok || at > want+3*time.Minute {
+			t.Errorf("total outage at %g requests/s: paged at %v (fired %v), want by %s", rps, at-2*time.Hour, ok, want+3*time.Minute-2*time.Hour)
 		}
 	}
 }

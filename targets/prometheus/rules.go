@@ -66,13 +66,17 @@ func sloRecordings(m *compiler.Model, s *compiler.SLO) (raw, derived []rulefmt.R
 	lb := sloLabels(m, s)
 	sel := sliSelector(m, s)
 	events := func(w time.Duration) string { return rec(recEvents, w) + sel }
-	// Only the base window records its error rate (the derived windows
-	// average it); other windows record events (for the low-traffic guard
-	// and dashboards) and the error ratio.
+	// positive is the recorded event rate over w where it is positive:
+	// every ratio divides by it, so a window without traffic has no ratio
+	// sample rather than NaN.
+	positive := func(w time.Duration) string { return "(" + events(w) + " > 0)" }
+	// Only the base window records its error rate (the SLO window
+	// averages it); other windows record events (for the low-traffic
+	// guard and dashboards) and the error ratio.
 	fromBase := func(w time.Duration) []rulefmt.Rule {
 		return []rulefmt.Rule{
 			record(rec(recEvents, w), fmt.Sprintf("avg_over_time(%s[%s])", events(ws.base), win(w)), lb),
-			record(rec(recErrorRatio, w), fmt.Sprintf("avg_over_time(%s%s[%s]) / %s", rec(recErrors, ws.base), sel, win(w), events(w)), lb),
+			record(rec(recErrorRatio, w), fmt.Sprintf("avg_over_time(%s%s[%s]) / %s", rec(recErrors, ws.base), sel, win(w), positive(w)), lb),
 		}
 	}
 	for _, w := range ws.raw {
@@ -85,7 +89,7 @@ func sloRecordings(m *compiler.Model, s *compiler.SLO) (raw, derived []rulefmt.R
 			raw = append(raw,
 				record(rec(recEvents, w), ev, lb),
 				record(rec(recErrors, w), errs, lb),
-				record(rec(recErrorRatio, w), fmt.Sprintf("%s%s / %s", rec(recErrors, w), sel, events(w)), lb))
+				record(rec(recErrorRatio, w), fmt.Sprintf("%s%s / %s", rec(recErrors, w), sel, positive(w)), lb))
 		case s.Kind == compiler.Freshness:
 			raw = append(raw, fromBase(w)...)
 		default:
@@ -94,7 +98,7 @@ func sloRecordings(m *compiler.Model, s *compiler.SLO) (raw, derived []rulefmt.R
 				record(rec(recEvents, w), ev, lb),
 				// The error expression is an unlabelled sum; on () matches
 				// it with the recorded, labelled event rate.
-				record(rec(recErrorRatio, w), fmt.Sprintf("%s / on () %s", errs, events(w)), lb))
+				record(rec(recErrorRatio, w), fmt.Sprintf("%s / on () %s", errs, positive(w)), lb))
 		}
 	}
 	for _, w := range ws.derived {
@@ -117,13 +121,50 @@ func sloRecordings(m *compiler.Model, s *compiler.SLO) (raw, derived []rulefmt.R
 	// can show every SLO whatever its policy.
 	derived = append(derived, record(recBurnRateCurrent, rec(recBurnRate, CurrentWindow(s))+sel, lb))
 	derived = append(derived,
-		record(recBudgetConsumed, fmt.Sprintf("%s%s / %s", rec(recErrorRatio, full), sel, budget), lb),
+		record(recBudgetConsumed, budgetConsumed(m, s, ws), lb),
 		record(recBudgetRemaining, fmt.Sprintf("1 - %s%s", recBudgetConsumed, sel), lb),
 		// The budget left, as seconds of full outage, for dashboards and
 		// runbooks ("12 minutes left").
 		record(recBudgetSeconds, fmt.Sprintf("%s%s * %s", recBudgetRemaining, sel, budget.Mul(decimal.FromInt(int64(full/time.Second)))), lb),
 	)
 	return raw, derived
+}
+
+// budgetConsumed is the share of the SLO window's error budget consumed:
+// bad events over the bad events the whole window allows,
+//
+//	consumed = bad events so far / (budget * events in the window)
+//
+// Once the window is full of history this is the window's error ratio
+// over the budget, exactly. Before that (after the rules are first
+// deployed, or after a history loss) the window's total is projected
+// from the traffic seen so far: if the base recordings cover a share c
+// of the window, bad events so far = ratio * events so far and the
+// projected total = events so far / c, so
+//
+//	consumed = ratio / budget * c
+//	c = min(1, base samples in the window * evaluation interval / window)
+//
+// An error ratio measured over one hour is not a month's consumption:
+// one minute of full outage an hour after deployment is 2.3% of a
+// 99.9%/30d budget, not 1667%. The evaluation interval is the gap
+// between the last two evaluations of the model's meta group (idelta of
+// vigil:rules_evaluation:timestamp). Counting the base recording's own
+// samples, rather than time since the rules were deployed, keeps the
+// history an upgrade from an earlier vigil inherits, and leaves out
+// stretches without counters as the average does. A raw (shorter than a
+// day) SLO window reads the counters' own history, which may predate the
+// rules, so it is not scaled.
+func budgetConsumed(m *compiler.Model, s *compiler.SLO, ws sloWindows) string {
+	full := time.Duration(s.Window)
+	sel := sliSelector(m, s)
+	ratio := fmt.Sprintf("%s%s / %s", rec(recErrorRatio, full), sel, s.ErrorBudget())
+	if len(ws.derived) == 0 {
+		return ratio
+	}
+	secs := int64(full / time.Second)
+	return fmt.Sprintf("%s\n* on ()\nclamp_max(\n  count_over_time(%s%s[%s])\n  * on ()\n  idelta(%s{model=%s}[1h]) / %d,\n  1\n)",
+		ratio, rec(recEvents, ws.base), sel, win(full), recEvaluation, compiler.Quote(m.Name), secs)
 }
 
 // CurrentWindow is the window of the "current burn rate" recording: the
@@ -154,7 +195,8 @@ func mlRecordings(m *compiler.Model) []rulefmt.Rule {
 		r := "[" + win(time.Duration(a.Window)) + "]"
 		count := fmt.Sprintf("sum(rate(%s%s))", selector(h.Metric+"_count", h.Selector), r)
 		below := fmt.Sprintf("(sum(rate(%s%s)) or vector(0))", selector(h.Metric+"_bucket", h.Selector.With(leMatcher(a.Bound.String()))), r)
-		share := below + " / " + count
+		// A window without observations has no share sample, not NaN.
+		share := below + " / (" + count + " > 0)"
 		if !a.Below {
 			share = "1 - " + share
 		}

@@ -12,17 +12,21 @@ import (
 // Windows.
 //
 // Every SLO records, for each window its alerts and dashboards need, the
-// rate of bad events, the rate of all events, and their ratio:
+// rate of all events and the ratio of bad to all events:
 //
-//	vigil:sli_errors:rate<W>       bad events per second over W
 //	vigil:sli_events:rate<W>       events per second over W
-//	vigil:sli_error_ratio:rate<W>  errors / events over W
+//	vigil:sli_error_ratio:rate<W>  bad events / events over W
 //
-// all labelled {model, slo}.
+// all labelled {model, slo}; the base window (5m, or a policy's shorter
+// short window) also records vigil:sli_errors:rate<base>, bad events per
+// second.
 //
-// Windows shorter than derivedFrom are computed from the raw counters.
-// Longer windows (1d, 3d, and the 28-30 day SLO window) are derived from
-// the base window's recorded rates:
+// Every window an alert reads (the burn-rate pairs and a quality SLO's
+// rolling window, 1d and 3d included) is a rate over the raw counters,
+// so an alert sees exactly what the workbook's formulas assume: a 3d
+// window averaged from 5m recordings trails the raw rate by minutes. Only
+// the SLO window itself (28-30 days, for the budget and its tiers) is
+// derived from the base window's recorded rates:
 //
 //	errors(W) = avg_over_time(vigil:sli_errors:rate<base>[W])
 //	events(W) = avg_over_time(vigil:sli_events:rate<base>[W])
@@ -34,11 +38,14 @@ import (
 // rate over the raw counters would (up to the base window at the edge),
 // unlike averaging per-interval error ratios (Sloth's "optimized" mode),
 // which gives a quiet night the same weight as a busy day and is wrong
-// whenever traffic varies. The price is that a derived window starts when
-// the base recording started: after the rules are first deployed, the 30d
-// window covers only the time since, and it is blind to samples that
-// arrived while the base rule was not evaluated (both errors and events
-// are missing then, so the ratio stays unbiased).
+// whenever traffic varies. The SLO window starts when the base recording
+// started: after the rules are first deployed it covers only the time
+// since, which the budget recordings account for (see budgetConsumed).
+//
+// No recording is ever NaN or Inf: a ratio divides only by a positive
+// event rate, so a window without traffic has no ratio sample (an alert
+// on it is silent, a dashboard shows no data) instead of a NaN that would
+// poison every window that averages it.
 const derivedFrom = 24 * time.Hour
 
 // baseWindow is the preferred base window; a policy with a shorter short
@@ -57,7 +64,8 @@ func (w sloWindows) all() []time.Duration {
 }
 
 // windowsFor collects the windows an SLO's policy, quality alert and
-// meta rules use.
+// meta rules use: every alert window is raw; the SLO window is derived
+// when it is at least derivedFrom long.
 func windowsFor(s *compiler.SLO) sloWindows {
 	set := map[time.Duration]bool{}
 	for _, w := range s.AlertWindows() {
@@ -67,7 +75,6 @@ func windowsFor(s *compiler.SLO) sloWindows {
 	if s.Quality != nil {
 		set[time.Duration(s.Quality.RollingWindow)] = true
 	}
-	set[time.Duration(s.Window)] = true
 	base := baseWindow
 	for w := range set {
 		if w < base {
@@ -75,16 +82,18 @@ func windowsFor(s *compiler.SLO) sloWindows {
 		}
 	}
 	set[base] = true
+	full := time.Duration(s.Window)
 	out := sloWindows{base: base}
+	if full >= derivedFrom {
+		delete(set, full)
+		out.derived = []time.Duration{full}
+	} else {
+		set[full] = true
+	}
 	for w := range set {
-		if w < derivedFrom {
-			out.raw = append(out.raw, w)
-		} else {
-			out.derived = append(out.derived, w)
-		}
+		out.raw = append(out.raw, w)
 	}
 	sort.Slice(out.raw, func(i, j int) bool { return out.raw[i] < out.raw[j] })
-	sort.Slice(out.derived, func(i, j int) bool { return out.derived[i] < out.derived[j] })
 	return out
 }
 
@@ -205,7 +214,7 @@ func rawSLI(m *compiler.Model, s *compiler.SLO, w time.Duration, recordedEvents 
 			errors = fmt.Sprintf("(%s - (%s))", recordedEvents, strings.Join(diag, " + "))
 		}
 	case compiler.Ratio:
-		errors = "sum(" + strings.ReplaceAll(s.Ratio.Errors, "$window", win(w)) + ")"
+		errors = zeroWithEvents("sum("+strings.ReplaceAll(s.Ratio.Errors, "$window", win(w))+")", recordedEvents)
 		events = "sum(" + strings.ReplaceAll(s.Ratio.Total, "$window", win(w)) + ")"
 	case compiler.Freshness:
 		// Time-based: each evaluation is one event, bad when the data is

@@ -218,12 +218,12 @@ func expandValue(s, value string) string {
 	return compiler.UnescapeTemplate(s)
 }
 
-// rateFor returns a request rate (per minute) above the SLO's low-traffic
-// guard.
+// rateFor returns an event rate (per minute) well above the SLO's
+// feedback guard.
 func rateFor(s *compiler.SLO) float64 {
 	perMin := 600.0
-	if g := s.MinEventRate.Float64() * 60 * 10; g > perMin {
-		perMin = g
+	if s.Quality != nil {
+		perMin = max(perMin, s.Quality.MinFeedbackRate.Float64()*60*10)
 	}
 	return perMin
 }
