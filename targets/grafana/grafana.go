@@ -306,6 +306,14 @@ func QualityPanelKey(slo string) string { return "health:quality:" + slo }
 // SharePanelKey is the key of a share alert's panel.
 func SharePanelKey(share string) string { return "health:share:" + share }
 
+// AnomalyPanelKey is the key of an anomaly alert's panel: the watched
+// value against its baseline mean and band.
+func AnomalyPanelKey(anomaly string) string { return "business:anomaly:" + anomaly }
+
+// AnomalyZPanelKey is the key of an anomaly alert's z-score panel, which
+// also shows whether a seasonal baseline is in use.
+func AnomalyZPanelKey(anomaly string) string { return "business:anomaly-z:" + anomaly }
+
 // KPIPanelKey is the key of a business KPI's panel.
 func KPIPanelKey(kpi string) string { return "kpi:" + kpi }
 
@@ -318,7 +326,7 @@ func InfraPanelKey(what string) string { return "infra:" + what }
 // ok is false when no panel shows it. The key may still be missing from
 // a model's dashboard (drift alerts of a model without features): check
 // ModelPanels.
-func PanelKey(kind, slo, feature, share, kpi string, sloKind compiler.SLIKind) (key string, ok bool) {
+func PanelKey(kind, slo, feature, share, anomaly string, sloKind compiler.SLIKind) (key string, ok bool) {
 	switch kind {
 	case "burn_rate":
 		return SLOPanelKey(slo, ViewBurn), true
@@ -333,8 +341,8 @@ func PanelKey(kind, slo, feature, share, kpi string, sloKind compiler.SLIKind) (
 	case "share":
 		return SharePanelKey(share), true
 	case "anomaly":
-		if kpi != "" {
-			return KPIPanelKey(kpi), true
+		if anomaly != "" {
+			return AnomalyPanelKey(anomaly), true
 		}
 	}
 	return "", false

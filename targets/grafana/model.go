@@ -278,11 +278,12 @@ func (b *modelBuilder) modelHealth() {
 }
 
 func (b *modelBuilder) business() {
-	if len(b.m.KPIs) == 0 {
+	m := b.m
+	if len(m.KPIs) == 0 && len(m.Anomalies) == 0 {
 		return
 	}
 	b.row("business", "Business")
-	for _, k := range b.m.KPIs {
+	for _, k := range m.KPIs {
 		desc := k.Description
 		if desc == "" {
 			desc = "Business KPI " + k.Name + " from the spec."
@@ -291,6 +292,64 @@ func (b *modelBuilder) business() {
 			title: k.Title, description: desc, unit: k.Unit,
 			queries: []promQuery{query(k.Query, k.Title)}})
 	}
+	for _, a := range m.Anomalies {
+		b.anomaly(a)
+	}
+}
+
+// anomaly adds an anomaly alert's two panels: the watched value against
+// its baseline mean and the band the alert tolerates, and the z-score
+// against its threshold. A seasonal baseline's z-score panel also plots
+// vigil:anomaly_baseline:seasonal, which is 0 while the rules fall back
+// to the rolling mean (the first season after deployment, or when the
+// window one season ago was a gap) and 1 once the seasonal mean is used.
+func (b *modelBuilder) anomaly(a *compiler.AnomalyAlert) {
+	m := b.m
+	sel := fmt.Sprintf("{model=%s,anomaly=%s}", compiler.Quote(m.Name), compiler.Quote(a.Name))
+	unit := ""
+	for _, k := range m.KPIs {
+		if k.Name == a.KPI {
+			unit = k.Unit
+		}
+	}
+	z := a.ZThreshold.String()
+	band := func(sign string) string {
+		return fmt.Sprintf("vigil:anomaly_baseline:mean%s %s %s * vigil:anomaly_baseline:stddev%s", sel, sign, z, sel)
+	}
+	bw := win(a.BaselineWindow)
+	base := fmt.Sprintf("The baseline is the mean over the last %s.", bw)
+	if a.Baseline == "seasonal" {
+		base = fmt.Sprintf("The baseline is the mean over the %s that ended one season (%s) earlier; until that history exists (the first %s after deployment) or while it is a gap, the rules fall back to the mean over the last %s.",
+			bw, win(a.Season), compiler.FormatDuration(time.Duration(a.Season)+time.Duration(a.BaselineWindow)), bw)
+	}
+	b.add(&panelSpec{key: AnomalyPanelKey(a.Name), typ: timeSeriesPanel, pos: b.l.place(12, 8),
+		title:       "Anomaly " + a.Name + ": value against its baseline",
+		description: fmt.Sprintf("The watched value, its baseline mean, and the band of %s standard deviations (over the last %s) beyond which the alert fires. %s", z, bw, base),
+		unit:        unit,
+		queries: []promQuery{
+			query("vigil:anomaly:value"+sel, "value"),
+			query("vigil:anomaly_baseline:mean"+sel, "baseline mean"),
+			query(band("+"), "mean + "+z+" sd"),
+			query(band("-"), "mean - "+z+" sd"),
+		}})
+	queries := []promQuery{query("vigil:anomaly:zscore"+sel, "z-score")}
+	desc := fmt.Sprintf("Standard deviations from the baseline; the alert fires beyond %s (direction %s). %s", z, a.Direction, base)
+	if a.Baseline == "seasonal" {
+		queries = append(queries, query("vigil:anomaly_baseline:seasonal"+sel, "seasonal baseline in use (1) or rolling fallback (0)"))
+		desc += " The second line is 1 while the seasonal mean is in use and 0 during the fallback."
+	}
+	zf := a.ZThreshold.Float64()
+	th := steps(nil, "red", -zf, "green", zf, "red")
+	switch a.Direction {
+	case "up":
+		th = steps(nil, "green", zf, "red")
+	case "down":
+		th = steps(nil, "red", -zf, "green")
+	}
+	b.add(&panelSpec{key: AnomalyZPanelKey(a.Name), typ: timeSeriesPanel, pos: b.l.place(12, 8),
+		title: "Anomaly " + a.Name + ": z-score", description: desc, unit: "short",
+		thresholds: th, thresholdLines: true,
+		queries: queries})
 }
 
 func (b *modelBuilder) infrastructure() {

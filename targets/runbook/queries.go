@@ -380,10 +380,7 @@ func shareQueries(m *compiler.Model, a *compiler.ShareAlert) []diagQuery {
 
 func anomalyQueries(m *compiler.Model, a *compiler.AnomalyAlert) []diagQuery {
 	sel := fmt.Sprintf("{model=%s,anomaly=%s}", compiler.Quote(m.Name), compiler.Quote(a.Name))
-	panel := ""
-	if a.KPI != "" {
-		panel = grafana.KPIPanelKey(a.KPI)
-	}
+	panel := grafana.AnomalyPanelKey(a.Name)
 	last := lastFor(time.Duration(a.BaselineWindow))
 	return []diagQuery{
 		{
@@ -397,6 +394,7 @@ func anomalyQueries(m *compiler.Model, a *compiler.AnomalyAlert) []diagQuery {
 			note:  fmt.Sprintf("The alert fires beyond %s (direction %s).", a.ZThreshold, a.Direction),
 			expr:  "vigil:anomaly:zscore" + sel,
 			last:  last,
+			panel: grafana.AnomalyZPanelKey(a.Name),
 		},
 		{
 			title: "This week against the same time last week",

@@ -144,7 +144,7 @@ func urlText(u string) string {
 // panelKeyFor returns the key of the dashboard panel that shows what the
 // alert watches, or "".
 func panelKeyFor(a prometheus.Alert) string {
-	var slo, feature, share, kpi string
+	var slo, feature, share, anomaly string
 	var kind compiler.SLIKind
 	if a.SLO != nil {
 		slo, kind = a.SLO.Name, a.SLO.Kind
@@ -156,9 +156,9 @@ func panelKeyFor(a prometheus.Alert) string {
 		share = a.Share.Name
 	}
 	if a.Anomaly != nil {
-		kpi = a.Anomaly.KPI
+		anomaly = a.Anomaly.Name
 	}
-	key, _ := grafana.PanelKey(a.Kind, slo, feature, share, kpi, kind)
+	key, _ := grafana.PanelKey(a.Kind, slo, feature, share, anomaly, kind)
 	return key
 }
 
@@ -273,7 +273,14 @@ func details(b *strings.Builder, m *compiler.Model, a prometheus.Alert) {
 				exhaust := time.Duration(float64(time.Duration(s.Window)) / w.Factor.Float64())
 				fmt.Fprintf(b, "| %sx | %s | %s | %s%% | %s%% | %s |\n", w.Factor, win(w.Long), win(w.Short), th, w.BudgetPercent, humanDuration(exhaust))
 			}
-			b.WriteString("\nAt burn rate *r* the whole budget lasts the SLO window divided by *r*.\n\n")
+			b.WriteString("\nAt burn rate *r* the whole budget lasts the SLO window divided by *r*.")
+			if s.MinBadEvents > 0 && s.Kind != compiler.Freshness {
+				fmt.Fprintf(b, " A pair also needs at least %d bad events in its long window (`min_bad_events`), so that one bad event among a handful does not fire it; a total outage fires it as soon as it has produced %d bad events, whatever the traffic.", s.MinBadEvents, s.MinBadEvents)
+			}
+			if s.Quality != nil && !s.Quality.MinFeedbackRate.IsZero() {
+				fmt.Fprintf(b, " It judges only while the long window holds at least %s labelled predictions per second (`min_feedback_rate`).", s.Quality.MinFeedbackRate)
+			}
+			b.WriteString("\n\n")
 		}
 	case a.Feature != nil:
 		f := a.Feature
