@@ -55,7 +55,9 @@ func ruleSets(t testing.TB) []ruleSet {
 	t.Helper()
 	return []ruleSet{
 		// The 1d, 3d and 30d windows average the 5m rates.
-		{"vigil", compileRules(t, availabilitySLO), []string{"vigil:sli_errors:rate5m", "vigil:sli_events:rate5m"},
+		// The evaluation timestamp tells the budget recording the
+		// evaluation interval (5m here, as the history is recorded).
+		{"vigil", compileRules(t, availabilitySLO), []string{"vigil:sli_errors:rate5m", "vigil:sli_events:rate5m", "vigil:rules_evaluation:timestamp"},
 			`vigil:sli_error_ratio:rate30d{model="m",slo="availability"}`},
 		// The 30d window averages the 5m error ratios.
 		{"sloth", loadRuleFile(t, "sloth.yaml"), []string{"slo:sli_error:ratio_rate5m"},
@@ -183,6 +185,27 @@ func TestRuleSetsAgreeOnThirtyDayErrorRatio(t *testing.T) {
 				if math.Abs(v-want) > tol {
 					t.Errorf("%s %s = %.12g, want %g ± %g", rs.name, k, v, want, tol)
 				}
+			}
+			if rs.name != "vigil" {
+				return
+			}
+			// With the window (nearly) full of history the budget consumed
+			// is the window's error ratio over the budget: the history
+			// starts at 0 and the evaluation is at 30d-5m, so the window
+			// lacks one 5m sample of 8640 and the projection scales by
+			// 8639/8640; allow that one sample.
+			consumed, err := run.Query(`vigil:slo_budget_consumed:ratio{model="m",slo="availability"}`, evalEnd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range consumed {
+				t.Logf("%s = %.12g", k, v)
+				if full := want / budget; v > full*(1+tol) || v < full*(1-1.0/8640)-tol {
+					t.Errorf("%s = %.12g, want %g", k, v, want/budget)
+				}
+			}
+			if len(consumed) != 1 {
+				t.Errorf("budget consumed: %d series, want 1", len(consumed))
 			}
 		})
 	}
