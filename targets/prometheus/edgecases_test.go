@@ -517,7 +517,7 @@ func edgeScenarios() []edgeScenario {
 		sc.rows = perKind(requestKinds, row{start: start,
 			formula: fmt.Sprintf("page never (2x < 6x, 14.4x); ticket never by 3x, 1·b·3d/2b = %s by 1x", short(ticket)),
 			page:    never, ticket: fires(ticket),
-			note: "Sloth tickets as vigil. Pyrra's 2x ticket threshold is exactly the burn rate (a tie in floating point), and its 1x pair reads 4d6h51m, longer than the history: not compared (n/a)."})
+			note: "Sloth tickets as vigil. Latency tickets a scrape earlier: its bad events are total − good, both extrapolated to the window's start, while rate() does not extrapolate the other kinds' error counters, still 0 at the window's start, back past zero. Pyrra's 2x ticket threshold is exactly the burn rate (a tie in floating point), and its 1x pair reads 4d6h51m, longer than the history: not compared (n/a)."})
 		out = append(out, sc)
 	}
 	// A brief spike: 100% errors for 2 minutes.
