@@ -100,10 +100,11 @@ func (tr *traffic) add(d time.Duration, rps, ratio float64) *traffic {
 
 // fail appends a failure of length d at the given error ratio that
 // starts 20 seconds after a scrape and returns its start offset: the
-// minute it begins holds 40s of it, the minute it ends 20s. Offset by a
-// third of a scrape interval, no window's count of bad minutes (k - 1/3
-// after the k-th scrape) can equal a threshold, which the workbook's
-// thresholds times a window's whole or half minutes are.
+// minute it begins holds 40s of it, the minute it ends 20s. At the k-th
+// scrape a window then holds k - 1/3 minutes of the failure, never a
+// whole or half number: a failure aligned with the scrapes can land
+// exactly on a threshold (2x over 3d, whose 1-minute samples span 4319
+// minutes, crosses 1x at 4319/2 bad minutes).
 func (tr *traffic) fail(d time.Duration, rps, ratio float64) time.Duration {
 	start := tr.len() + 20*time.Second
 	tr.add(time.Minute, rps, ratio*2/3)
@@ -626,8 +627,8 @@ func edgeScenarios() []edgeScenario {
 		tr := healthy(edgeRPS)
 		start := tr.fail(75*time.Minute, edgeRPS, 1)
 		sc := edgeScenario{name: "full outage", kinds: requestKinds, traffic: tr, others: true,
-			from: start - 5*time.Minute, end: start + 72*time.Minute, sparse: 15 * time.Minute,
-			dense: [][2]time.Duration{around(start, 5*time.Minute, 10*time.Minute), around(start, -63*time.Minute, 72*time.Minute)}}
+			from: start - 5*time.Minute, end: start + 10*time.Minute, sparse: 15 * time.Minute,
+			dense: [][2]time.Duration{around(start, 5*time.Minute, 10*time.Minute)}}
 		sc.rows = perKind(requestKinds, row{start: start, formula: fullText, page: fires(pageFull), ticket: fires(ticketFull),
 			cmp:  compare(failure{r: 1, d: 75 * time.Minute, held: history(edgeHistory)}),
 			note: "Sloth fires as vigil. Pyrra pages 14x over 1h4m/5m after its `for: 2m`; its ticket is 2x over 1d1h43m/2h9m for 1h4m."})
@@ -879,7 +880,7 @@ func edgeScenarios() []edgeScenario {
 		m2 := m1 + minute(8*time.Hour)
 		p := &pipeline{minutes: m2 + 20, missed: [][2]int{{m1, m1 + 6}, {m2, m2 + 5}}}
 		s1, s2 := staleFrom(m1), staleFrom(m2)
-		out = append(out, edgeScenario{name: "brief spike (2m of 100% errors)", kinds: []string{kFreshness}, pipeline: p, base: true,
+		out = append(out, edgeScenario{name: "brief staleness", kinds: []string{kFreshness}, pipeline: p, base: true,
 			from: s1 - 5*time.Minute, end: s2 + 15*time.Minute, sparse: time.Hour,
 			dense: [][2]time.Duration{around(s1, 5*time.Minute, 15*time.Minute), around(s2, 5*time.Minute, 15*time.Minute)},
 			rows: []row{
