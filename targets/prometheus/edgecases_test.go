@@ -1056,9 +1056,10 @@ failure. Failures start 20 seconds after a scrape, so that no window's
 count of bad minutes lands exactly on a threshold, and every time in the
 table is a whole number of evaluations after a scrape: the table is the
 same on every machine. The rules are evaluated every minute around each
-failure and each expected firing, and every 15 minutes to 3 hours in
-between, where every window's error count only stays, rises or falls
-(an alert that fired there would still fire at the next evaluation).
+failure and each expected crossing and firing, and every 15 minutes to
+3 hours in between, where traffic and error ratio are steady, so that a
+condition that starts to hold there keeps holding and an unexpected
+firing would still be seen at the next evaluation.
 "—": did not fire by the end of the evaluated span (in the scenario
 column). The quality SLO's BelowObjective alert is not tabulated.
 
