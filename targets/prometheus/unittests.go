@@ -17,12 +17,32 @@ import (
 // For each model, tests/<model>.test.yaml holds `promtool test rules`
 // cases that users (and vigil's CI) run against the generated rules: for
 // every SLO whose series can be synthesised (availability, latency,
-// precision and recall, all with equality selectors), a total outage must
-// fire the fast-burn page (or, with paging disabled, the slow-burn ticket)
-// and healthy traffic must fire nothing; share alerts fire at twice their
-// threshold; absent-data alerts fire when their series is missing. The
-// outage lasts long enough that every window's error ratio is exactly 1,
-// so the templated annotations are predictable. Anomaly alerts get a
+// precision, recall and accuracy, all with equality selectors), a total
+// outage must fire the fast-burn page (or, with paging disabled, the
+// slow-burn ticket) and healthy traffic must fire nothing. The same SLOs
+// get cases at the edges (unittests_edges.go), each asserting what the
+// workbook's formulas predict:
+//
+//   - cold start: traffic from deployment, a 1-minute total outage an
+//     hour later; every SLO alert as predicted (budget tiers silent, the
+//     fast-burn page firing where 14.4 x budget x 1h is under a minute),
+//     and the budget consumed equal to the outage's seconds over the
+//     budget's seconds of the SLO window;
+//   - low-traffic outage: every request failing at 0.5 and at 0.01 per
+//     second fires the fast-burn page (or slow-burn ticket) in the
+//     evaluation after min_bad_events have failed, and not before;
+//   - single failure: one failure among 10 events an hour fires no
+//     burn-rate alert when min_bad_events is 2 or more;
+//   - scarce feedback (quality SLOs with min_feedback_rate): one labelled
+//     prediction every 2 minutes, half of them wrong, fires nothing;
+//   - traffic gap: 15 minutes without events fire nothing and leave the
+//     error ratios of windows within the gap without a sample; healthy
+//     traffic after it fires nothing, an outage after it fires.
+//
+// Share alerts fire at twice their threshold; absent-data alerts fire
+// when their series is missing. The total outage lasts long enough that
+// every window's error ratio is exactly 1, so the templated annotations
+// are predictable. Anomaly alerts get a
 // traffic gap on their source series (no anomaly recording may be NaN or
 // ±Inf) and a drop after a gap, fed as the recorded value, that must fire
 // (see unittests_ml.go).
@@ -104,6 +124,7 @@ func unitTests(spec *compiler.Spec, m *compiler.Model, alerts []Alert, order []s
 	var tests []unitTest
 	for _, s := range m.SLOs {
 		tests = append(tests, sloTests(m, s, byName)...)
+		tests = append(tests, edgeTests(m, s, byName)...)
 	}
 	for _, a := range m.Shares {
 		if t, ok := shareTest(m, a, byName); ok {
@@ -270,23 +291,16 @@ func sloTests(m *compiler.Model, s *compiler.SLO, byName map[string]Alert) []uni
 			{seriesText(h.Metric+"_bucket", bucket), counter(perMin)},
 		}
 	case compiler.Quality:
-		q := s.Quality
-		if q.Metric == "accuracy" || !equalityOnly(mt.Feedback.Selector) {
+		wrong, right, ok := feedbackSelectors(m, s)
+		if !ok {
 			return nil
 		}
-		pred, act := mt.FeedbackPredicted, mt.FeedbackActual
-		other := otherClass(mt.FeedbackClasses, q.PositiveClass)
-		wrong, right := compiler.Selector{{Name: pred, Op: "=", Value: q.PositiveClass}, {Name: act, Op: "=", Value: other}},
-			compiler.Selector{{Name: pred, Op: "=", Value: q.PositiveClass}, {Name: act, Op: "=", Value: q.PositiveClass}}
-		if q.Metric == "recall" {
-			wrong = compiler.Selector{{Name: pred, Op: "=", Value: other}, {Name: act, Op: "=", Value: q.PositiveClass}}
-		}
 		perMin = 600
-		if g := q.MinFeedbackRate.Float64() * 600; g > perMin {
+		if g := s.Quality.MinFeedbackRate.Float64() * 600; g > perMin {
 			perMin = g
 		}
-		outage = []inputSeries{{seriesText(mt.Feedback.Metric, mt.Feedback.Selector.With(wrong)), counter(perMin)}}
-		healthy = []inputSeries{{seriesText(mt.Feedback.Metric, mt.Feedback.Selector.With(right)), counter(perMin)}}
+		outage = []inputSeries{{seriesText(mt.Feedback.Metric, wrong), counter(perMin)}}
+		healthy = []inputSeries{{seriesText(mt.Feedback.Metric, right), counter(perMin)}}
 	default:
 		return nil
 	}
@@ -301,6 +315,38 @@ func sloTests(m *compiler.Model, s *compiler.SLO, byName map[string]Alert) []uni
 		{Name: s.Name + ": a total outage fires " + target.Rule.Alert, Interval: "1m", InputSeries: outage, AlertTests: outageTests},
 		{Name: s.Name + ": healthy traffic fires nothing", Interval: "1m", InputSeries: healthy, AlertTests: healthyTests},
 	}
+}
+
+// feedbackSelectors returns the feedback series of one wrong and one
+// right labelled prediction for a quality SLO: for precision, predicted
+// positive but actually another class (right: both positive); for
+// recall, actually positive but predicted another class; for accuracy,
+// the first class predicted and another one actual (right: the first
+// class on both labels). False when the feedback selector is not made
+// of equalities.
+func feedbackSelectors(m *compiler.Model, s *compiler.SLO) (wrong, right compiler.Selector, ok bool) {
+	mt := m.Metrics
+	q := s.Quality
+	if !equalityOnly(mt.Feedback.Selector) {
+		return nil, nil, false
+	}
+	pred, act := mt.FeedbackPredicted, mt.FeedbackActual
+	positive := q.PositiveClass
+	if q.Metric == "accuracy" {
+		if len(mt.FeedbackClasses) == 0 {
+			return nil, nil, false
+		}
+		positive = mt.FeedbackClasses[0]
+	}
+	other := otherClass(mt.FeedbackClasses, positive)
+	pair := func(p, a string) compiler.Selector {
+		return mt.Feedback.Selector.With(compiler.Selector{{Name: pred, Op: "=", Value: p}, {Name: act, Op: "=", Value: a}})
+	}
+	wrong = pair(positive, other)
+	if q.Metric == "recall" {
+		wrong = pair(other, positive)
+	}
+	return wrong, pair(positive, positive), true
 }
 
 func sameLabels(a, b compiler.Selector) bool { return a.String() == b.String() }
