@@ -219,18 +219,23 @@ func (md edgeModel) qualityCondition(t int) tri {
 
 // consumed is the workbook's budget consumption at minute t: bad events
 // over the bad events the SLO window allows, its total projected from
-// the traffic so far while the window is not yet full of history.
+// the traffic so far while the window is not yet full of history. A
+// window shorter than a day is a rate over the raw counters, whose
+// history may predate the rules: its ratio is not projected.
 func (md edgeModel) consumed(t int) (float64, bool) {
+	window := time.Duration(md.s.Window)
+	from, share := 0, min(1, float64(t)/window.Minutes())
+	if window < derivedFrom {
+		from, share = t-minutesOf(window), 1
+	}
 	var good, bad float64
-	for i := 0; i < t && i < md.tr.minutes(); i++ {
+	for i := max(from, 0); i < t && i < md.tr.minutes(); i++ {
 		good += md.tr.good[i]
 		bad += md.tr.bad[i]
 	}
 	if good+bad == 0 {
 		return 0, false
 	}
-	window := time.Duration(md.s.Window).Minutes()
-	share := min(1, float64(t)/window)
 	return bad / (good + bad) / md.s.ErrorBudget().Float64() * share, true
 }
 
