@@ -2,6 +2,8 @@ package prometheus
 
 import (
 	"fmt"
+	"regexp"
+	"regexp/syntax"
 	"sort"
 	"strings"
 	"time"
@@ -17,9 +19,10 @@ import (
 // For each model, tests/<model>.test.yaml holds `promtool test rules`
 // cases that users (and vigil's CI) run against the generated rules: for
 // every SLO whose series can be synthesised (availability, latency,
-// precision, recall and accuracy, all with equality selectors), a total
-// outage must fire the fast-burn page (or, with paging disabled, the
-// slow-burn ticket) and healthy traffic must fire nothing. The same SLOs
+// precision, recall and accuracy with equality selectors; the request
+// and error selectors may hold regular expressions, see requestSeries),
+// a total outage must fire the fast-burn page (or, with paging disabled,
+// the slow-burn ticket) and healthy traffic must fire nothing. The same SLOs
 // get cases at the edges (unittests_edges.go), each asserting what the
 // workbook's formulas predict:
 //
@@ -99,13 +102,44 @@ type expSample struct {
 	Value  float64 `yaml:"value"`
 }
 
-// testMinutes is how long synthetic series run: the outage starts at 0,
-// so after 2h every raw window (up to 1h long in the page pairs) holds
-// only outage samples.
+// testMinutes is how long synthetic series run. The outage starts at 0,
+// so every window's error ratio is exactly 1 from the first evaluation
+// on; the outage cases are checked once every alert they expect has
+// fired (see outageMinute), or at testEvalTime; the healthy cases once
+// the 1h windows are full.
 const (
-	testMinutes  = 150
-	testEvalTime = "2h"
+	testMinutes     = 150
+	testEvalTime    = "2h"
+	healthyEvalTime = "1h5m"
 )
+
+// outageMinute is the first minute at which the edge model (see
+// unittests_edges.go) is sure that every alert fires with $value 100% on
+// a total outage of perMin events a minute from deployment (after their
+// `for`, and for quality SLOs once the long windows' feedback rate
+// reaches min_feedback_rate), or testEvalTime's minute when it is not
+// sure of that before.
+func outageMinute(s *compiler.SLO, perMin float64, alerts []Alert) int {
+	last := int(2 * time.Hour / time.Minute)
+	var tr edgeTraffic
+	tr.add(last, 0, perMin)
+	md := edgeModel{s: s, tr: tr}
+	for t := 1; t < last; t++ {
+		all := true
+		for _, a := range alerts {
+			v, exact := md.exactValue(a, t)
+			if a.Kind == KindQuality {
+				// The rolling-window ratio is 1 on a total outage.
+				v, exact = "100%", true
+			}
+			all = all && md.firing(a, t) == yes && exact && v == "100%"
+		}
+		if all {
+			return t
+		}
+	}
+	return last
+}
 
 // UnitTests returns the promtool test file for a model, or nil when no
 // case can be generated.
@@ -263,9 +297,8 @@ func sloTests(m *compiler.Model, s *compiler.SLO, byName map[string]Alert) []uni
 	var outage, healthy []inputSeries
 	switch s.Kind {
 	case compiler.Availability:
-		okSel := mt.Requests.Selector
-		errSel := okSel.With(mt.ErrorSelector)
-		if !equalityOnly(okSel, errSel) || sameLabels(okSel, errSel) {
+		okSel, errSel, ok := requestSeries(m)
+		if !ok {
 			return nil
 		}
 		// Successful requests carry the request selector only; failures
@@ -305,11 +338,15 @@ func sloTests(m *compiler.Model, s *compiler.SLO, byName map[string]Alert) []uni
 		return nil
 	}
 	lb := map[string]string{"model": m.Name, "slo": s.Name}
-	outageTests := []alertRuleTest{{EvalTime: testEvalTime, Alertname: target.Rule.Alert, ExpAlerts: []expAlert{expected(target, lb, "100%")}}}
-	healthyTests := []alertRuleTest{{EvalTime: testEvalTime, Alertname: target.Rule.Alert, ExpAlerts: []expAlert{}}}
+	firing := []Alert{target}
 	if q, ok := byName[name+"BelowObjective"]; ok {
-		outageTests = append(outageTests, alertRuleTest{EvalTime: testEvalTime, Alertname: q.Rule.Alert, ExpAlerts: []expAlert{expected(q, lb, "100%")}})
-		healthyTests = append(healthyTests, alertRuleTest{EvalTime: testEvalTime, Alertname: q.Rule.Alert, ExpAlerts: []expAlert{}})
+		firing = append(firing, q)
+	}
+	outageAt := win(time.Duration(outageMinute(s, perMin, firing)) * time.Minute)
+	var outageTests, healthyTests []alertRuleTest
+	for _, a := range firing {
+		outageTests = append(outageTests, alertRuleTest{EvalTime: outageAt, Alertname: a.Rule.Alert, ExpAlerts: []expAlert{expected(a, lb, "100%")}})
+		healthyTests = append(healthyTests, alertRuleTest{EvalTime: healthyEvalTime, Alertname: a.Rule.Alert, ExpAlerts: []expAlert{}})
 	}
 	return []unitTest{
 		{Name: s.Name + ": a total outage fires " + target.Rule.Alert, Interval: "1m", InputSeries: outage, AlertTests: outageTests},
@@ -347,6 +384,134 @@ func feedbackSelectors(m *compiler.Model, s *compiler.SLO) (wrong, right compile
 		wrong = pair(other, positive)
 	}
 	return wrong, pair(positive, positive), true
+}
+
+// requestSeries returns the labels of a successful and of a failed
+// request's series: the request selector's, plus the error selector's
+// for failures. A regular-expression matcher gets a value it matches
+// (`code=~"5.."`: code="500"), a negative matcher is satisfied by
+// leaving its label out. False when no such labels exist, or when the
+// successful series would match the error selector or the failed one
+// not the request selector.
+func requestSeries(m *compiler.Model) (okSel, errSel compiler.Selector, ok bool) {
+	reqs := m.Metrics.Requests.Selector
+	errs := reqs.With(m.Metrics.ErrorSelector)
+	okSel, ok1 := concreteSelector(reqs)
+	errSel, ok2 := concreteSelector(errs)
+	if !ok1 || !ok2 || sameLabels(okSel, errSel) || !selects(reqs, errSel) || selects(errs, okSel) {
+		return nil, nil, false
+	}
+	return okSel, errSel, true
+}
+
+// concreteSelector returns equality matchers naming one series that sel
+// selects, or false when it finds none.
+func concreteSelector(sel compiler.Selector) (compiler.Selector, bool) {
+	out := compiler.Selector{}
+	for _, mt := range sel {
+		switch mt.Op {
+		case "=":
+			if mt.Value != "" {
+				out = append(out, mt)
+			}
+		case "=~":
+			v, ok := regexpExample(mt.Value)
+			if !ok {
+				return nil, false
+			}
+			if v != "" {
+				out = append(out, compiler.Matcher{Name: mt.Name, Op: "=", Value: v})
+			}
+		}
+	}
+	// Labels left out must satisfy the negative matchers (and a regular
+	// expression that only matched the empty value).
+	return out, selects(sel, out)
+}
+
+// selects reports whether a series with exactly the labels of the
+// equality selector series matches sel (a missing label is empty).
+func selects(sel, series compiler.Selector) bool {
+	value := map[string]string{}
+	for _, mt := range series {
+		value[mt.Name] = mt.Value
+	}
+	for _, mt := range sel {
+		v := value[mt.Name]
+		var ok bool
+		switch mt.Op {
+		case "=":
+			ok = v == mt.Value
+		case "!=":
+			ok = v != mt.Value
+		case "=~", "!~":
+			re, err := regexp.Compile("^(?:" + mt.Value + ")$")
+			if err != nil {
+				return false
+			}
+			ok = re.MatchString(v) == (mt.Op == "=~")
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// regexpExample returns a string the (fully anchored) regular
+// expression matches, preferring digits for any-character classes
+// ("5.." gives "500"), or false.
+func regexpExample(expr string) (string, bool) {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return "", false
+	}
+	var b strings.Builder
+	var walk func(*syntax.Regexp) bool
+	walk = func(r *syntax.Regexp) bool {
+		switch r.Op {
+		case syntax.OpLiteral:
+			b.WriteString(string(r.Rune))
+		case syntax.OpCharClass:
+			if len(r.Rune) == 0 {
+				return false
+			}
+			c := r.Rune[0]
+			if r.Rune[0] <= '0' && '0' <= r.Rune[1] {
+				c = '0'
+			}
+			b.WriteRune(c)
+		case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+			b.WriteRune('0')
+		case syntax.OpCapture, syntax.OpPlus:
+			return walk(r.Sub[0])
+		case syntax.OpRepeat:
+			for range r.Min {
+				if !walk(r.Sub[0]) {
+					return false
+				}
+			}
+		case syntax.OpConcat:
+			for _, sub := range r.Sub {
+				if !walk(sub) {
+					return false
+				}
+			}
+		case syntax.OpAlternate:
+			return walk(r.Sub[0])
+		case syntax.OpStar, syntax.OpQuest, syntax.OpEmptyMatch,
+			syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText:
+		default:
+			return false
+		}
+		return true
+	}
+	if !walk(re) {
+		return "", false
+	}
+	v := b.String()
+	ok, err := regexp.MatchString("^(?:"+expr+")$", v)
+	return v, err == nil && ok
 }
 
 func sameLabels(a, b compiler.Selector) bool { return a.String() == b.String() }

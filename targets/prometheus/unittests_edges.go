@@ -326,9 +326,8 @@ func edgeSeries(m *compiler.Model, s *compiler.SLO) (func(tr edgeTraffic) []inpu
 	mt := m.Metrics
 	switch s.Kind {
 	case compiler.Availability:
-		okSel := mt.Requests.Selector
-		errSel := okSel.With(mt.ErrorSelector)
-		if !equalityOnly(okSel, errSel) || sameLabels(okSel, errSel) {
+		okSel, errSel, ok := requestSeries(m)
+		if !ok {
 			return nil, false
 		}
 		return func(tr edgeTraffic) []inputSeries {

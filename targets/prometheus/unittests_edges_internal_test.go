@@ -1,6 +1,10 @@
 package prometheus
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/vigil-dev/vigil/compiler"
+)
 
 // TestEdgeCounter checks the promtool values of a synthetic counter: an
 // offset of ten times the traffic's total rounded up to a power of ten
@@ -45,5 +49,54 @@ func TestEdgeTrafficWindow(t *testing.T) {
 		if g != c.good || b != c.bad || n != c.increments {
 			t.Errorf("window(%d, %d, open=%v) = %g, %g, %d; want %g, %g, %d", c.t, c.w, c.open, g, b, n, c.good, c.bad, c.increments)
 		}
+	}
+}
+
+// TestRegexpExample checks that the values synthesised for regular
+// expression matchers match them, anchored as PromQL anchors them.
+func TestRegexpExample(t *testing.T) {
+	for re, want := range map[string]string{
+		"5..":           "500",
+		"5xx|error":     "5xx",
+		"(?:4|5)[0-9]+": "40",
+		"err.*":         "err",
+		"[^a]b?":        "0",
+		"timeout":       "timeout",
+	} {
+		if got, ok := regexpExample(re); !ok || got != want {
+			t.Errorf("regexpExample(%q) = %q, %v; want %q", re, got, ok, want)
+		}
+	}
+	for _, re := range []string{"a\\bb", "[a"} {
+		if got, ok := regexpExample(re); ok {
+			t.Errorf("regexpExample(%q) = %q; want none", re, got)
+		}
+	}
+}
+
+// TestConcreteSelector checks the series labels synthesised for request
+// selectors: negative matchers leave their label out, and a successful
+// request's series must not match the error selector.
+func TestConcreteSelector(t *testing.T) {
+	sel := compiler.Selector{
+		{Name: "code", Op: "=~", Value: "5.."},
+		{Name: "route", Op: "=", Value: "classify"},
+		{Name: "shadow", Op: "!=", Value: "true"},
+	}
+	got, ok := concreteSelector(sel)
+	if want := `code="500",route="classify"`; !ok || got.String() != want {
+		t.Errorf("concreteSelector = %s, %v; want %s", got, ok, want)
+	}
+	if _, ok := concreteSelector(compiler.Selector{{Name: "env", Op: "!~", Value: ".*"}}); ok {
+		t.Error("a negative matcher that rejects the empty value has no series")
+	}
+	// An error selector that also matches the successful series (status
+	// !~ "2.." is true of a series without status) leaves no case.
+	m := &compiler.Model{Metrics: compiler.Metrics{
+		Requests:      compiler.Series{Metric: "req_total", Selector: compiler.Selector{{Name: "job", Op: "=", Value: "api"}}},
+		ErrorSelector: compiler.Selector{{Name: "status", Op: "!~", Value: "2.."}},
+	}}
+	if _, _, ok := requestSeries(m); ok {
+		t.Error("requestSeries accepted an error selector that the successful series matches")
 	}
 }
