@@ -80,8 +80,8 @@ func or3(ts ...tri) tri {
 const edgeMargin = 0.02
 
 // above compares a value known to lie in [lo, hi] with a threshold:
-// yes when it is surely above (or at least, with orEqual), no when
-// surely below.
+// yes when it is surely above (so also at least the threshold), no when
+// surely below, unsure within edgeMargin of it.
 func above(lo, hi, th float64) tri {
 	switch {
 	case lo > th*(1+edgeMargin) && lo > th+1e-12:
@@ -406,7 +406,6 @@ func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 // edgeCase collects one generated case's assertions.
 type edgeCase struct {
-	m   *compiler.Model
 	md  edgeModel
 	lb  map[string]string
 	ut  unitTest
@@ -508,7 +507,6 @@ type edgeGen struct {
 // newCase starts a case on the given traffic.
 func (g edgeGen) newCase(title string, tr edgeTraffic) *edgeCase {
 	return &edgeCase{
-		m:   g.m,
 		md:  edgeModel{s: g.s, tr: tr},
 		lb:  map[string]string{"model": g.m.Name, "slo": g.s.Name},
 		sel: sliSelector(g.m, g.s),
