@@ -59,6 +59,8 @@ func TestPromtool(t *testing.T) {
 	}
 	for name, dir := range dirs {
 		t.Run(name, func(t *testing.T) {
+			// promtool runs every generated case (seconds each, one core).
+			t.Parallel()
 			out := writeSpec(t, dir)
 			rules, _ := filepath.Glob(filepath.Join(out, "prometheus", "*.rules.yaml"))
 			if len(rules) == 0 {

@@ -2,6 +2,8 @@ package prometheus
 
 import (
 	"fmt"
+	"regexp"
+	"regexp/syntax"
 	"sort"
 	"strings"
 	"time"
@@ -17,12 +19,33 @@ import (
 // For each model, tests/<model>.test.yaml holds `promtool test rules`
 // cases that users (and vigil's CI) run against the generated rules: for
 // every SLO whose series can be synthesised (availability, latency,
-// precision and recall, all with equality selectors), a total outage must
-// fire the fast-burn page (or, with paging disabled, the slow-burn ticket)
-// and healthy traffic must fire nothing; share alerts fire at twice their
-// threshold; absent-data alerts fire when their series is missing. The
-// outage lasts long enough that every window's error ratio is exactly 1,
-// so the templated annotations are predictable. Anomaly alerts get a
+// precision, recall and accuracy with equality selectors; the request
+// and error selectors may hold regular expressions, see requestSeries),
+// a total outage must fire the fast-burn page (or, with paging disabled,
+// the slow-burn ticket) and healthy traffic must fire nothing. The same SLOs
+// get cases at the edges (unittests_edges.go), each asserting what the
+// workbook's formulas predict:
+//
+//   - cold start: traffic from deployment, a 1-minute total outage an
+//     hour later; every SLO alert as predicted (budget tiers silent, the
+//     fast-burn page firing where 14.4 x budget x 1h is under a minute),
+//     and the budget consumed equal to the outage's seconds over the
+//     budget's seconds of the SLO window;
+//   - low-traffic outage: every request failing at 0.5 and at 0.01 per
+//     second fires the fast-burn page (or slow-burn ticket) in the
+//     evaluation after min_bad_events have failed, and not before;
+//   - single failure: one failure among 10 events an hour fires no
+//     burn-rate alert when min_bad_events is 2 or more;
+//   - scarce feedback (quality SLOs with min_feedback_rate): one labelled
+//     prediction every 2 minutes, half of them wrong, fires nothing;
+//   - traffic gap: 15 minutes without events fire nothing and leave the
+//     error ratios of windows within the gap without a sample; healthy
+//     traffic after it fires nothing, an outage after it fires.
+//
+// Share alerts fire at twice their threshold; absent-data alerts fire
+// when their series is missing. The total outage lasts long enough that
+// every window's error ratio is exactly 1, so the templated annotations
+// are predictable. Anomaly alerts get a
 // traffic gap on their source series (no anomaly recording may be NaN or
 // ±Inf) and a drop after a gap, fed as the recorded value, that must fire
 // (see unittests_ml.go).
@@ -79,13 +102,44 @@ type expSample struct {
 	Value  float64 `yaml:"value"`
 }
 
-// testMinutes is how long synthetic series run: the outage starts at 0,
-// so after 2h every raw window (up to 1h long in the page pairs) holds
-// only outage samples.
+// testMinutes is how long synthetic series run. The outage starts at 0,
+// so every window's error ratio is exactly 1 from the first evaluation
+// on; the outage cases are checked once every alert they expect has
+// fired (see outageMinute), or at testEvalTime; the healthy cases once
+// the 1h windows are full.
 const (
-	testMinutes  = 150
-	testEvalTime = "2h"
+	testMinutes     = 150
+	testEvalTime    = "2h"
+	healthyEvalTime = "1h5m"
 )
+
+// outageMinute is the first minute at which the edge model (see
+// unittests_edges.go) is sure that every alert fires with $value 100% on
+// a total outage of perMin events a minute from deployment (after their
+// `for`, and for quality SLOs once the long windows' feedback rate
+// reaches min_feedback_rate), or testEvalTime's minute when it is not
+// sure of that before.
+func outageMinute(s *compiler.SLO, perMin float64, alerts []Alert) int {
+	last := int(2 * time.Hour / time.Minute)
+	var tr edgeTraffic
+	tr.add(last, 0, perMin)
+	md := edgeModel{s: s, tr: tr}
+	for t := 1; t < last; t++ {
+		all := true
+		for _, a := range alerts {
+			v, exact := md.exactValue(a, t)
+			if a.Kind == KindQuality {
+				// The rolling-window ratio is 1 on a total outage.
+				v, exact = "100%", true
+			}
+			all = all && md.firing(a, t) == yes && exact && v == "100%"
+		}
+		if all {
+			return t
+		}
+	}
+	return last
+}
 
 // UnitTests returns the promtool test file for a model, or nil when no
 // case can be generated.
@@ -104,6 +158,7 @@ func unitTests(spec *compiler.Spec, m *compiler.Model, alerts []Alert, order []s
 	var tests []unitTest
 	for _, s := range m.SLOs {
 		tests = append(tests, sloTests(m, s, byName)...)
+		tests = append(tests, edgeTests(m, s, byName)...)
 	}
 	for _, a := range m.Shares {
 		if t, ok := shareTest(m, a, byName); ok {
@@ -242,9 +297,8 @@ func sloTests(m *compiler.Model, s *compiler.SLO, byName map[string]Alert) []uni
 	var outage, healthy []inputSeries
 	switch s.Kind {
 	case compiler.Availability:
-		okSel := mt.Requests.Selector
-		errSel := okSel.With(mt.ErrorSelector)
-		if !equalityOnly(okSel, errSel) || sameLabels(okSel, errSel) {
+		okSel, errSel, ok := requestSeries(m)
+		if !ok {
 			return nil
 		}
 		// Successful requests carry the request selector only; failures
@@ -270,37 +324,194 @@ func sloTests(m *compiler.Model, s *compiler.SLO, byName map[string]Alert) []uni
 			{seriesText(h.Metric+"_bucket", bucket), counter(perMin)},
 		}
 	case compiler.Quality:
-		q := s.Quality
-		if q.Metric == "accuracy" || !equalityOnly(mt.Feedback.Selector) {
+		wrong, right, ok := feedbackSelectors(m, s)
+		if !ok {
 			return nil
 		}
-		pred, act := mt.FeedbackPredicted, mt.FeedbackActual
-		other := otherClass(mt.FeedbackClasses, q.PositiveClass)
-		wrong, right := compiler.Selector{{Name: pred, Op: "=", Value: q.PositiveClass}, {Name: act, Op: "=", Value: other}},
-			compiler.Selector{{Name: pred, Op: "=", Value: q.PositiveClass}, {Name: act, Op: "=", Value: q.PositiveClass}}
-		if q.Metric == "recall" {
-			wrong = compiler.Selector{{Name: pred, Op: "=", Value: other}, {Name: act, Op: "=", Value: q.PositiveClass}}
-		}
 		perMin = 600
-		if g := q.MinFeedbackRate.Float64() * 600; g > perMin {
+		if g := s.Quality.MinFeedbackRate.Float64() * 600; g > perMin {
 			perMin = g
 		}
-		outage = []inputSeries{{seriesText(mt.Feedback.Metric, mt.Feedback.Selector.With(wrong)), counter(perMin)}}
-		healthy = []inputSeries{{seriesText(mt.Feedback.Metric, mt.Feedback.Selector.With(right)), counter(perMin)}}
+		outage = []inputSeries{{seriesText(mt.Feedback.Metric, wrong), counter(perMin)}}
+		healthy = []inputSeries{{seriesText(mt.Feedback.Metric, right), counter(perMin)}}
 	default:
 		return nil
 	}
 	lb := map[string]string{"model": m.Name, "slo": s.Name}
-	outageTests := []alertRuleTest{{EvalTime: testEvalTime, Alertname: target.Rule.Alert, ExpAlerts: []expAlert{expected(target, lb, "100%")}}}
-	healthyTests := []alertRuleTest{{EvalTime: testEvalTime, Alertname: target.Rule.Alert, ExpAlerts: []expAlert{}}}
+	firing := []Alert{target}
 	if q, ok := byName[name+"BelowObjective"]; ok {
-		outageTests = append(outageTests, alertRuleTest{EvalTime: testEvalTime, Alertname: q.Rule.Alert, ExpAlerts: []expAlert{expected(q, lb, "100%")}})
-		healthyTests = append(healthyTests, alertRuleTest{EvalTime: testEvalTime, Alertname: q.Rule.Alert, ExpAlerts: []expAlert{}})
+		firing = append(firing, q)
+	}
+	outageAt := win(time.Duration(outageMinute(s, perMin, firing)) * time.Minute)
+	var outageTests, healthyTests []alertRuleTest
+	for _, a := range firing {
+		outageTests = append(outageTests, alertRuleTest{EvalTime: outageAt, Alertname: a.Rule.Alert, ExpAlerts: []expAlert{expected(a, lb, "100%")}})
+		healthyTests = append(healthyTests, alertRuleTest{EvalTime: healthyEvalTime, Alertname: a.Rule.Alert, ExpAlerts: []expAlert{}})
 	}
 	return []unitTest{
 		{Name: s.Name + ": a total outage fires " + target.Rule.Alert, Interval: "1m", InputSeries: outage, AlertTests: outageTests},
 		{Name: s.Name + ": healthy traffic fires nothing", Interval: "1m", InputSeries: healthy, AlertTests: healthyTests},
 	}
+}
+
+// feedbackSelectors returns the feedback series of one wrong and one
+// right labelled prediction for a quality SLO: for precision, predicted
+// positive but actually another class (right: both positive); for
+// recall, actually positive but predicted another class; for accuracy,
+// the first class predicted and another one actual (right: the first
+// class on both labels). False when the feedback selector is not made
+// of equalities.
+func feedbackSelectors(m *compiler.Model, s *compiler.SLO) (wrong, right compiler.Selector, ok bool) {
+	mt := m.Metrics
+	q := s.Quality
+	if !equalityOnly(mt.Feedback.Selector) {
+		return nil, nil, false
+	}
+	pred, act := mt.FeedbackPredicted, mt.FeedbackActual
+	positive := q.PositiveClass
+	if q.Metric == "accuracy" {
+		if len(mt.FeedbackClasses) == 0 {
+			return nil, nil, false
+		}
+		positive = mt.FeedbackClasses[0]
+	}
+	other := otherClass(mt.FeedbackClasses, positive)
+	pair := func(p, a string) compiler.Selector {
+		return mt.Feedback.Selector.With(compiler.Selector{{Name: pred, Op: "=", Value: p}, {Name: act, Op: "=", Value: a}})
+	}
+	wrong = pair(positive, other)
+	if q.Metric == "recall" {
+		wrong = pair(other, positive)
+	}
+	return wrong, pair(positive, positive), true
+}
+
+// requestSeries returns the labels of a successful and of a failed
+// request's series: the request selector's, plus the error selector's
+// for failures. A regular-expression matcher gets a value it matches
+// (`code=~"5.."`: code="500"), a negative matcher is satisfied by
+// leaving its label out. False when no such labels exist, or when the
+// successful series would match the error selector or the failed one
+// not the request selector.
+func requestSeries(m *compiler.Model) (okSel, errSel compiler.Selector, ok bool) {
+	reqs := m.Metrics.Requests.Selector
+	errs := reqs.With(m.Metrics.ErrorSelector)
+	okSel, ok1 := concreteSelector(reqs)
+	errSel, ok2 := concreteSelector(errs)
+	if !ok1 || !ok2 || sameLabels(okSel, errSel) || !selects(reqs, errSel) || selects(errs, okSel) {
+		return nil, nil, false
+	}
+	return okSel, errSel, true
+}
+
+// concreteSelector returns equality matchers naming one series that sel
+// selects, or false when it finds none.
+func concreteSelector(sel compiler.Selector) (compiler.Selector, bool) {
+	out := compiler.Selector{}
+	for _, mt := range sel {
+		switch mt.Op {
+		case "=":
+			if mt.Value != "" {
+				out = append(out, mt)
+			}
+		case "=~":
+			v, ok := regexpExample(mt.Value)
+			if !ok {
+				return nil, false
+			}
+			if v != "" {
+				out = append(out, compiler.Matcher{Name: mt.Name, Op: "=", Value: v})
+			}
+		}
+	}
+	// Labels left out must satisfy the negative matchers (and a regular
+	// expression that only matched the empty value).
+	return out, selects(sel, out)
+}
+
+// selects reports whether a series with exactly the labels of the
+// equality selector series matches sel (a missing label is empty).
+func selects(sel, series compiler.Selector) bool {
+	value := map[string]string{}
+	for _, mt := range series {
+		value[mt.Name] = mt.Value
+	}
+	for _, mt := range sel {
+		v := value[mt.Name]
+		var ok bool
+		switch mt.Op {
+		case "=":
+			ok = v == mt.Value
+		case "!=":
+			ok = v != mt.Value
+		case "=~", "!~":
+			re, err := regexp.Compile("^(?:" + mt.Value + ")$")
+			if err != nil {
+				return false
+			}
+			ok = re.MatchString(v) == (mt.Op == "=~")
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// regexpExample returns a string the (fully anchored) regular
+// expression matches, preferring digits for any-character classes
+// ("5.." gives "500"), or false.
+func regexpExample(expr string) (string, bool) {
+	re, err := syntax.Parse(expr, syntax.Perl)
+	if err != nil {
+		return "", false
+	}
+	var b strings.Builder
+	var walk func(*syntax.Regexp) bool
+	walk = func(r *syntax.Regexp) bool {
+		switch r.Op {
+		case syntax.OpLiteral:
+			b.WriteString(string(r.Rune))
+		case syntax.OpCharClass:
+			if len(r.Rune) == 0 {
+				return false
+			}
+			c := r.Rune[0]
+			if r.Rune[0] <= '0' && '0' <= r.Rune[1] {
+				c = '0'
+			}
+			b.WriteRune(c)
+		case syntax.OpAnyChar, syntax.OpAnyCharNotNL:
+			b.WriteRune('0')
+		case syntax.OpCapture, syntax.OpPlus:
+			return walk(r.Sub[0])
+		case syntax.OpRepeat:
+			for range r.Min {
+				if !walk(r.Sub[0]) {
+					return false
+				}
+			}
+		case syntax.OpConcat:
+			for _, sub := range r.Sub {
+				if !walk(sub) {
+					return false
+				}
+			}
+		case syntax.OpAlternate:
+			return walk(r.Sub[0])
+		case syntax.OpStar, syntax.OpQuest, syntax.OpEmptyMatch,
+			syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText:
+		default:
+			return false
+		}
+		return true
+	}
+	if !walk(re) {
+		return "", false
+	}
+	v := b.String()
+	ok, err := regexp.MatchString("^(?:"+expr+")$", v)
+	return v, err == nil && ok
 }
 
 func sameLabels(a, b compiler.Selector) bool { return a.String() == b.String() }
