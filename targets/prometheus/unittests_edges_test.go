@@ -18,11 +18,11 @@ import (
 	"github.com/vigil-dev/vigil/targets/prometheus"
 )
 
-// edgeSpec has the branches the shipped examples lack: an SLO without
+// promtoolEdgeSpec has the branches the shipped examples lack: an SLO without
 // the low-traffic guard (min_bad_events 0) and with a budget tier low
 // enough for a 1-minute outage to reach it, and a request SLO that only
 // opens tickets, with a guard of a single failure.
-const edgeSpec = `package x
+const promtoolEdgeSpec = `package x
 models: m: {
 	team: "t"
 	slos: {
@@ -44,14 +44,14 @@ models: m: {
 `
 
 // TestGeneratedEdgeCasesPassInPromtool checks which edge cases the
-// generator writes for edgeSpec, and when they expect the alerts to
+// generator writes for promtoolEdgeSpec, and when they expect the alerts to
 // fire, against the workbook's arithmetic; then runs them with the real
 // promtool against the generated rules. (internal/endtoend's TestPromtool
 // runs the cases of every shipped example.)
 func TestGeneratedEdgeCasesPassInPromtool(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "spec.cue"), []byte(edgeSpec), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "spec.cue"), []byte(promtoolEdgeSpec), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	spec, diags, err := compiler.Load(compiler.Source{Args: []string{"spec.cue"}, Dir: dir})
