@@ -19,8 +19,12 @@ func QuantileEdges(ref []float64, bins int) ([]float64, error) {
 	edges := make([]float64, 0, bins-1)
 	for k := 1; k < bins; k++ {
 		q := float64(k) / float64(bins)
-		// numpy: virtual index = n*q + (1 - q) - 1 for alpha = beta = 1.
-		v := n*q + (1 - q) - 1
+		// numpy.quantile's "linear" method: virtual index (n-1)*q. (The
+		// general alpha/beta form n*q + (1-q) - 1 is the same number in
+		// exact arithmetic but not in floating point: for n = 41 and
+		// q = 0.1 it gives 4.000000000000001, which puts the edge just
+		// above the fifth value and moves that value to the lower bin.)
+		v := float64((n - 1) * q)
 		lo := math.Floor(v)
 		i := int(lo)
 		if i < 0 {
@@ -39,12 +43,15 @@ func QuantileEdges(ref []float64, bins int) ([]float64, error) {
 }
 
 // lerp is NumPy's _lerp, which interpolates from the nearer end.
+// The conversions keep each product rounded on its own, as NumPy's
+// separate ufuncs do: Go may otherwise fuse a multiply and an add into one
+// FMA instruction on some CPUs (arm64), which rounds once.
 func lerp(a, b, t float64) float64 {
 	d := b - a
 	if t >= 0.5 {
-		return b - d*(1-t)
+		return b - float64(d*(1-t))
 	}
-	return a + d*t
+	return a + float64(d*t)
 }
 
 // EqualWidthEdges returns bins-1 interior edges splitting [min, max] of

@@ -245,6 +245,14 @@ def main():
         binning("tiny reference", [3.0, 1.0, 2.0], [0.5, 1.5, 2.5, 3.5], 4),
         binning("values on the edges", [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 5),
         binning("many bins", rng.exponential(2, 5000), rng.exponential(2.2, 5000), 50),
+    ] + [
+        # Sizes where (n-1)*k/10 is a whole number, so decile edges fall
+        # exactly on reference values; the current sample holds every
+        # reference value, so an edge a rounding error above its value
+        # moves that value to the lower bin.
+        binning(f"deciles on data points, n={n}", ref, np.concatenate([ref, rng.normal(0.3, 1, n)]), 10)
+        for n in (21, 41, 101, 1001)
+        for ref in [rng.normal(0, 1, n)]
     ]}
     json.dump(out, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")
