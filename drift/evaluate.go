@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -67,6 +68,17 @@ func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
 	} else {
 		r.Threshold = defaultThreshold(r.Method)
 	}
+	// Identical single-valued samples (one value, the same in both)
+	// cannot drift, whatever the test: distances score 0 and p-values 1.
+	// Left to the formulas, SciPy's Cramér-von Mises gives two constant
+	// columns of different sizes p ≈ 1.9e-9 (drift), and Anderson-Darling
+	// and the normalized Wasserstein distance are undefined.
+	if _, known := config.DefaultThresholds[r.Method]; known && singleValued(numeric, ref, cur) {
+		if config.PValueTests[r.Method] {
+			r.Score = 1
+		}
+		return r
+	}
 	var refCounts, curCounts []float64
 	if numeric {
 		bins := f.Test.Bins
@@ -79,6 +91,7 @@ func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
 			edges, err = stats.EqualWidthEdges(ref.Numbers, bins)
 		} else {
 			edges, err = stats.QuantileEdges(ref.Numbers, bins)
+			edges = stats.SeparateTies(edges)
 		}
 		if err != nil {
 			r.Err = err
@@ -112,8 +125,15 @@ func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
 	case "wasserstein":
 		var d float64
 		d, err = stats.Wasserstein1(ref.Numbers, cur.Numbers)
-		if sd := stddev(ref.Numbers); err == nil && sd == 0 {
-			err = fmt.Errorf("reference column is constant: the normalized Wasserstein distance is undefined")
+		// Normalized by the reference's standard deviation; a constant
+		// reference (with a current sample that differs, see above) by
+		// the pooled samples'.
+		sd := stddev(ref.Numbers)
+		if sd == 0 {
+			sd = stddev(slices.Concat(ref.Numbers, cur.Numbers))
+		}
+		if err == nil && sd == 0 {
+			err = fmt.Errorf("both columns hold one value: the normalized Wasserstein distance is undefined")
 		} else if err == nil {
 			r.Score = d / sd
 		}
@@ -134,6 +154,16 @@ func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
 		r.Detected = r.Score > r.Threshold
 	}
 	return r
+}
+
+// singleValued reports whether both samples hold one and the same value
+// (numeric) or label (categorical, boolean).
+func singleValued(numeric bool, ref, cur *data.Column) bool {
+	if numeric {
+		return constant(ref.Numbers) && constant(cur.Numbers) && ref.Numbers[0] == cur.Numbers[0]
+	}
+	other := func(s string) bool { return s != ref.Labels[0] }
+	return !slices.ContainsFunc(ref.Labels, other) && !slices.ContainsFunc(cur.Labels, other)
 }
 
 // defaultThreshold is the configured default for a test (used for the
