@@ -115,7 +115,9 @@ func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
 	case "hellinger":
 		r.Score, err = stats.Hellinger(refCounts, curCounts)
 	case "chi_square":
-		_, r.Score, err = stats.ChiSquare(refCounts, curCounts)
+		// Sparse categories are pooled until the chi-square
+		// approximation holds (Cochran's rule, see stats.PoolSparse).
+		_, r.Score, err = stats.ChiSquare(stats.PoolSparse(refCounts, curCounts))
 	case "ks":
 		_, r.Score, err = stats.KS(ref.Numbers, cur.Numbers)
 	case "cramer_von_mises":

@@ -7,8 +7,10 @@
 package stats
 
 import (
+	"cmp"
 	"errors"
 	"math"
+	"slices"
 	"sort"
 
 	"gonum.org/v1/gonum/stat/distuv"
@@ -219,4 +221,107 @@ func Wasserstein1(ref, cur []float64) (float64, error) {
 		fa, fb, prev = float64(w.i)/n, float64(w.j)/m, w.x
 	}
 	return d, nil
+}
+
+// PoolSparse makes a 2 x k table of reference and current counts valid
+// for the chi-square approximation by Cochran's rule (every expected
+// count at least 1, at most 20% of them below 5): while the rule fails,
+// the categories with the smallest totals are pooled into one "other"
+// category, appended last. Without it, a current sample of many
+// categories the reference never saw, each seen once, spreads its
+// difference over cells whose expected counts are far below 1, where the
+// chi-square distribution does not hold, and a completely different
+// distribution can pass (p = 0.079 for a million unseen categories).
+// Tables that already satisfy the rule come back unchanged, and a table
+// is never pooled below two categories. Categories empty in both samples
+// are dropped first.
+func PoolSparse(refCounts, curCounts []float64) (ref, cur []float64) {
+	var cols []col
+	nr, nc := 0.0, 0.0
+	for i := range refCounts {
+		if refCounts[i]+curCounts[i] > 0 {
+			cols = append(cols, col{refCounts[i], curCounts[i]})
+			nr, nc = nr+refCounts[i], nc+curCounts[i]
+		}
+	}
+	n := nr + nc
+	if n == 0 || len(cols) <= 2 {
+		return unzip(cols)
+	}
+	// Categories by total, smallest first (stable: ties keep their
+	// order); pooling takes a prefix of this order.
+	order := make([]int, len(cols))
+	for i := range order {
+		order[i] = i
+	}
+	total := func(i int) float64 { return cols[i].r + cols[i].c }
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(total(a), total(b)) })
+	totals := make([]float64, len(order))
+	for i, j := range order {
+		totals[i] = total(j)
+	}
+	// A category of total T expects nr*T/n reference and nc*T/n current
+	// events; below is how many of the sorted totals expect fewer than
+	// e events in the smaller row, and in the larger one.
+	lo, hi := min(nr, nc), max(nr, nc)
+	below := func(e, row float64) int {
+		i, _ := slices.BinarySearch(totals, e*n/row)
+		return i
+	}
+	under1, under5lo, under5hi := below(1, lo), below(5, lo), below(5, hi)
+	// valid reports whether pooling the first t categories (t = 0: none)
+	// meets the rule.
+	valid := func(t int, other float64) bool {
+		cells, small := 2*(len(totals)-t), max(under5lo-t, 0)+max(under5hi-t, 0)
+		if under1 > t {
+			return false
+		}
+		if t > 0 {
+			if lo*other/n < 1 {
+				return false
+			}
+			cells += 2
+			for _, row := range []float64{lo, hi} {
+				if row*other/n < 5 {
+					small++
+				}
+			}
+		}
+		return float64(small) <= 0.2*float64(cells)
+	}
+	t, other := 0, 0.0
+	for !valid(t, other) && t < len(totals)-1 {
+		other += totals[t]
+		t++
+		if t == 1 {
+			other += totals[t] // a pool of one category changes nothing
+			t++
+		}
+	}
+	if t == 0 {
+		return unzip(cols)
+	}
+	pooled := make([]bool, len(cols))
+	var o col
+	for _, j := range order[:t] {
+		pooled[j] = true
+		o.r, o.c = o.r+cols[j].r, o.c+cols[j].c
+	}
+	var out []col
+	for j, k := range cols {
+		if !pooled[j] {
+			out = append(out, k)
+		}
+	}
+	return unzip(append(out, o))
+}
+
+// col is one category's reference and current counts.
+type col struct{ r, c float64 }
+
+func unzip(cols []col) (r, c []float64) {
+	for _, k := range cols {
+		r, c = append(r, k.r), append(c, k.c)
+	}
+	return r, c
 }

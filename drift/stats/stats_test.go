@@ -159,3 +159,45 @@ func TestSeparateTies(t *testing.T) {
 		t.Errorf("counts %v and %v, want the fives in bin 1 and the sixes in bin 2", ref.Counts, cur.Counts)
 	}
 }
+
+func TestPoolSparse(t *testing.T) {
+	// Valid tables come back as they are (categories empty in both
+	// dropped).
+	r, c := PoolSparse([]float64{50, 30, 0, 20}, []float64{40, 35, 0, 25})
+	if !slices.Equal(r, []float64{50, 30, 20}) || !slices.Equal(c, []float64{40, 35, 25}) {
+		t.Errorf("a valid table changed: %v %v", r, c)
+	}
+	// Row totals 106 and 105 of 211; category totals 200, 2, 3, 6. The
+	// total-2 category expects ~1.0 and ~0.99 events (below 1), and 6 of
+	// 8 cells expect fewer than 5. Pooling the two smallest (totals 2
+	// and 3, other = 5, expecting ~2.5 each) leaves 4 of 6 cells below
+	// 5 (the total-6 category expects ~3 each); pooling it too (other =
+	// 11, expecting ~5.5 each) leaves none: valid.
+	r, c = PoolSparse([]float64{100, 1, 2, 3}, []float64{100, 1, 1, 3})
+	if !slices.Equal(r, []float64{100, 6}) || !slices.Equal(c, []float64{100, 5}) {
+		t.Errorf("pooled %v %v, want [100 6] [100 5]", r, c)
+	}
+}
+
+// TestChiSquareFlagsUnseenCategories: a current sample of 1,000,000
+// categories the reference never saw, each once, against a reference of
+// one category. Unpooled, every unseen cell's expected count is below 1
+// and the p-value says nothing useful; pooled into "other" the table is
+// [[1000, 0], [0, 1000000]], a certain difference.
+func TestChiSquareFlagsUnseenCategories(t *testing.T) {
+	const unseen = 1000000
+	ref := make([]float64, unseen+1)
+	cur := make([]float64, unseen+1)
+	ref[0] = 1000
+	for i := 1; i <= unseen; i++ {
+		cur[i] = 1
+	}
+	r, c := PoolSparse(ref, cur)
+	if !slices.Equal(r, []float64{1000, 0}) || !slices.Equal(c, []float64{0, unseen}) {
+		t.Fatalf("pooled %v %v", r, c)
+	}
+	_, p, err := ChiSquare(r, c)
+	if err != nil || p > 1e-12 {
+		t.Errorf("p = %v (%v), want ~0", p, err)
+	}
+}
