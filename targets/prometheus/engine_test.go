@@ -32,14 +32,7 @@ const (
 // model.
 func compileRules(t testing.TB, src string) []byte {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "spec.cue"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	spec, diags, err := compiler.Load(compiler.Source{Args: []string{"spec.cue"}, Dir: dir})
-	if err != nil || len(diags) > 0 {
-		t.Fatalf("spec does not compile: %v %v", err, diags)
-	}
+	spec := loadSpec(t, src)
 	b, err := prometheus.Render(prometheus.Groups(spec, spec.Models[0]))
 	if err != nil {
 		t.Fatal(err)

@@ -3,9 +3,6 @@ package prometheus_test
 import (
 	"fmt"
 	"math"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -13,9 +10,6 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
-
-	"github.com/vigil-dev/vigil/compiler"
-	"github.com/vigil-dev/vigil/targets/prometheus"
 )
 
 // promtoolEdgeSpec has the branches the shipped examples lack: an SLO without
@@ -50,23 +44,7 @@ models: m: {
 // runs the cases of every shipped example.)
 func TestGeneratedEdgeCasesPassInPromtool(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "spec.cue"), []byte(promtoolEdgeSpec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	spec, diags, err := compiler.Load(compiler.Source{Args: []string{"spec.cue"}, Dir: dir})
-	if err != nil || len(diags) > 0 {
-		t.Fatalf("spec does not compile: %v %v", err, diags)
-	}
-	m := spec.Models[0]
-	rules, err := prometheus.Render(prometheus.Groups(spec, m))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests, err := prometheus.UnitTests(spec, m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, _, rules, tests := generatedTests(t, promtoolEdgeSpec)
 	var f struct {
 		Tests []struct {
 			Name        string `yaml:"name"`
@@ -135,26 +113,5 @@ func TestGeneratedEdgeCasesPassInPromtool(t *testing.T) {
 		t.Errorf("%d budget-consumption checks, want 2 (one per cold-start case)", seen)
 	}
 
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("promtool not found on PATH; CI must install it (apt-get install -y prometheus)")
-		}
-		t.Skip("promtool not found on PATH; install it with `apt-get install -y prometheus` to run the cases")
-	}
-	out := t.TempDir()
-	for path, b := range map[string][]byte{"m.rules.yaml": rules, "tests/m.test.yaml": tests} {
-		p := filepath.Join(out, path)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.Command(promtool, "test", "rules", "m.test.yaml")
-	cmd.Dir = filepath.Join(out, "tests")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("promtool test rules: %v\n%s", err, b)
-	}
+	runPromtool(t, rules, map[string][]byte{"m.test.yaml": tests})
 }

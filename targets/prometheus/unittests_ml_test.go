@@ -1,16 +1,12 @@
 package prometheus_test
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
 
-	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/targets/prometheus"
 )
 
@@ -43,23 +39,7 @@ models: m: {
 // values are computed by the generator, and promtool, evaluating the
 // rules, is the independent check.
 func TestGeneratedMLUnitTestsPassInPromtool(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "spec.cue"), []byte(mlUnitTestSpec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	spec, diags, err := compiler.Load(compiler.Source{Args: []string{"spec.cue"}, Dir: dir})
-	if err != nil || len(diags) > 0 {
-		t.Fatalf("spec does not compile: %v %v", err, diags)
-	}
-	m := spec.Models[0]
-	rules, err := prometheus.Render(prometheus.Groups(spec, m))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests, err := prometheus.UnitTests(spec, m)
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec, m, rules, tests := generatedTests(t, mlUnitTestSpec)
 	history, err := prometheus.HistoryTests(spec, m)
 	if err != nil {
 		t.Fatal(err)
@@ -112,28 +92,5 @@ func TestGeneratedMLUnitTestsPassInPromtool(t *testing.T) {
 		t.Errorf("history test cases:\n  %s\nwant\n  %s", strings.Join(got, "\n  "), strings.Join(wantHistory, "\n  "))
 	}
 
-	promtool, err := exec.LookPath("promtool")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("promtool not found on PATH; CI must install it (apt-get install -y prometheus)")
-		}
-		t.Skip("promtool not found on PATH; install it with `apt-get install -y prometheus` to run the cases")
-	}
-	out := t.TempDir()
-	for path, b := range map[string][]byte{
-		"m.rules.yaml": rules, "tests/m.test.yaml": tests, "tests/m.history.test.yaml": history,
-	} {
-		p := filepath.Join(out, path)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	cmd := exec.Command(promtool, "test", "rules", "m.test.yaml", "m.history.test.yaml")
-	cmd.Dir = filepath.Join(out, "tests")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("promtool test rules: %v\n%s", err, b)
-	}
+	runPromtool(t, rules, map[string][]byte{"m.test.yaml": tests, "m.history.test.yaml": history})
 }
