@@ -91,7 +91,6 @@ func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
 			edges, err = stats.EqualWidthEdges(ref.Numbers, bins)
 		} else {
 			edges, err = stats.QuantileEdges(ref.Numbers, bins)
-			edges = stats.SeparateTies(edges)
 		}
 		if err != nil {
 			r.Err = err

@@ -42,32 +42,6 @@ func QuantileEdges(ref []float64, bins int) ([]float64, error) {
 	return edges, nil
 }
 
-// SeparateTies gives each value that several edges share (a value that
-// holds more than one quantile's worth of the reference) a bin of its
-// own: a run of equal edges v, v, ..., v becomes v, next(v), where
-// next(v) is the next float64 above v, so the bin [v, next(v)) holds
-// exactly the value v. With numpy.digitize's equal edges the tied value
-// shares the bin above it with every larger value, so a constant
-// reference cannot tell itself from a current sample of larger values
-// (every binned test scores 0). The bins a run spanned were empty in
-// both samples and contribute nothing to any binned test. edges must be
-// sorted; a single edge is kept as it is.
-func SeparateTies(edges []float64) []float64 {
-	out := make([]float64, 0, len(edges)+1)
-	for i := 0; i < len(edges); {
-		j := i + 1
-		for j < len(edges) && edges[j] == edges[i] {
-			j++
-		}
-		out = append(out, edges[i])
-		if j-i > 1 {
-			out = append(out, math.Nextafter(edges[i], math.Inf(1)))
-		}
-		i = j
-	}
-	return out
-}
-
 // lerp is NumPy's _lerp, which interpolates from the nearer end.
 // The conversions keep each product rounded on its own, as NumPy's
 // separate ufuncs do: Go may otherwise fuse a multiply and an add into one

@@ -137,29 +137,6 @@ func TestEmptyAndMismatched(t *testing.T) {
 	}
 }
 
-func TestSeparateTies(t *testing.T) {
-	up := func(v float64) float64 { return math.Nextafter(v, math.Inf(1)) }
-	for _, c := range []struct{ in, want []float64 }{
-		{nil, []float64{}},
-		{[]float64{1, 2, 3}, []float64{1, 2, 3}},
-		{[]float64{5, 5, 5}, []float64{5, up(5)}},
-		{[]float64{0, 0, 0, 1, 1, 2}, []float64{0, up(0), 1, up(1), 2}},
-	} {
-		if got := SeparateTies(c.in); !slices.Equal(got, c.want) {
-			t.Errorf("SeparateTies(%v) = %v, want %v", c.in, got, c.want)
-		}
-	}
-	// A constant reference and larger current values land in different
-	// bins.
-	edges := SeparateTies([]float64{5, 5, 5, 5})
-	ref, cur := NewCounter(edges), NewCounter(edges)
-	ref.Add([]float64{5, 5, 5})
-	cur.Add([]float64{6, 6})
-	if slices.Equal(ref.Counts, cur.Counts) || ref.Counts[1] != 3 || cur.Counts[2] != 2 {
-		t.Errorf("counts %v and %v, want the fives in bin 1 and the sixes in bin 2", ref.Counts, cur.Counts)
-	}
-}
-
 func TestPoolSparse(t *testing.T) {
 	// Valid tables come back as they are (categories empty in both
 	// dropped).
