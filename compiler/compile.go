@@ -248,10 +248,6 @@ func evaluate(v cue.Value, l *loaded) (*Spec, diag.List, error) {
 	return spec, nil, nil
 }
 
-// modelOfPath extracts the model name from a diagnostic path such as
-// models."fraud-detector".slos.
-func modelOfPath(p string) (string, bool) { return modelNameOfPath(p) }
-
 // decodeValue exports a concrete CUE value as JSON and decodes it,
 // keeping numbers as exact text.
 func decodeValue(v cue.Value, out any) error {

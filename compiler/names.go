@@ -68,21 +68,6 @@ func isKeyNameError(d diag.Diagnostic) bool {
 	return sels[n-2].LabelType() == cue.StringLabel && strings.HasPrefix(d.Message, "invalid value")
 }
 
-// modelNameOfPath extracts the model name from a diagnostic path such as
-// models."fraud-detector".slos, unquoting it the way map iteration
-// yields it (so keys with escapes such as "a\"b" match).
-func modelNameOfPath(p string) (string, bool) {
-	cp := cue.ParsePath(p)
-	if cp.Err() != nil {
-		return "", false
-	}
-	sels := cp.Selectors()
-	if len(sels) < 2 || sels[0].String() != "models" || sels[1].LabelType() != cue.StringLabel {
-		return "", false
-	}
-	return labelName(sels[1]), true
-}
-
 // labelName is the name of the field sel selects as the user wrote it:
 // the unquoted string of a regular (or optional, or required) field, and
 // the selector's text for anything else (a definition, a hidden field, an

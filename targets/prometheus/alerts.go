@@ -199,10 +199,7 @@ func (b *alertBuilder) slo(s *compiler.SLO) {
 
 	if s.Quality != nil {
 		rw := time.Duration(s.Quality.RollingWindow)
-		parts := []string{fmt.Sprintf("%s%s > %s", rec(recErrorRatio, rw), sel, budget)}
-		if !s.Quality.MinFeedbackRate.IsZero() {
-			parts = append(parts, fmt.Sprintf("%s%s >= %s", rec(recEvents, rw), sel, s.Quality.MinFeedbackRate))
-		}
+		parts := append([]string{fmt.Sprintf("%s%s > %s", rec(recErrorRatio, rw), sel, budget)}, feedbackGuard(s, sel, rw)...)
 		a := Alert{
 			Rule:     rulefmt.Rule{Alert: name + "BelowObjective", Expr: strings.Join(parts, "\nand\n"), For: dur(10 * time.Minute)},
 			Kind:     KindQuality,
@@ -232,10 +229,17 @@ func burnGuards(s *compiler.SLO, sel string, l time.Duration) []string {
 		out = append(out, fmt.Sprintf("%s%s * %s%s * %d >= %d",
 			rec(recErrorRatio, l), sel, rec(recEvents, l), sel, int64(l/time.Second), s.MinBadEvents))
 	}
-	if s.Quality != nil && !s.Quality.MinFeedbackRate.IsZero() {
-		out = append(out, fmt.Sprintf("%s%s >= %s", rec(recEvents, l), sel, s.Quality.MinFeedbackRate))
+	return append(out, feedbackGuard(s, sel, l)...)
+}
+
+// feedbackGuard is a quality SLO's condition that window w holds at
+// least min_feedback_rate labelled predictions per second (none when the
+// SLO has no such guard).
+func feedbackGuard(s *compiler.SLO, sel string, w time.Duration) []string {
+	if s.Quality == nil || s.Quality.MinFeedbackRate.IsZero() {
+		return nil
 	}
-	return out
+	return []string{fmt.Sprintf("%s%s >= %s", rec(recEvents, w), sel, s.Quality.MinFeedbackRate)}
 }
 
 // driftMargin is how much shorter than n-1 schedules the consecutive-

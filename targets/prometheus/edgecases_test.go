@@ -279,21 +279,13 @@ func (f failure) expect(pairs []pair) want {
 // availability SLO.
 type compared struct {
 	slothPage, slothTicket, pyrraPage, pyrraTicket want
-	// pyrraNA: Pyrra is not compared (text says why).
+	// pyrraNA: Pyrra is not compared (the row's notes say why).
 	pyrraNA bool
 }
 
 func compare(f failure) *compared {
 	return &compared{slothPage: f.expect(slothPage), slothTicket: f.expect(slothTicket),
 		pyrraPage: f.expect(pyrraPage), pyrraTicket: f.expect(pyrraTicket)}
-}
-
-func (c *compared) text() string {
-	pyrra := fmt.Sprintf("Pyrra page %s, ticket %s", c.pyrraPage, c.pyrraTicket)
-	if c.pyrraNA {
-		pyrra = "Pyrra n/a"
-	}
-	return fmt.Sprintf("Sloth page %s, ticket %s; %s", c.slothPage, c.slothTicket, pyrra)
 }
 
 var never = want{never: true}

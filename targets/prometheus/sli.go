@@ -55,12 +55,8 @@ const baseWindow = 5 * time.Minute
 // sloWindows is the set of windows one SLO needs.
 type sloWindows struct {
 	base    time.Duration
-	raw     []time.Duration // < derivedFrom, includes base, ascending
-	derived []time.Duration // >= derivedFrom, ascending
-}
-
-func (w sloWindows) all() []time.Duration {
-	return append(append([]time.Duration(nil), w.raw...), w.derived...)
+	raw     []time.Duration // every alert window and the base, ascending
+	derived []time.Duration // the SLO window when >= derivedFrom (else empty)
 }
 
 // windowsFor collects the windows an SLO's policy, quality alert and

@@ -67,12 +67,11 @@ type unitTestFile struct {
 }
 
 type unitTest struct {
-	Name         string          `yaml:"name"`
-	Interval     string          `yaml:"interval"`
-	InputSeries  []inputSeries   `yaml:"input_series"`
-	AlertTests   []alertRuleTest `yaml:"alert_rule_test"`
-	PromQLTests  []promqlTest    `yaml:"promql_expr_test,omitempty"`
-	testDuration time.Duration
+	Name        string          `yaml:"name"`
+	Interval    string          `yaml:"interval"`
+	InputSeries []inputSeries   `yaml:"input_series"`
+	AlertTests  []alertRuleTest `yaml:"alert_rule_test"`
+	PromQLTests []promqlTest    `yaml:"promql_expr_test,omitempty"`
 }
 
 type inputSeries struct {

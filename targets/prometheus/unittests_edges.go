@@ -330,12 +330,7 @@ func edgeSeries(m *compiler.Model, s *compiler.SLO) (func(tr edgeTraffic) []inpu
 		if !ok {
 			return nil, false
 		}
-		return func(tr edgeTraffic) []inputSeries {
-			return []inputSeries{
-				{seriesText(mt.Requests.Metric, okSel), edgeCounter(tr.good, tr)},
-				{seriesText(mt.Requests.Metric, errSel), edgeCounter(tr.bad, tr)},
-			}
-		}, true
+		return goodAndBad(mt.Requests.Metric, okSel, errSel), true
 	case compiler.Latency:
 		h := mt.Latency
 		if !equalityOnly(h.Selector) {
@@ -357,14 +352,20 @@ func edgeSeries(m *compiler.Model, s *compiler.SLO) (func(tr edgeTraffic) []inpu
 		if !ok {
 			return nil, false
 		}
-		return func(tr edgeTraffic) []inputSeries {
-			return []inputSeries{
-				{seriesText(mt.Feedback.Metric, right), edgeCounter(tr.good, tr)},
-				{seriesText(mt.Feedback.Metric, wrong), edgeCounter(tr.bad, tr)},
-			}
-		}, true
+		return goodAndBad(mt.Feedback.Metric, right, wrong), true
 	}
 	return nil, false
+}
+
+// goodAndBad renders traffic as two counters of one metric: good events
+// under the good selector, bad ones under the bad.
+func goodAndBad(metric string, good, bad compiler.Selector) func(tr edgeTraffic) []inputSeries {
+	return func(tr edgeTraffic) []inputSeries {
+		return []inputSeries{
+			{seriesText(metric, good), edgeCounter(tr.good, tr)},
+			{seriesText(metric, bad), edgeCounter(tr.bad, tr)},
+		}
+	}
 }
 
 // edgeCounter renders a counter of the given per-minute increments for
