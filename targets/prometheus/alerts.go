@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	pmodel "github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/rulefmt"
 
 	"github.com/vigil-dev/vigil/compiler"
@@ -281,20 +280,30 @@ func (b *alertBuilder) drift() {
 			// but not the one before; just before the next run it has
 			// lost that verdict, but then it also holds only n-2 run
 			// timestamp changes, which the second condition rejects.
-			l := time.Duration(n-1)*sched - driftMargin(sched)
-			expr = fmt.Sprintf("min_over_time(%s%s[%s]) == 1\nand on (model)\nchanges(%s[%s]) >= %d\nand on (model)\n%s",
-				dm.Detected, sel, win(l), lastRun, win(l), n-1, fresh)
+			//
+			// From one margin before the next run is due until one margin
+			// after, that short window is false although nothing
+			// improved, so a lasting drift would resolve and fire again
+			// every schedule. A second window, one margin longer than the
+			// schedules, bridges that gap. Either window is safe on its
+			// own at any time: every verdict it holds must be 1, and n-1
+			// run timestamp changes mean it holds at least n runs, the
+			// last of them the latest. The short one alone would gap; the
+			// long one alone would wait, after the n-th breach, until the
+			// clean verdict before them leaves it (a margin). This is
+			// written into the expression rather than as keep_firing_for
+			// so that every engine evaluates it (vmalert 1.79, Debian's,
+			// rejects keep_firing_for), and a clean run resolves the
+			// alert at once instead of a keep_firing_for later.
+			margin := driftMargin(sched)
+			window := func(l time.Duration) string {
+				return fmt.Sprintf("min_over_time(%s%s[%s]) == 1\n  and on (model)\n  changes(%s[%s]) >= %d",
+					dm.Detected, sel, win(l), lastRun, win(l), n-1)
+			}
+			expr = fmt.Sprintf("(\n  %s\nor\n  %s\n)\nand on (model)\n%s",
+				window(time.Duration(n-1)*sched-margin), window(time.Duration(n-1)*sched+margin), fresh)
 		}
 		rule := rulefmt.Rule{Alert: compiler.Camel(f.Name) + "Drift", Expr: expr}
-		if n > 1 {
-			// The window loses the oldest breaching verdict one margin
-			// before each next run; until that run lands, the condition
-			// is false even though nothing improved. keep_firing_for
-			// bridges that gap (and the run's own duration, up to another
-			// margin), so a lasting drift fires once instead of resolving
-			// and re-firing every day.
-			rule.KeepFiringFor = pmodel.Duration(2 * driftMargin(sched))
-		}
 		a := Alert{
 			Rule:     rule,
 			Kind:     KindDrift,
