@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/push"
+	dto "github.com/prometheus/client_model/go"
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-dev/vigil/drift"
@@ -105,7 +106,12 @@ tested); the metrics are still exported, without scores.`,
 					return &exitError{exitFail, err}
 				}
 			case pushgateway != "":
-				if err := push.New(pushgateway, job).Grouping("model", c.Model).Gatherer(reg).Push(); err != nil {
+				grouping := map[string]string{"model": c.Model}
+				pusher := push.New(pushgateway, job).Gatherer(withoutGroupingLabels(reg, grouping))
+				for name, value := range grouping {
+					pusher = pusher.Grouping(name, value)
+				}
+				if err := pusher.Push(); err != nil {
 					return &exitError{exitFail, err}
 				}
 			}
@@ -168,4 +174,36 @@ func printSummary(w io.Writer, rep *drift.Report) {
 		}
 		fmt.Fprintf(w, "%-24s %-16s score %-12.6g threshold %-8g %s\n", r.Feature, r.Method, r.Score, r.Threshold, verdict)
 	}
+}
+
+// withoutGroupingLabels removes the Pushgateway grouping labels from
+// every metric g gathers. The Pushgateway adds them back to each series
+// it exposes, and it (and client_golang's pusher) refuses a push whose
+// metrics carry a grouping label themselves. A metric whose value for
+// such a label differs from the grouping's is an error: the Pushgateway
+// would expose it with the grouping's value.
+func withoutGroupingLabels(g prometheus.Gatherer, grouping map[string]string) prometheus.Gatherer {
+	return prometheus.GathererFunc(func() ([]*dto.MetricFamily, error) {
+		mfs, err := g.Gather()
+		if err != nil {
+			return nil, err
+		}
+		for _, mf := range mfs {
+			for _, m := range mf.Metric {
+				var kept []*dto.LabelPair
+				for _, lp := range m.Label {
+					want, ok := grouping[lp.GetName()]
+					if !ok {
+						kept = append(kept, lp)
+						continue
+					}
+					if lp.GetValue() != want {
+						return nil, fmt.Errorf("metric %s has %s=%q, but it is pushed under %s=%q", mf.GetName(), lp.GetName(), lp.GetValue(), lp.GetName(), want)
+					}
+				}
+				m.Label = kept
+			}
+		}
+		return mfs, nil
+	})
 }

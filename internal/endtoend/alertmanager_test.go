@@ -13,12 +13,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vigil-dev/vigil/internal/extserver"
 )
 
 // TestAmtool checks every example's generated Alertmanager configuration
 // with Debian's amtool.
 func TestAmtool(t *testing.T) {
-	amtool := requireBinary(t, "amtool", "prometheus-alertmanager")
+	amtool := extserver.RequireBinary(t, "amtool", "prometheus-alertmanager")
 	for _, name := range examples(t) {
 		t.Run(name, func(t *testing.T) {
 			out := writeExample(t, name)
@@ -57,7 +59,7 @@ models: e2e: {
 // retraining webhook, a local HTTP server, receives it.
 func TestRealAlertmanager(t *testing.T) {
 	// Debian installs the server as prometheus-alertmanager.
-	bin := requireBinary(t, "alertmanager", "prometheus-alertmanager", "prometheus-alertmanager")
+	bin := extserver.RequireBinary(t, "alertmanager", "prometheus-alertmanager", "prometheus-alertmanager")
 	work := t.TempDir()
 
 	got := make(chan string, 10)
@@ -89,8 +91,8 @@ func TestRealAlertmanager(t *testing.T) {
 		t.Fatalf("the drift alert of a critical feature is not labelled for retraining:\n%s", rules)
 	}
 
-	addr := freeAddr(t)
-	startServer(t, work, "alertmanager", bin,
+	addr := extserver.FreeAddr(t)
+	extserver.Start(t, work, "alertmanager", bin,
 		"--config.file="+filepath.Join(out, "alertmanager", "alertmanager.example.yaml"),
 		"--storage.path="+filepath.Join(work, "data"),
 		"--web.listen-address="+addr,

@@ -2,30 +2,13 @@ package endtoend
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 
+	"github.com/vigil-dev/vigil/internal/extserver"
 	"github.com/vigil-dev/vigil/output"
 )
-
-// requireBinary returns the path of an external tool, skipping the test
-// when it is missing, except under CI (CI=true), where a skipped
-// end-to-end check would hide a broken pipeline.
-func requireBinary(t *testing.T, name, pkg string, aliases ...string) string {
-	t.Helper()
-	for _, n := range append([]string{name}, aliases...) {
-		if p, err := exec.LookPath(n); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s not found on PATH; CI must install it (apt-get install -y %s)", name, pkg)
-	}
-	t.Skipf("%s not found on PATH; install it with `apt-get install -y %s` to run this test", name, pkg)
-	return ""
-}
 
 // writeExample compiles an example into a fresh output directory.
 func writeExample(t *testing.T, name string) string {
@@ -48,7 +31,7 @@ func writeSpec(t *testing.T, dir string) string {
 // TestPromtool runs Prometheus's own promtool over every example's
 // generated rules (`check rules`) and generated unit tests (`test rules`).
 func TestPromtool(t *testing.T) {
-	promtool := requireBinary(t, "promtool", "prometheus")
+	promtool := extserver.RequireBinary(t, "promtool", "prometheus")
 	dirs := map[string]string{}
 	for _, name := range examples(t) {
 		dirs[name] = filepath.Join(examplesDir, name)

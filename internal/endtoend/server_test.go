@@ -1,13 +1,10 @@
 package endtoend
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +12,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/vigil-dev/vigil/internal/extserver"
 )
 
 // e2eSpec is a model whose service is down: every request fails.
@@ -31,7 +29,7 @@ models: e2e: {
 // that every rule group evaluates without error and that the outage page
 // reaches the firing state.
 func TestRealPrometheus(t *testing.T) {
-	bin := requireBinary(t, "prometheus", "prometheus")
+	bin := extserver.RequireBinary(t, "prometheus", "prometheus")
 	work := t.TempDir()
 
 	// Rules: the examples and the e2e model.
@@ -66,27 +64,7 @@ func TestRealPrometheus(t *testing.T) {
 	go srv.Serve(ln)
 	defer srv.Close()
 
-	promAddr := freeAddr(t)
-	cfg := fmt.Sprintf(`global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files:
-%s
-scrape_configs:
-  - job_name: synthetic
-    static_configs:
-      - targets: [%q]
-`, yamlList(ruleFiles), ln.Addr().String())
-	cfgFile := filepath.Join(work, "prometheus.yml")
-	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	startServer(t, work, "prometheus", bin,
-		"--config.file="+cfgFile,
-		"--storage.tsdb.path="+filepath.Join(work, "data"),
-		"--web.listen-address="+promAddr,
-	)
-	base := "http://" + promAddr
+	base := extserver.StartPrometheus(t, work, bin, ruleFiles, []string{ln.Addr().String()})
 
 	deadline := time.Now().Add(90 * time.Second)
 	var lastState string
@@ -105,7 +83,7 @@ scrape_configs:
 				} `json:"groups"`
 			} `json:"data"`
 		}
-		if err := getJSON(base+"/api/v1/rules", &rules); err != nil {
+		if err := extserver.GetJSON(base+"/api/v1/rules", &rules); err != nil {
 			lastState = err.Error()
 			continue
 		}
@@ -131,7 +109,7 @@ scrape_configs:
 				} `json:"alerts"`
 			} `json:"data"`
 		}
-		if err := getJSON(base+"/api/v1/alerts", &alerts); err != nil {
+		if err := extserver.GetJSON(base+"/api/v1/alerts", &alerts); err != nil {
 			lastState = err.Error()
 			continue
 		}
@@ -148,70 +126,4 @@ scrape_configs:
 		}
 	}
 	t.Fatalf("outage alert did not reach firing in time; last state: %s", lastState)
-}
-
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-func yamlList(items []string) string {
-	var b strings.Builder
-	for _, it := range items {
-		fmt.Fprintf(&b, "  - %q\n", it)
-	}
-	return b.String()
-}
-
-func getJSON(url string, v any) error {
-	c := http.Client{Timeout: 5 * time.Second}
-	resp, err := c.Get(url)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("%s: %s", url, resp.Status)
-	}
-	return json.NewDecoder(resp.Body).Decode(v)
-}
-
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[len(s)-n:]
-}
-
-// startServer runs an external server for the rest of the test, logging
-// to work/<name>.log, which is printed if the test fails.
-func startServer(t *testing.T, work, name, bin string, args ...string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	cmd := exec.CommandContext(ctx, bin, args...)
-	logPath := filepath.Join(work, name+".log")
-	logFile, err := os.Create(logPath)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = logFile, logFile
-	if err := cmd.Start(); err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		cancel()
-		logFile.Close()
-		if t.Failed() {
-			b, _ := os.ReadFile(logPath)
-			t.Logf("%s log:\n%s", name, tail(string(b), 4000))
-		}
-	})
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/prometheus/prometheus/model/labels"
+	"github.com/vigil-dev/vigil/internal/extserver"
 	"github.com/vigil-dev/vigil/internal/ruletest"
 )
 
@@ -27,7 +28,7 @@ import (
 // files into Debian's vmalert with -dryRun, which parses every rule
 // (fields and MetricsQL expressions) as vmalert would before running them.
 func TestVmalertDryRun(t *testing.T) {
-	vmalert := requireBinary(t, "vmalert", "victoria-metrics")
+	vmalert := extserver.RequireBinary(t, "vmalert", "victoria-metrics")
 	dirs := map[string]string{}
 	for _, name := range examples(t) {
 		dirs[name] = filepath.Join(examplesDir, name)
@@ -112,9 +113,9 @@ func outageSeries(healthy, gap, outage int) map[string][]float64 {
 // documented differences of docs/scale.md); then it runs vmalert live against the same data with a real Alertmanager as
 // its notifier and checks that the page reaches the webhook receiver.
 func TestVictoriaMetricsOutage(t *testing.T) {
-	vm := requireBinary(t, "victoria-metrics", "victoria-metrics")
-	vmalert := requireBinary(t, "vmalert", "victoria-metrics")
-	am := requireBinary(t, "alertmanager", "prometheus-alertmanager", "prometheus-alertmanager")
+	vm := extserver.RequireBinary(t, "victoria-metrics", "victoria-metrics")
+	vmalert := extserver.RequireBinary(t, "vmalert", "victoria-metrics")
+	am := extserver.RequireBinary(t, "alertmanager", "prometheus-alertmanager", "prometheus-alertmanager")
 	work := t.TempDir()
 
 	got := make(chan string, 100)
@@ -177,8 +178,8 @@ func TestVictoriaMetricsOutage(t *testing.T) {
 	// (live vmalert evaluates at the wall clock; replay at fixed steps).
 	end := time.Now().Truncate(step)
 	start := end.Add(-time.Duration(healthy+outage) * step)
-	vmAddr := freeAddr(t)
-	startServer(t, work, "victoria-metrics", vm,
+	vmAddr := extserver.FreeAddr(t)
+	extserver.Start(t, work, "victoria-metrics", vm,
 		"-storageDataPath="+filepath.Join(work, "vm"),
 		"-httpListenAddr="+vmAddr,
 		"-search.latencyOffset=0s",
@@ -241,7 +242,7 @@ func TestVictoriaMetricsOutage(t *testing.T) {
 		"-loggerLevel=ERROR",
 	)
 	if b, err := replay.CombinedOutput(); err != nil {
-		t.Fatalf("vmalert -replay: %v\n%s", err, tail(string(b), 4000))
+		t.Fatalf("vmalert -replay: %v\n%s", err, extserver.Tail(string(b), 4000))
 	}
 	// Every alert fires in both engines, at the same step or one apart.
 	vmFirst := map[string]time.Duration{}
@@ -319,21 +320,21 @@ func TestVictoriaMetricsOutage(t *testing.T) {
 
 	// Live: vmalert on the wall clock, notifying a real Alertmanager that
 	// routes the page to the webhook.
-	amAddr := freeAddr(t)
-	startServer(t, work, "alertmanager", am,
+	amAddr := extserver.FreeAddr(t)
+	extserver.Start(t, work, "alertmanager", am,
 		"--config.file="+filepath.Join(out, "alertmanager", "alertmanager.example.yaml"),
 		"--storage.path="+filepath.Join(work, "am"),
 		"--web.listen-address="+amAddr,
 		"--cluster.listen-address=",
 	)
-	startServer(t, work, "vmalert", vmalert,
+	extserver.Start(t, work, "vmalert", vmalert,
 		"-rule="+rulesPath,
 		"-datasource.url="+vmURL,
 		"-remoteWrite.url="+vmURL,
 		"-remoteWrite.flushInterval=100ms",
 		"-notifier.url=http://"+amAddr,
 		"-evaluationInterval=2s",
-		"-httpListenAddr="+freeAddr(t),
+		"-httpListenAddr="+extserver.FreeAddr(t),
 	)
 	deadline := time.After(90 * time.Second)
 	for {
@@ -448,7 +449,7 @@ func flushingProxy(t *testing.T, base string) string {
 // returns its base URL.
 func httpServer(t *testing.T, h http.Handler) string {
 	t.Helper()
-	addr := freeAddr(t)
+	addr := extserver.FreeAddr(t)
 	srv := &http.Server{Addr: addr, Handler: h}
 	go srv.ListenAndServe()
 	t.Cleanup(func() { srv.Close() })

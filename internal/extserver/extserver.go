@@ -1,0 +1,163 @@
+// Package extserver starts the external servers end-to-end tests run
+// against (Debian's Prometheus, Alertmanager, Pushgateway,
+// VictoriaMetrics): it finds their binaries, skipping the test when one
+// is missing except under CI (CI=true), and runs them for the rest of a
+// test. It is imported only by tests.
+package extserver
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// RequireBinary returns the path of an external tool (name or one of its
+// aliases), skipping the test when it is missing, except under CI
+// (CI=true), where a skipped end-to-end check would hide a broken
+// pipeline. pkg is the Debian package that installs it.
+func RequireBinary(t testing.TB, name, pkg string, aliases ...string) string {
+	t.Helper()
+	for _, n := range append([]string{name}, aliases...) {
+		if p, err := exec.LookPath(n); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("%s not found on PATH; CI must install it (apt-get install -y %s)", name, pkg)
+	}
+	t.Skipf("%s not found on PATH; install it with `apt-get install -y %s` to run this test", name, pkg)
+	return ""
+}
+
+// FreeAddr returns a loopback address with a port that was free a
+// moment ago.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// Start runs an external server for the rest of the test (at most three
+// minutes), logging to work/<name>.log, whose tail is printed if the
+// test fails.
+func Start(t testing.TB, work, name, bin string, args ...string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	cmd := exec.CommandContext(ctx, bin, args...)
+	logPath := filepath.Join(work, name+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		cancel()
+		logFile.Close()
+		if t.Failed() {
+			b, _ := os.ReadFile(logPath)
+			t.Logf("%s log:\n%s", name, Tail(string(b), 4000))
+		}
+	})
+}
+
+// GetJSON decodes the JSON body of a GET of url into v; a status other
+// than 200 is an error.
+func GetJSON(url string, v any) error {
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("%s: %s", url, resp.Status)
+	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+// Tail returns the last n bytes of s.
+func Tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
+}
+
+// Alert is one alert of Prometheus's /api/v1/alerts.
+type Alert struct {
+	Labels map[string]string `json:"labels"`
+	State  string            `json:"state"`
+}
+
+// Alerts returns the alerts a Prometheus server at base (http://host:port)
+// holds.
+func Alerts(base string) ([]Alert, error) {
+	var alerts struct {
+		Data struct {
+			Alerts []Alert `json:"alerts"`
+		} `json:"data"`
+	}
+	err := GetJSON(base+"/api/v1/alerts", &alerts)
+	return alerts.Data.Alerts, err
+}
+
+// StartPrometheus starts Debian's Prometheus server (bin) on loopback
+// with the rule files, scraping the targets (host:port) every second and
+// evaluating the rules every second, keeping the labels the targets
+// expose (honor_labels, as a Pushgateway needs). It returns the server's
+// base URL.
+func StartPrometheus(t testing.TB, work, bin string, ruleFiles, targets []string) string {
+	t.Helper()
+	cfg := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files:
+%s
+scrape_configs:
+  - job_name: targets
+    honor_labels: true
+    static_configs:
+      - targets:
+%s
+`, yamlList("  ", ruleFiles), yamlList("          ", targets))
+	cfgFile := filepath.Join(work, "prometheus.yml")
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := FreeAddr(t)
+	Start(t, work, "prometheus", bin,
+		"--config.file="+cfgFile,
+		"--storage.tsdb.path="+filepath.Join(work, "prometheus-data"),
+		"--web.listen-address="+addr,
+	)
+	return "http://" + addr
+}
+
+// yamlList renders items as a YAML block sequence of quoted strings,
+// each line indented by indent.
+func yamlList(indent string, items []string) string {
+	var b strings.Builder
+	for _, it := range items {
+		fmt.Fprintf(&b, "%s- %q\n", indent, it)
+	}
+	return b.String()
+}
