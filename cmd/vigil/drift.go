@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +18,7 @@ import (
 	"github.com/vigil-dev/vigil/drift"
 	"github.com/vigil-dev/vigil/drift/config"
 	"github.com/vigil-dev/vigil/drift/data"
+	"github.com/vigil-dev/vigil/drift/influxdb"
 )
 
 func newDrift(stdout, stderr io.Writer) *cobra.Command {
@@ -30,16 +32,20 @@ func newDrift(stdout, stderr io.Writer) *cobra.Command {
 
 func newDriftRun(stdout, stderr io.Writer) *cobra.Command {
 	var cfgPath, textfile, pushgateway, job, at, statePath string
+	var influx influxdb.Target
+	var influxTokenFile string
 	var workers int
 	run := &cobra.Command{
-		Use:   "run --config FILE [--at TIME] [--state FILE] [--textfile PATH | --pushgateway URL]",
+		Use:   "run --config FILE [--at TIME] [--state FILE] [--textfile PATH | --pushgateway URL] [--influxdb URL --influxdb-db NAME]",
 		Short: "Evaluate drift once and export the results",
 		Long: `run reads a drift config written by 'vigil compile' (drift/<model>.yaml),
 compares the current data with the reference sample feature by feature,
 prints a summary, and exports the results as Prometheus series: written
 atomically to a node-exporter textfile-collector file (--textfile), or
-pushed to a Pushgateway (--pushgateway). Data paths in the config are
-relative to the config file's directory.
+pushed to a Pushgateway (--pushgateway); and, with --influxdb, written as
+line protocol to InfluxDB's HTTP write API (one point per series: the
+measurement is the series name, the tags its labels, the field "value").
+Data paths in the config are relative to the config file's directory.
 
 With a time column, only the current rows with a time in [end-window, end)
 are tested: end is --at (RFC 3339 or a date, for backfills), else the
@@ -58,6 +64,16 @@ tested); the metrics are still exported, without scores.`,
 			}
 			if textfile != "" && pushgateway != "" {
 				return usageErr("choose one of --textfile and --pushgateway")
+			}
+			if (influx.URL == "") != (influx.Database == "") {
+				return usageErr("--influxdb and --influxdb-db go together")
+			}
+			if influxTokenFile != "" {
+				b, err := os.ReadFile(influxTokenFile)
+				if err != nil {
+					return &exitError{exitUsage, fmt.Errorf("--influxdb-token-file: %w", err)}
+				}
+				influx.Token = strings.TrimSpace(string(b))
 			}
 			end, err := parseAt(at)
 			if err != nil {
@@ -115,6 +131,18 @@ tested); the metrics are still exported, without scores.`,
 					return &exitError{exitFail, err}
 				}
 			}
+			if influx.URL != "" {
+				mfs, err := reg.Gather()
+				if err == nil {
+					var body []byte
+					if body, err = influxdb.Encode(mfs, time.Now()); err == nil {
+						err = influxdb.Write(ctx, influx, body)
+					}
+				}
+				if err != nil {
+					return &exitError{exitFail, err}
+				}
+			}
 			if rep.Err != nil {
 				return &exitError{exitFail, rep.Err}
 			}
@@ -130,6 +158,10 @@ tested); the metrics are still exported, without scores.`,
 	run.Flags().StringVar(&statePath, "state", "", "JSON file keeping consecutive-breach counts, errors and the last success between runs")
 	run.Flags().StringVar(&textfile, "textfile", "", "write the metrics atomically to this textfile-collector file")
 	run.Flags().StringVar(&pushgateway, "pushgateway", "", "push the metrics to this Pushgateway URL")
+	run.Flags().StringVar(&influx.URL, "influxdb", "", "also write the metrics to this InfluxDB URL (user:password@ in it is sent as basic auth)")
+	run.Flags().StringVar(&influx.Database, "influxdb-db", "", "InfluxDB database (or the bucket mapped to it)")
+	run.Flags().StringVar(&influx.RetentionPolicy, "influxdb-rp", "", "InfluxDB retention policy (default: the database's)")
+	run.Flags().StringVar(&influxTokenFile, "influxdb-token-file", "", "file holding an InfluxDB 2.x API token, sent as 'Authorization: Token'")
 	run.Flags().StringVar(&job, "job", "vigil_drift", "Pushgateway job name")
 	run.Flags().IntVar(&workers, "workers", 0, "features tested at once (default: the number of CPUs)")
 	return run

@@ -161,3 +161,43 @@ func yamlList(indent string, items []string) string {
 	}
 	return b.String()
 }
+
+// StartInfluxDB runs Debian's influxd on loopback and returns its URL.
+func StartInfluxDB(t testing.TB) string {
+	t.Helper()
+	bin := RequireBinary(t, "influxd", "influxdb")
+	work := t.TempDir()
+	addr := FreeAddr(t)
+	cfg := fmt.Sprintf(`reporting-disabled = true
+bind-address = %q
+[meta]
+  dir = %q
+[data]
+  dir = %q
+  wal-dir = %q
+[http]
+  bind-address = %q
+[monitor]
+  store-enabled = false
+[continuous_queries]
+  enabled = false
+`, FreeAddr(t), filepath.Join(work, "meta"), filepath.Join(work, "data"), filepath.Join(work, "wal"), addr)
+	cfgFile := filepath.Join(work, "influxdb.conf")
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	Start(t, work, "influxd", bin, "-config", cfgFile)
+	base := "http://" + addr
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		resp, err := http.Get(base + "/ping")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusNoContent {
+				return base
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("influxd did not answer /ping: %v", err)
+		}
+	}
+}

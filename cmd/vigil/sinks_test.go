@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,5 +120,68 @@ func TestWithoutGroupingLabels(t *testing.T) {
 	g.WithLabelValues("other", "f").Set(1)
 	if _, err := withoutGroupingLabels(reg, map[string]string{"model": "m"}).Gather(); err == nil || !strings.Contains(err.Error(), `model="other"`) {
 		t.Fatalf("a metric of another model was not refused: %v", err)
+	}
+}
+
+// TestDriftInfluxDB runs `vigil drift run --influxdb` against Debian's
+// InfluxDB and reads the drift verdict back with InfluxQL.
+func TestDriftInfluxDB(t *testing.T) {
+	base := extserver.StartInfluxDB(t)
+	dir := t.TempDir()
+	now := time.Now().UTC()
+	var ref, cur strings.Builder
+	ref.WriteString("ts,price\n")
+	cur.WriteString("ts,price\n")
+	for i := range 200 {
+		ts := now.Add(-time.Hour).Unix() + int64(i)
+		fmt.Fprintf(&ref, "%d,%d\n", ts-7*86400, i%20)
+		fmt.Fprintf(&cur, "%d,%d\n", ts, 15+i%20)
+	}
+	for name, body := range map[string]string{"spec.cue": pushSpec, "ref.csv": ref.String(), "cur.csv": cur.String()} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := filepath.Join(dir, "out")
+	var stderr strings.Builder
+	if code := run(context.Background(), []string{"compile", filepath.Join(dir, "spec.cue"), "-o", out}, io.Discard, &stderr); code != 0 {
+		t.Fatalf("compile: exit %d\n%s", code, stderr.String())
+	}
+	resp, err := http.Post(base+"/query?q=CREATE+DATABASE+drift", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	args := []string{"drift", "run", "--config", filepath.Join(out, "drift", "m.yaml"), "--at", now.Add(time.Minute).Format(time.RFC3339)}
+	// --influxdb and --influxdb-db go together.
+	if code := run(context.Background(), append(args, "--influxdb", base), io.Discard, io.Discard); code != exitUsage {
+		t.Fatalf("--influxdb without --influxdb-db: exit %d, want %d", code, exitUsage)
+	}
+	stderr.Reset()
+	if code := run(context.Background(), append(args, "--influxdb", base, "--influxdb-db", "drift"), io.Discard, &stderr); code != 0 {
+		t.Fatalf("drift run --influxdb: exit %d\n%s", code, stderr.String())
+	}
+	var res struct {
+		Results []struct {
+			Series []struct {
+				Columns []string `json:"columns"`
+				Values  [][]any  `json:"values"`
+			} `json:"series"`
+		} `json:"results"`
+	}
+	q := `SELECT "value" FROM "vigil_drift_detected" WHERE "model" = 'm' AND "feature" = 'price' AND "test" = 'psi'`
+	if err := extserver.GetJSON(base+"/query?db=drift&q="+url.QueryEscape(q), &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Results) != 1 || len(res.Results[0].Series) != 1 || len(res.Results[0].Series[0].Values) != 1 {
+		t.Fatalf("%s: %+v", q, res)
+	}
+	if v := res.Results[0].Series[0].Values[0][1]; v != 1.0 {
+		t.Fatalf("vigil_drift_detected for price read back as %v, want 1", v)
+	}
+	// A database that does not exist: exit 1 with InfluxDB's message.
+	stderr.Reset()
+	if code := run(context.Background(), append(args, "--influxdb", base, "--influxdb-db", "missing"), io.Discard, &stderr); code != exitFail || !strings.Contains(stderr.String(), "database not found") {
+		t.Fatalf("write to a missing database: exit %d\n%s", code, stderr.String())
 	}
 }
