@@ -107,16 +107,26 @@ func Run(ctx context.Context, c *config.Config, o Options) *Report {
 	for _, f := range c.Features {
 		want[f.Column] = kindOf(f)
 	}
-	ref, err := openSource(c.Reference, o.BaseDir, want, nil)
-	if err != nil {
-		return fail(ReasonReadError, fmt.Errorf("reference: %w", err))
+	// The reference and the current data are read concurrently: reading
+	// text formats is CPU-bound, one core per file.
+	var ref, cur *source
+	var refErr, curErr error
+	var wg sync.WaitGroup
+	wg.Go(func() { ref, refErr = openSource(c.Reference, o.BaseDir, want, nil) })
+	cur, curErr = openSource(c.Current, o.BaseDir, want, rep.Window)
+	wg.Wait()
+	if ref != nil {
+		defer ref.close()
 	}
-	defer ref.close()
-	cur, err := openSource(c.Current, o.BaseDir, want, rep.Window)
-	if err != nil {
-		return fail(ReasonReadError, fmt.Errorf("current data: %w", err))
+	if cur != nil {
+		defer cur.close()
 	}
-	defer cur.close()
+	if refErr != nil {
+		return fail(ReasonReadError, fmt.Errorf("reference: %w", refErr))
+	}
+	if curErr != nil {
+		return fail(ReasonReadError, fmt.Errorf("current data: %w", curErr))
+	}
 	rep.ReferenceRows, rep.CurrentRows, rep.SkippedRows = ref.sel.Rows, cur.sel.Rows, cur.sel.Skipped
 	args := []any{"features", len(c.Features), "reference_rows", rep.ReferenceRows, "current_rows", rep.CurrentRows, "skipped_rows", rep.SkippedRows}
 	if w := rep.Window; w != nil {

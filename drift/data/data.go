@@ -7,11 +7,14 @@ package data
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -54,16 +57,27 @@ func newColumns(want map[string]Kind) map[string]*Column {
 	return out
 }
 
-// missingText reports values that mean "no value" in text formats.
+// missingText reports values that mean "no value" in text formats:
+// empty, or (ignoring case and surrounding space) nan, null, na, n/a or
+// none.
 func missingText(s string) bool {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "nan", "null", "na", "n/a", "none":
-		return true
+	s = strings.TrimSpace(s)
+	if len(s) > 4 {
+		return false // the common case, a number or a label, without lowering it
+	}
+	for _, m := range [...]string{"", "nan", "null", "na", "n/a", "none"} {
+		if strings.EqualFold(s, m) {
+			return true
+		}
 	}
 	return false
 }
 
-func (c *Column) addText(s string) error {
+// addText adds one text cell. Labels go through in, so that a column of
+// a million rows over a dozen categories holds a dozen strings, and no
+// label keeps the whole row it was cut from (encoding/csv returns a
+// record's fields as substrings of one string) alive.
+func (c *Column) addText(s string, in *interner) error {
 	c.Rows++
 	if missingText(s) {
 		c.Missing++
@@ -71,16 +85,18 @@ func (c *Column) addText(s string) error {
 	}
 	s = strings.TrimSpace(s)
 	if c.Kind == Categorical {
-		c.Labels = append(c.Labels, s)
+		c.Labels = append(c.Labels, in.text(s))
 		return nil
 	}
-	switch strings.ToLower(s) {
-	case "true":
-		c.Numbers = append(c.Numbers, 1)
-		return nil
-	case "false":
-		c.Numbers = append(c.Numbers, 0)
-		return nil
+	if len(s) <= 5 {
+		switch strings.ToLower(s) {
+		case "true":
+			c.Numbers = append(c.Numbers, 1)
+			return nil
+		case "false":
+			c.Numbers = append(c.Numbers, 0)
+			return nil
+		}
 	}
 	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
@@ -94,6 +110,13 @@ func (c *Column) addText(s string) error {
 	return nil
 }
 
+// wantedField is a wanted column's position in a record.
+type wantedField struct {
+	name  string
+	index int
+	col   *Column
+}
+
 // ReadCSV reads the wanted columns of a CSV file with a header row.
 func ReadCSV(r io.Reader, want map[string]Kind) (map[string]*Column, error) {
 	cols, _, err := ReadCSVWindow(r, want, nil)
@@ -104,8 +127,9 @@ func ReadCSV(r io.Reader, want map[string]Kind) (map[string]*Column, error) {
 // keeping only the rows inside the window (all rows when w is nil).
 func ReadCSVWindow(r io.Reader, want map[string]Kind, w *Window) (map[string]*Column, Selection, error) {
 	var sel Selection
-	cr := csv.NewReader(bufio.NewReader(r))
-	cr.ReuseRecord = true
+	// Records are parsed on other goroutines while the next ones are
+	// read, so each needs its own slice (no ReuseRecord).
+	cr := csv.NewReader(bufio.NewReaderSize(r, 1<<20))
 	header, err := cr.Read()
 	if err != nil {
 		return nil, sel, fmt.Errorf("reading the header: %w", err)
@@ -121,39 +145,51 @@ func ReadCSVWindow(r io.Reader, want map[string]Kind, w *Window) (map[string]*Co
 			timeIndex = i
 		}
 	}
-	for name := range want {
-		if _, ok := index[name]; !ok {
+	var fields []wantedField
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		i, ok := index[name]
+		if !ok {
 			return nil, sel, fmt.Errorf("column %q is not in the header", name)
 		}
+		fields = append(fields, wantedField{name, i, cols[name]})
 	}
 	if w != nil && timeIndex < 0 {
 		return nil, sel, fmt.Errorf("time column %q is not in the header", w.Column)
 	}
-	for line := 2; ; line++ {
+	colList := make([]*Column, len(fields))
+	for i, f := range fields {
+		colList[i] = f.col
+	}
+	line := 1
+	next := func() ([]string, int, error) {
 		rec, err := cr.Read()
-		if err == io.EOF {
-			return cols, sel, nil
-		}
-		if err != nil {
-			return nil, sel, err
-		}
+		line++
+		return rec, line, err
+	}
+	parse := func(rec []string, line int, p *part, in *interner) error {
 		if w != nil {
 			keep, err := w.keepText(rec[timeIndex])
 			if err != nil {
-				return nil, sel, fmt.Errorf("line %d, time column %q: %w", line, w.Column, err)
+				return fmt.Errorf("line %d, time column %q: %w", line, w.Column, err)
 			}
 			if !keep {
-				sel.Skipped++
-				continue
+				p.sel.Skipped++
+				return nil
 			}
 		}
-		sel.Rows++
-		for name, i := range index {
-			if err := cols[name].addText(rec[i]); err != nil {
-				return nil, sel, fmt.Errorf("line %d, column %q: %w", line, name, err)
+		p.sel.Rows++
+		for i, f := range fields {
+			if err := p.cols[i].addText(rec[f.index], in); err != nil {
+				return fmt.Errorf("line %d, column %q: %w", line, f.name, err)
 			}
 		}
+		return nil
 	}
+	sel, err = readParallel(colList, next, parse)
+	if err != nil {
+		return nil, sel, err
+	}
+	return cols, sel, nil
 }
 
 // ReadJSONL reads the wanted keys of a JSON Lines file (one object per
@@ -167,52 +203,73 @@ func ReadJSONL(r io.Reader, want map[string]Kind) (map[string]*Column, error) {
 // the rows inside the window (all rows when w is nil). The time key holds
 // a string or a number (see ParseTime).
 func ReadJSONLWindow(r io.Reader, want map[string]Kind, w *Window) (map[string]*Column, Selection, error) {
-	var sel Selection
 	cols := newColumns(want)
+	var fields []wantedField
+	var colList []*Column
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		fields = append(fields, wantedField{name: name, col: cols[name]})
+		colList = append(colList, cols[name])
+	}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	for line := 1; sc.Scan(); line++ {
-		b := sc.Bytes()
-		if len(strings.TrimSpace(string(b))) == 0 {
-			continue
+	line := 0
+	next := func() ([]byte, int, error) {
+		for sc.Scan() {
+			line++
+			b := bytes.TrimSpace(sc.Bytes())
+			if len(b) > 0 {
+				return bytes.Clone(b), line, nil
+			}
 		}
+		if err := sc.Err(); err != nil {
+			return nil, line, err
+		}
+		return nil, line, io.EOF
+	}
+	parse := func(b []byte, line int, p *part, in *interner) error {
 		var row map[string]json.RawMessage
 		if err := json.Unmarshal(b, &row); err != nil {
-			return nil, sel, fmt.Errorf("line %d: %w", line, err)
+			return fmt.Errorf("line %d: %w", line, err)
 		}
 		if w != nil {
 			s, ok, err := rawText(row[w.Column])
 			if err != nil {
-				return nil, sel, fmt.Errorf("line %d, time key %q: %w", line, w.Column, err)
+				return fmt.Errorf("line %d, time key %q: %w", line, w.Column, err)
 			}
 			keep := false
 			if ok {
 				if keep, err = w.keepText(s); err != nil {
-					return nil, sel, fmt.Errorf("line %d, time key %q: %w", line, w.Column, err)
+					return fmt.Errorf("line %d, time key %q: %w", line, w.Column, err)
 				}
 			}
 			if !keep {
-				sel.Skipped++
-				continue
+				p.sel.Skipped++
+				return nil
 			}
 		}
-		sel.Rows++
-		for name, c := range cols {
-			s, ok, err := rawText(row[name])
+		p.sel.Rows++
+		for i, f := range fields {
+			c := p.cols[i]
+			s, ok, err := rawText(row[f.name])
 			if err != nil {
-				return nil, sel, fmt.Errorf("line %d, key %q: %w", line, name, err)
+				return fmt.Errorf("line %d, key %q: %w", line, f.name, err)
 			}
 			if !ok {
 				c.Rows++
 				c.Missing++
 				continue
 			}
-			if err := c.addText(s); err != nil {
-				return nil, sel, fmt.Errorf("line %d, key %q: %w", line, name, err)
+			if err := c.addText(s, in); err != nil {
+				return fmt.Errorf("line %d, key %q: %w", line, f.name, err)
 			}
 		}
+		return nil
 	}
-	return cols, sel, sc.Err()
+	sel, err := readParallel(colList, next, parse)
+	if err != nil {
+		return nil, sel, err
+	}
+	return cols, sel, nil
 }
 
 // rawText is a JSON value as text: strings unquoted, other values as

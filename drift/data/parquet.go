@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -184,7 +185,7 @@ func (p *ParquetFile) Column(name string, k Kind) (*Column, error) {
 	// per row; one value is one row then.
 	fast := k == Numeric && leaf.Node.Type().Kind() == parquet.Double && leaf.MaxDefinitionLevel == 0 && leaf.MaxRepetitionLevel == 0
 	buf := make([]parquet.Value, 4096)
-	labels := interner{m: map[string]string{}}
+	labels := newInterner()
 	var doubles []float64
 	if fast {
 		doubles = make([]float64, 4096)
@@ -208,7 +209,7 @@ func (p *ParquetFile) Column(name string, k Kind) (*Column, error) {
 			if ok, err := keepRow(keep, &row); !ok {
 				return err
 			}
-			add(c, v, &labels)
+			add(c, v, labels)
 			return nil
 		})
 		if err != nil {
@@ -418,6 +419,22 @@ const maxInterned = 1 << 16
 // of a million rows over a dozen categories allocates a dozen strings
 // rather than a million.
 type interner struct{ m map[string]string }
+
+// newInterner returns an empty interner.
+func newInterner() *interner { return &interner{m: map[string]string{}} }
+
+// text is str for a string: the shared copy, or a copy of s (never s
+// itself, which may be part of a larger string).
+func (in *interner) text(s string) string {
+	if t, ok := in.m[s]; ok {
+		return t
+	}
+	t := strings.Clone(s)
+	if len(in.m) < maxInterned {
+		in.m[t] = t
+	}
+	return t
+}
 
 func (in *interner) str(b []byte) string {
 	if s, ok := in.m[string(b)]; ok { // no allocation for the lookup
