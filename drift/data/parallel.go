@@ -103,7 +103,10 @@ func readParallel[T any](cols []*Column, next func() (T, int, error), parse func
 		close(done)
 	}()
 
-	// In order: append each part, stop at the first error.
+	// In order: keep each part, stop at the first error. The columns are
+	// assembled at the end into slices of exactly their length, so no
+	// column is ever held twice by append's growth.
+	parts := make([][]*Column, len(cols))
 	pending := map[int]*batch[T]{}
 	nextSeq := 0
 	var firstErr error
@@ -122,12 +125,8 @@ func readParallel[T any](cols []*Column, next func() (T, int, error), parse func
 			sel.Rows += b.out.sel.Rows
 			sel.Skipped += b.out.sel.Skipped
 			if b.out.err == nil {
-				for i, c := range cols {
-					p := b.out.cols[i]
-					c.Numbers = append(c.Numbers, p.Numbers...)
-					c.Labels = append(c.Labels, p.Labels...)
-					c.Missing += p.Missing
-					c.Rows += p.Rows
+				for i, p := range b.out.cols {
+					parts[i] = append(parts[i], p)
 				}
 			}
 			if err := firstOf(b.out.err, b.readErr); err != nil {
@@ -138,7 +137,36 @@ func readParallel[T any](cols []*Column, next func() (T, int, error), parse func
 		}
 	}
 	wg.Wait()
-	return sel, firstErr
+	if firstErr != nil {
+		return sel, firstErr
+	}
+	for i, c := range cols {
+		c.Numbers = concat(c.Numbers, parts[i], func(p *Column) []float64 { return p.Numbers })
+		c.Labels = concat(c.Labels, parts[i], func(p *Column) []string { return p.Labels })
+		for _, p := range parts[i] {
+			c.Missing += p.Missing
+			c.Rows += p.Rows
+		}
+		parts[i] = nil // the parts of the columns still to assemble are all that is held twice
+	}
+	return sel, nil
+}
+
+// concat appends each part's values to dst in one allocation.
+func concat[V any](dst []V, parts []*Column, values func(*Column) []V) []V {
+	n := len(dst)
+	for _, p := range parts {
+		n += len(values(p))
+	}
+	if n == len(dst) {
+		return dst
+	}
+	out := make([]V, 0, n)
+	out = append(out, dst...)
+	for _, p := range parts {
+		out = append(out, values(p)...)
+	}
+	return out
 }
 
 func firstOf(errs ...error) error {
