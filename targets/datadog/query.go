@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -124,6 +125,15 @@ func newFilter(sel compiler.Selector, extra ...string) *filter {
 // the wildcards can match values the regex does not (a character class,
 // a repetition count).
 func regexValues(re string) (vals []string, exact bool) {
+	// Go's parser factors common prefixes out of alternations
+	// ("500|503" → "50[03]"), so literal alternatives are split first.
+	if parts := strings.Split(re, "|"); len(parts) > 1 && !slices.ContainsFunc(parts, func(p string) bool { return p == "" || regexp.QuoteMeta(p) != p }) {
+		for _, p := range parts {
+			vals = append(vals, tagValue(p))
+		}
+		sort.Strings(vals)
+		return slices.Compact(vals), true
+	}
 	r, err := syntax.Parse(re, syntax.Perl)
 	if err != nil {
 		return []string{"*"}, false
@@ -360,9 +370,6 @@ func (t *translator) selector(vs *parser.VectorSelector, kind, agg string) (stri
 	t.approx = append(t.approx, f.approx...)
 	return fmt.Sprintf("%s:%s{%s}", agg, ddName(vs.Name, kind), f), nil
 }
-
-// validTag is Datadog's tag alphabet after the Agent's normalisation.
-var validTag = regexp.MustCompile(`^[a-z][a-z0-9_\-./:]*$`)
 
 // promParser parses the spec's PromQL (safe for concurrent use: every
 // call gets its own parser state).
