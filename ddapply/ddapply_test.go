@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/internal/ddfake"
 	"github.com/vigil-dev/vigil/internal/exampletest"
