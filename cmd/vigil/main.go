@@ -102,6 +102,8 @@ type globals struct {
 	errorFormat string
 	// ctx is cancelled by SIGINT and SIGTERM (see Main).
 	ctx context.Context
+	// diffTargets are the targets diff compiles (nil: targets.All()).
+	diffTargets []compiler.Target
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
