@@ -42,6 +42,9 @@ func note(content string) datadogV1.Widget {
 }
 
 func group(title string, ws []datadogV1.Widget) datadogV1.Widget {
+	if ws == nil {
+		ws = []datadogV1.Widget{}
+	}
 	def := datadogV1.NewGroupWidgetDefinitionWithDefaults()
 	def.Title = ptr(title)
 	def.LayoutType = datadogV1.WIDGETLAYOUTTYPE_ORDERED
@@ -64,7 +67,9 @@ func sloWidget(title, ref string, tf datadogV1.SLOTimeframe) datadogV1.Widget {
 // group widgets, each present when the Grafana row is.
 func (b *builder) dashboard() datadogV1.Dashboard {
 	m, mt := b.m, b.m.Metrics
-	var groups []datadogV1.Widget
+	// Empty lists are [] (the client's types require widgets; null
+	// would not decode).
+	groups := []datadogV1.Widget{}
 	sloOf := func(k compiler.SLIKind) *compiler.SLO {
 		for _, s := range m.SLOs {
 			if s.Kind == k {
@@ -75,7 +80,7 @@ func (b *builder) dashboard() datadogV1.Dashboard {
 	}
 
 	if len(m.SLOs) > 0 {
-		var ws []datadogV1.Widget
+		ws := []datadogV1.Widget{}
 		for _, s := range m.SLOs {
 			if !b.made[s.Name] {
 				ws = append(ws, note(fmt.Sprintf("**%s**: this %s SLO has no Datadog SLO (see NOTES.md).", s.Name, s.Kind)))
@@ -115,7 +120,7 @@ func (b *builder) dashboard() datadogV1.Dashboard {
 		}
 	}
 	if len(m.Shares) > 0 || len(quality) > 0 || len(m.Features) > 0 {
-		var ws []datadogV1.Widget
+		ws := []datadogV1.Widget{}
 		if len(m.Shares) > 0 {
 			for _, a := range m.Shares {
 				h := mt.Confidence
@@ -152,7 +157,7 @@ func (b *builder) dashboard() datadogV1.Dashboard {
 	}
 
 	if len(m.KPIs) > 0 || len(m.Anomalies) > 0 {
-		var ws []datadogV1.Widget
+		ws := []datadogV1.Widget{}
 		for _, k := range m.KPIs {
 			ws = append(ws, b.promWidget(k.Title, k.Query))
 		}
@@ -170,7 +175,7 @@ func (b *builder) dashboard() datadogV1.Dashboard {
 
 	inf, pl := m.Infrastructure, m.Pipeline
 	if inf != (compiler.Infrastructure{}) || pl.LastSuccess != "" || pl.Rows != "" {
-		var ws []datadogV1.Widget
+		ws := []datadogV1.Widget{}
 		for _, p := range []struct{ title, q string }{
 			{"CPU", inf.CPU}, {"Memory", inf.Memory}, {"Replicas", inf.Replicas},
 			{"Pipeline last success", pl.LastSuccess}, {"Pipeline volume", pl.Rows},
@@ -208,10 +213,10 @@ func (b *builder) promWidget(title, promql string) datadogV1.Widget {
 // fleetDashboard is one group per model: its SLOs and its monitors'
 // states.
 func fleetDashboard(spec *compiler.Spec) datadogV1.Dashboard {
-	var groups []datadogV1.Widget
+	groups := []datadogV1.Widget{}
 	for _, m := range spec.Models {
 		b := newBuilder(spec, m)
-		var ws []datadogV1.Widget
+		ws := []datadogV1.Widget{}
 		for _, s := range m.SLOs {
 			if _, ok := b.sliQueries(s); ok {
 				ws = append(ws, sloWidget(fmt.Sprintf("%s %s", m.Name, s.Name), SLORef(m.Name, s.Name), b.timeframe(s)))

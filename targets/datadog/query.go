@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/prometheus/prometheus/model/labels"
 	"github.com/prometheus/prometheus/promql/parser"
@@ -49,17 +50,23 @@ type filter struct {
 	approx []string
 }
 
-// tagValue is a label value as a Datadog tag value: the Agent lowercases
-// tags, and values with characters outside Datadog's tag alphabet are
-// quoted.
+// tagValue is a label value as the Datadog tag value it becomes:
+// Datadog lowercases tags and turns characters other than letters,
+// digits, "_", "-", ".", "/" and ":" into "_", collapsing runs of "_"
+// and dropping trailing ones (Datadog's tag rules; "*" and "?" are kept
+// for wildcard patterns).
 func tagValue(v string) string {
-	v = strings.ToLower(v)
-	for _, r := range v {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("_-./:*?", r)) {
-			return `"` + strings.ReplaceAll(v, `"`, `\"`) + `"`
+	var b strings.Builder
+	for _, r := range strings.ToLower(v) {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune("_-./:*?", r) {
+			r = '_'
 		}
+		if r == '_' && strings.HasSuffix(b.String(), "_") {
+			continue
+		}
+		b.WriteRune(r)
 	}
-	return v
+	return strings.TrimRight(b.String(), "_")
 }
 
 // add appends a matcher.

@@ -38,7 +38,8 @@ func TestFilter(t *testing.T) {
 		{compiler.Selector{{Name: "env", Op: "!~", Value: "dev|test"}}, "env NOT IN (dev, test)", false},
 		{compiler.Selector{{Name: "env", Op: "=~", Value: "prod-.*"}}, "env:prod-*", false},
 		{compiler.Selector{{Name: "code", Op: "=~", Value: "5[0-9]{2}"}}, "code:5??", true},
-		{compiler.Selector{{Name: "route", Op: "=", Value: "a b"}}, `route:"a b"`, false},
+		{compiler.Selector{{Name: "route", Op: "=", Value: "A  b!"}}, `route:a_b`, false},
+		{compiler.Selector{{Name: "team", Op: "=", Value: "Équipe/ML"}}, `team:équipe/ml`, false},
 		{compiler.Selector{{Name: "x", Op: "!=", Value: ""}}, "x:*", false},
 		{compiler.Selector{{Name: "x", Op: "!=", Value: "y"}}, "!x:y", false},
 	} {

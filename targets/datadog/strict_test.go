@@ -3,7 +3,9 @@ package datadog_test
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -166,5 +168,77 @@ func TestDeterministic(t *testing.T) {
 				t.Errorf("%s %s: differs between runs", name, p)
 			}
 		}
+	}
+}
+
+// edgeSpecs are specs the examples do not cover: a bare model, and one
+// whose PromQL and SLOs have no Datadog form.
+var edgeSpecs = map[string]string{
+	"bare": `package m
+import "github.com/vigil-dev/vigil/schema"
+schema.#Spec
+models: bare: team: "t"
+`,
+	"untranslatable": `package m
+import "github.com/vigil-dev/vigil/schema"
+schema.#Spec
+models: odd: {
+	team: "t"
+	metrics: {
+		selector: {service: "Odd Service", env: "prod"}
+		requests: error_selector: {code: "5.."}
+	}
+	kpis: p90: query: "histogram_quantile(0.9, sum by (le) (rate(x_bucket[5m])))"
+	kpis: ok: query: "sum(rate(y_total{a=~\"b|c\"}[5m]))"
+	alerts: anomalies: q: {query: "a / on (x) b", baseline: "seasonal", season: "2d", baseline_window: "30d", for: "1m"}
+	alerts: anomalies: kpi: {kpi: "ok", direction: "down"}
+	infrastructure: cpu: "count(up)"
+	slos: {
+		fresh: {objective: 99, freshness: {last_success: "max(last_ok_timestamp_seconds)", max_age: "1h"}}
+		ratio: {objective: 99, window: "28d", ratio: {errors: "sum(rate(e_total[$window]))", total: "sum(rate(t_total[$window]))"}}
+		avail: {objective: 99.9, window: "7d", availability: {}}
+	}
+}
+`,
+}
+
+// TestEdgeSpecsDecodeStrictly compiles the edge specs and decodes their
+// payloads strictly; what has no Datadog form is in NOTES.md.
+func TestEdgeSpecsDecodeStrictly(t *testing.T) {
+	for name, src := range edgeSpecs {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "spec.cue"), []byte(src), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			spec, diags, err := compiler.Load(compiler.Source{Args: []string{dir}})
+			if err != nil || len(diags) > 0 {
+				t.Fatalf("%v %v", err, diags)
+			}
+			files := generate(t, spec)
+			for p, data := range files {
+				if _, err := decodeFile(p, data); err != nil {
+					t.Errorf("%s: %v", p, err)
+				}
+			}
+			notes := string(files["datadog/NOTES.md"])
+			for _, want := range map[string][]string{
+				"bare": {"Nothing: every alert and SLO has an exact Datadog form."},
+				"untranslatable": {
+					"SLO fresh: freshness SLOs", "SLO ratio: ratio SLOs", `panel "p90"`, "QAnomaly: the query",
+					`panel "CPU"`, "SLO avail: the matcher code=~\"5..\"", // exact: 5?? is not an approximation
+				},
+			}[name] {
+				if strings.HasPrefix(want, "SLO avail: the matcher") {
+					if strings.Contains(notes, want) {
+						t.Errorf("NOTES.md calls an exact wildcard approximate:\n%s", notes)
+					}
+					continue
+				}
+				if !strings.Contains(notes, want) {
+					t.Errorf("NOTES.md lacks %q:\n%s", want, notes)
+				}
+			}
+		})
 	}
 }
