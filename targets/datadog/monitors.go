@@ -111,7 +111,7 @@ func (b *builder) burnRate(a *vprom.Alert) []datadogV1.Monitor {
 	for _, w := range a.Windows {
 		long, short := timeDur(w.Long), timeDur(w.Short)
 		if long > 48*time.Hour {
-			b.note("%s: the %s/%s pair has a long window over 48 hours, beyond what Datadog's burn-rate alert offers in its editor; the API may reject it.", a.Rule.Alert, compiler.FormatDuration(long), compiler.FormatDuration(short))
+			b.note("%s: the %s/%s pair has a long window over 48 hours; Datadog's burn-rate alerts are documented with windows of hours, and vigil has not verified that Datadog accepts this one (if it refuses the monitor, give the policy shorter windows in the spec).", a.Rule.Alert, compiler.FormatDuration(long), compiler.FormatDuration(short))
 		}
 		q := fmt.Sprintf(`burn_rate("%s").over("%s").long_window("%s").short_window("%s") > %s`,
 			SLORef(b.m.Name, a.SLO.Name), tf, ddWindow(long), ddWindow(short), w.Factor)
