@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/DataDog/datadog-api-client-go/v2/api/datadog"
+
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/internal/ddfake"
 	"github.com/vigil-dev/vigil/internal/exampletest"
@@ -260,5 +262,30 @@ func TestSubset(t *testing.T) {
 	json.Unmarshal([]byte(`{"a":1,"tags":["x"],"o":{"b":[1,{"c":2}]}}`), &have)
 	if subset(want, have) {
 		t.Error("missing tag accepted")
+	}
+}
+
+// TestSite resolves DD_SITE into the client's base URL.
+func TestSite(t *testing.T) {
+	cfg := datadog.NewConfiguration()
+	for site, want := range map[string]string{
+		"":                      "https://api.datadoghq.com",
+		"datadoghq.eu":          "https://api.datadoghq.eu",
+		"us5.datadoghq.com":     "https://api.us5.datadoghq.com",
+		"http://127.0.0.1:8080": "http://127.0.0.1:8080",
+	} {
+		ctx, err := clientContext(context.Background(), "a", "b", site)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, op := range []string{"v1.MonitorsApi.ListMonitors", "v1.ServiceLevelObjectivesApi.CreateSLO", "v1.DashboardsApi.UpdateDashboard"} {
+			got, err := cfg.ServerURLWithContext(ctx, op)
+			if err != nil || got != want {
+				t.Errorf("DD_SITE=%q, %s: %q, %v; want %q", site, op, got, err, want)
+			}
+		}
+	}
+	if _, err := clientContext(context.Background(), "a", "b", "http://"); !errors.Is(err, ErrEnv) {
+		t.Errorf("a URL without host: %v, want an environment error", err)
 	}
 }
