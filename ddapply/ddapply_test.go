@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -287,5 +288,43 @@ func TestSite(t *testing.T) {
 	}
 	if _, err := clientContext(context.Background(), "a", "b", "http://"); !errors.Is(err, ErrEnv) {
 		t.Errorf("a URL without host: %v, want an environment error", err)
+	}
+}
+
+// TestPagination: with more foreign monitors than one page holds, the
+// owned ones (listed after them) are still found.
+func TestPagination(t *testing.T) {
+	dir, _ := compileDir(t, "fraud-detection")
+	f, srv := newFake(t)
+	for i := int64(1); i <= 1500; i++ {
+		f.Monitors[i] = map[string]any{"id": i, "name": fmt.Sprint("foreign ", i), "type": "query alert", "query": "avg(last_5m):x{*} > 1", "tags": []any{"team:other"}}
+	}
+	res, _ := run(t, dir, srv.URL, true)
+	n := res.Counts()[Create]
+	res, out := run(t, dir, srv.URL, false)
+	if c := res.Counts(); c[Unchanged] != n || c[Create] != 0 {
+		t.Errorf("second run: %v, want %d unchanged\n%s", c, n, out)
+	}
+}
+
+// TestAPIError: a failing API call stops apply with the response body.
+func TestAPIError(t *testing.T) {
+	dir, _ := compileDir(t, "fraud-detection")
+	f := ddfake.New()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/monitor") {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"errors":["The value provided for parameter 'query' is invalid"]}`)
+			return
+		}
+		f.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	_, err := Run(context.Background(), Options{Dir: dir, Apply: true, Getenv: env(srv.URL)})
+	if err == nil || !strings.Contains(err.Error(), "parameter 'query' is invalid") || !strings.Contains(err.Error(), "create monitor") {
+		t.Errorf("error %v, want the failing create and the response body", err)
+	}
+	if len(f.SLOs) == 0 || len(f.Monitors) != 0 {
+		t.Errorf("%d SLOs and %d monitors after the failure; want the SLOs written first and no monitor", len(f.SLOs), len(f.Monitors))
 	}
 }
