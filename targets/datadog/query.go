@@ -28,6 +28,12 @@ const Namespace = "vigil"
 // and ".sum"; gauges keep their name.
 //
 // kind is "counter", "gauge", "bucket", "hcount" or "hsum".
+//
+// Source: the check's transformers in DataDog/integrations-core,
+// datadog_checks_base/datadog_checks/base/checks/openmetrics/v2/transformers/
+// counter.py and histogram.py at commit
+// 11850e01d475a99d790c4c0121e8df19e53d3690 (f'{metric_name}.count' for
+// the samples ending in _total; f'{metric_name}.bucket', .count, .sum).
 func ddName(metric, kind string) string {
 	switch kind {
 	case "counter":

@@ -87,8 +87,10 @@ func (b *builder) approx(what string, fs ...*filter) {
 
 // UpperBound is the upper_bound tag value the OpenMetrics check gives a
 // histogram bucket: Python's str(float(le)), with 0.0 written "0"
-// (canonicalize_numeric_label in the check's
-// datadog_checks/base/checks/openmetrics/v2/labels.py), e.g. 0.5 → "0.5",
+// (normalize_labels_histogram and canonicalize_numeric_label in
+// DataDog/integrations-core,
+// datadog_checks_base/datadog_checks/base/checks/openmetrics/v2/labels.py
+// at commit 56f98903c241d35f23a9f9cd71b874a5026b973b), e.g. 0.5 → "0.5",
 // 1 → "1.0", 0.00001 → "1e-05".
 func UpperBound(f float64) string {
 	if f == 0 {
