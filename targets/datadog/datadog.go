@@ -99,7 +99,7 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 	if err != nil {
 		return nil, err
 	}
-	out = append(out, compiler.Artifact{Path: Dir + "/dashboards/" + FleetFile(spec), Bytes: fleet})
+	out = append(out, compiler.Artifact{Path: Dir + "/dashboards/" + FleetFile, Bytes: fleet})
 	text := "<!-- " + compiler.GeneratedHeader + " -->\n\n# What Datadog cannot express\n\n" +
 		"What the Datadog objects of this spec do differently from the Prometheus rules (see docs/datadog.md).\n"
 	if notes.Len() == 0 {
@@ -109,9 +109,9 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 	return out, nil
 }
 
-// FleetFile is the fleet dashboard's file name under dashboards/: the
-// fleet name with a prefix no model name has ("fleet" is reserved).
-func FleetFile(spec *compiler.Spec) string { return "fleet.json" }
+// FleetFile is the fleet dashboard's file name under dashboards/ (no
+// model is named "fleet": the compiler reserves the name).
+const FleetFile = "fleet.json"
 
 // marshal writes a payload as the client's types marshal it (their
 // MarshalJSON, keys sorted), indented.
