@@ -184,7 +184,7 @@ func (b *builder) dashboard() datadogV1.Dashboard {
 				ws = append(ws, b.promWidget(p.title, p.q))
 			}
 		}
-		groups = append(groups, group("Infrastructure", ws))
+		groups = append(groups, group("Infrastructure and data pipeline", ws))
 	}
 
 	desc := strings.TrimSpace(m.Description)

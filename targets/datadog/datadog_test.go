@@ -10,6 +10,7 @@ import (
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/internal/exampletest"
 	"github.com/vigil-dev/vigil/targets/datadog"
+	"github.com/vigil-dev/vigil/targets/grafana"
 	"github.com/vigil-dev/vigil/targets/runbook"
 )
 
@@ -146,6 +147,55 @@ func TestRunbookLinksExist(t *testing.T) {
 		}
 		if n == 0 && !strings.HasPrefix(name, "case-") {
 			t.Errorf("%s: no monitors", name)
+		}
+	}
+}
+
+// TestDashboardGroupsMatchGrafana: each model's Datadog dashboard has
+// the Grafana dashboard's rows, in order, as group widgets.
+func TestDashboardGroupsMatchGrafana(t *testing.T) {
+	for name, spec := range exampletest.Load(t) {
+		plain := *spec
+		plain.Output.DashboardsFormat = "plain"
+		files, err := compiler.Generate(&plain, []compiler.Target{datadog.Target{}, grafana.Target{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range spec.Models {
+			var g struct {
+				Panels []struct {
+					Type  string `json:"type"`
+					Title string `json:"title"`
+				} `json:"panels"`
+			}
+			var d struct {
+				Widgets []struct {
+					Definition struct {
+						Type  string `json:"type"`
+						Title string `json:"title"`
+					} `json:"definition"`
+				} `json:"widgets"`
+			}
+			if err := json.Unmarshal(files["grafana/"+m.Name+".json"], &g); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if err := json.Unmarshal(files["datadog/dashboards/"+m.Name+".json"], &d); err != nil {
+				t.Fatal(err)
+			}
+			var rows, groups []string
+			for _, p := range g.Panels {
+				if p.Type == "row" {
+					rows = append(rows, p.Title)
+				}
+			}
+			for _, w := range d.Widgets {
+				if w.Definition.Type == "group" {
+					groups = append(groups, w.Definition.Title)
+				}
+			}
+			if len(rows) == 0 || strings.Join(rows, "|") != strings.Join(groups, "|") {
+				t.Errorf("%s %s: Grafana rows %q, Datadog groups %q", name, m.Name, rows, groups)
+			}
 		}
 	}
 }
