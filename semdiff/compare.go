@@ -83,6 +83,11 @@ func Compare(base, head Side) (*Report, error) {
 	fleet, _ := compareDashboards(fleetPrefix, of, nf)
 	r.Global = append(r.Global, fleet...)
 	r.Global = append(r.Global, compareOutput(base.Spec, head.Spec)...)
+	ddFleet, err := compareDatadog(base.Files, head.Files, covered, ddFleetPath)
+	if err != nil {
+		return nil, err
+	}
+	r.Global = append(r.Global, ddFleet...)
 	sortChanges(r.Global)
 
 	for _, c := range compareKeyed(KindFile, base.Files, head.Files, nil, bytesDiff) {
@@ -158,6 +163,11 @@ func compareModel(name string, o, n *compiler.Model, of, nf map[string][]byte, c
 	mr.PanelsReflowed = reflowed
 
 	mr.Changes = append(mr.Changes, compareRunbooks(runbookDir(name), of, nf)...)
+	dd, err := compareDatadog(of, nf, covered, ddPaths(name)...)
+	if err != nil {
+		return mr, err
+	}
+	mr.Changes = append(mr.Changes, dd...)
 	sortChanges(mr.Changes)
 	return mr, nil
 }

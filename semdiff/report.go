@@ -25,6 +25,7 @@ const (
 	KindDriftTest     Kind = "drift_test"
 	KindPanel         Kind = "panel"
 	KindRunbook       Kind = "runbook"
+	KindDatadog       Kind = "datadog"
 	KindRoute         Kind = "route"
 	KindInhibitRule   Kind = "inhibit_rule"
 	KindOutput        Kind = "output"
@@ -32,7 +33,7 @@ const (
 )
 
 // kinds lists every Kind in report order.
-var kinds = []Kind{KindModel, KindSLO, KindAlert, KindRecordingRule, KindDrift, KindDriftTest, KindPanel, KindRunbook, KindRoute, KindInhibitRule, KindOutput, KindFile}
+var kinds = []Kind{KindModel, KindSLO, KindAlert, KindRecordingRule, KindDrift, KindDriftTest, KindPanel, KindRunbook, KindDatadog, KindRoute, KindInhibitRule, KindOutput, KindFile}
 
 // Action says what happened to the thing a Change is about.
 type Action string

@@ -9,6 +9,7 @@ import (
 
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/targets/alertmanager"
+	"github.com/vigil-dev/vigil/targets/datadog"
 	"github.com/vigil-dev/vigil/targets/drift"
 	"github.com/vigil-dev/vigil/targets/grafana"
 	"github.com/vigil-dev/vigil/targets/prometheus"
@@ -16,7 +17,8 @@ import (
 	"github.com/vigil-dev/vigil/targets/runbook"
 )
 
-// All returns every registered target, in --target name order.
+// All returns the targets compile writes by default, in --target name
+// order. Opt-in targets (OptIn) are not among them.
 func All() []compiler.Target {
 	all := []compiler.Target{
 		alertmanager.Target{},
@@ -30,23 +32,32 @@ func All() []compiler.Target {
 	return all
 }
 
-// Names returns the registered target names, sorted.
+// OptIn returns the targets compile writes only when --target names
+// them: the Datadog target, for teams that run Datadog instead of
+// Prometheus.
+func OptIn() []compiler.Target {
+	return []compiler.Target{datadog.Target{}}
+}
+
+// Names returns the registered target names, default and opt-in,
+// sorted.
 func Names() []string {
 	var names []string
-	for _, t := range All() {
+	for _, t := range append(All(), OptIn()...) {
 		names = append(names, t.Name())
 	}
+	sort.Strings(names)
 	return names
 }
 
-// Select returns the targets with the given names, or all targets when
-// names is empty.
+// Select returns the targets with the given names, or the default
+// targets (All) when names is empty.
 func Select(names []string) ([]compiler.Target, error) {
 	if len(names) == 0 {
 		return All(), nil
 	}
 	byName := map[string]compiler.Target{}
-	for _, t := range All() {
+	for _, t := range append(All(), OptIn()...) {
 		byName[t.Name()] = t
 	}
 	var out []compiler.Target

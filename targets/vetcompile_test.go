@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/DataDog/datadog-api-client-go/v2/api/datadogV1"
 	amconfig "github.com/prometheus/alertmanager/config"
 	"github.com/prometheus/prometheus/model/rulefmt"
 	"github.com/prometheus/prometheus/promql"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/drift/config"
+	"github.com/vigil-dev/vigil/internal/ddstrict"
 	"github.com/vigil-dev/vigil/internal/specmut"
 	"github.com/vigil-dev/vigil/targets"
 	"github.com/vigil-dev/vigil/targets/prometheus"
@@ -185,7 +187,9 @@ func TestVetAcceptsThenCompileSucceeds(t *testing.T) {
 	literals := opts
 	literals.LiteralsOnly = true
 	rng := rand.New(rand.NewPCG(7, 8))
-	all := targets.All()
+	// The opt-in Datadog target too: its payloads must decode strictly
+	// into the Datadog client's types for every spec vet accepts.
+	all := append(targets.All(), targets.OptIn()...)
 	var accepted, rejected int
 	for i := range n {
 		// Every third spec is the text spec with only literals replaced:
@@ -276,6 +280,18 @@ func checkArtifacts(arts map[string][]byte) error {
 					return err
 				}
 			}
+		}
+		var err error
+		switch {
+		case strings.HasPrefix(p, "datadog/slos/"):
+			_, err = ddstrict.Decode[[]datadogV1.ServiceLevelObjectiveRequest](b)
+		case strings.HasPrefix(p, "datadog/monitors/"):
+			_, err = ddstrict.Decode[[]datadogV1.Monitor](b)
+		case strings.HasPrefix(p, "datadog/dashboards/"):
+			_, err = ddstrict.Decode[datadogV1.Dashboard](b)
+		}
+		if err != nil {
+			return fmt.Errorf("%s does not decode strictly into the Datadog client's types: %v", p, err)
 		}
 		switch {
 		case p == "alertmanager/alertmanager.example.yaml":

@@ -24,6 +24,7 @@ var diffRenderers = map[string]func(io.Writer, *semdiff.Report, string) error{
 
 func newDiff(g *globals, stdout, stderr io.Writer) *cobra.Command {
 	var baseRev, baseDir, format string
+	var withDatadog bool
 	cmd := &cobra.Command{
 		Use:   "diff (--base REF | --base-dir DIR) [SPEC...]",
 		Short: "Summarise what a spec change does to the generated monitoring",
@@ -38,6 +39,10 @@ into the revision's tree) or the spec at the same relative paths under DIR
 (--base-dir). A spec that does not exist at the base counts as everything
 added.
 
+--datadog also compiles the Datadog target on both sides and compares
+its SLOs, monitors and dashboards (by their vigil-id; changed JSON fields
+are listed); its agent configs and NOTES.md compare as files.
+
 --format text (default) is for terminals, markdown for a pull-request
 comment, json for scripts (see docs/review.md for its structure).
 
@@ -50,6 +55,9 @@ not a git repository, unknown revision, spec errors on either side).`,
 			}
 			if (baseRev == "") == (baseDir == "") {
 				return usageErr("diff needs exactly one of --base REF and --base-dir DIR")
+			}
+			if withDatadog {
+				g.diffTargets = append(targets.All(), targets.OptIn()...)
 			}
 			// The base first, so that a missing repository or revision is
 			// reported before anything else.
@@ -85,6 +93,7 @@ not a git repository, unknown revision, spec errors on either side).`,
 	cmd.Flags().StringVar(&baseRev, "base", "", "git revision to compare with (e.g. origin/main)")
 	cmd.Flags().StringVar(&baseDir, "base-dir", "", "directory holding the base spec, at the same relative paths")
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text, markdown or json")
+	cmd.Flags().BoolVar(&withDatadog, "datadog", false, "also compare the Datadog target's SLOs, monitors and dashboards")
 	return cmd
 }
 
@@ -108,7 +117,11 @@ func compileSide(g *globals, src compiler.Source, what string, stdout, stderr io
 	plain.Output.RulesFormat = "plain"
 	plain.Output.DashboardsFormat = "plain"
 	files, err := await(g.context(), func() (map[string][]byte, error) {
-		return compiler.Generate(&plain, targets.All())
+		sel := g.diffTargets
+		if sel == nil {
+			sel = targets.All()
+		}
+		return compiler.Generate(&plain, sel)
 	})
 	var ee *exitError
 	if errors.As(err, &ee) {

@@ -102,6 +102,8 @@ type globals struct {
 	errorFormat string
 	// ctx is cancelled by SIGINT and SIGTERM (see Main).
 	ctx context.Context
+	// diffTargets are the targets diff compiles (nil: targets.All()).
+	diffTargets []compiler.Target
 }
 
 func newRoot(stdout, stderr io.Writer) *cobra.Command {
@@ -131,6 +133,7 @@ drift-evaluator configs.
 		newSchema(stdout),
 		newDrift(stdout, stderr),
 		newSimulate(g, stdout, stderr),
+		newApply(g, stdout, stderr),
 		newVersion(stdout),
 	)
 	return root

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"fmt"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/vigil-dev/vigil/internal/ddfake"
 )
 
 func TestMain(m *testing.M) {
@@ -37,5 +43,50 @@ func TestScripts(t *testing.T) {
 			env.Setenv("EXAMPLES", examples)
 			return nil
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"fakedatadog": fakeDatadog},
 	})
+}
+
+// fakeServers are the scripts' fake Datadog APIs.
+var fakeServers sync.Map // *testscript.TestScript → *ddfake.Server
+
+// fakeDatadog is the script command
+//
+//	fakedatadog start       serve a fake Datadog API (internal/ddfake) on
+//	                        loopback for this script, and set DD_SITE to
+//	                        its URL and the keys it accepts
+//	fakedatadog check N     fail unless the fake saw exactly N writes and
+//	                        no protocol violation
+func fakeDatadog(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) == 0 {
+		ts.Fatalf("usage: fakedatadog start | fakedatadog check WRITES")
+	}
+	switch args[0] {
+	case "start":
+		f := ddfake.New()
+		srv := httptest.NewServer(f)
+		ts.Defer(srv.Close)
+		fakeServers.Store(ts, f)
+		ts.Setenv("DD_SITE", srv.URL)
+		ts.Setenv("DD_API_KEY", ddfake.APIKey)
+		ts.Setenv("DD_APP_KEY", ddfake.AppKey)
+	case "check":
+		v, ok := fakeServers.Load(ts)
+		if !ok || len(args) != 2 {
+			ts.Fatalf("fakedatadog check WRITES, after fakedatadog start")
+		}
+		want, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		f := v.(*ddfake.Server)
+		f.Mu.Lock()
+		defer f.Mu.Unlock()
+		for _, e := range f.Errs {
+			ts.Logf("fake Datadog: %s", e)
+		}
+		if len(f.Errs) > 0 || len(f.Writes) != want {
+			ts.Fatalf("fake Datadog saw %d writes (want %d) and %d protocol violations: %v", len(f.Writes), want, len(f.Errs), fmt.Sprint(f.Writes))
+		}
+	default:
+		ts.Fatalf("unknown fakedatadog command %q", args[0])
+	}
 }
