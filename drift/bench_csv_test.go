@@ -13,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/vigil-dev/vigil/drift/config"
 )
 
 // The CSV benchmark's data: 20 features (16 numeric: 4 each of psi, ks,
@@ -88,25 +86,6 @@ func writeBenchCSV(path string, rows int, seed uint64, shift float64) error {
 	return f.Close()
 }
 
-func benchCSVConfig() *config.Config {
-	c := testConfig()
-	c.Reference = config.Source{Path: "ref.csv", Format: "csv"}
-	c.Current = config.Source{Path: "cur.csv", Format: "csv", TimeColumn: "ts"}
-	numeric := []string{"psi", "ks", "wasserstein", "jensen_shannon"}
-	categorical := []string{"chi_square", "jensen_shannon"}
-	for i := range benchCSVFeatures {
-		f := config.Feature{Name: benchColumn(i), Column: benchColumn(i), Type: "numeric", Test: config.Test{Consecutive: 1}}
-		if i < benchCSVNumeric {
-			f.Test.Method = numeric[i%len(numeric)]
-		} else {
-			f.Type = "categorical"
-			f.Test.Method = categorical[i%len(categorical)]
-		}
-		c.Features = append(c.Features, f)
-	}
-	return c
-}
-
 // BenchmarkEvaluateCSV evaluates 20 features over 1M current rows (a
 // one-day window) against 250k reference rows, from CSV, and reports
 // current rows per second, the peak live heap and the process's peak
@@ -114,7 +93,7 @@ func benchCSVConfig() *config.Config {
 // and the CPU seconds used (steadier than wall time on a shared machine).
 func BenchmarkEvaluateCSV(b *testing.B) {
 	dir := benchCSVFiles(b)
-	c := benchCSVConfig()
+	c := benchConfigFor("csv", benchCSVFeatures, benchCSVNumeric)
 	o := Options{BaseDir: dir, At: benchDay.Add(24 * time.Hour)}
 	runtime.GC()
 	runtime.GC()

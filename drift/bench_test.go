@@ -116,18 +116,26 @@ func writeBenchFile(path string, rows int, seed uint64, shift float64) error {
 }
 
 func benchConfig() *config.Config {
+	return benchConfigFor("parquet", benchFeatures, benchNumeric)
+}
+
+// benchConfigFor is the benchmarks' drift config: ref.<format> against
+// cur.<format> (one-day window on ts), features f000.. of which the first
+// numeric are numeric (psi, ks, wasserstein, jensen_shannon in turn), the
+// rest categorical (chi_square, jensen_shannon in turn).
+func benchConfigFor(format string, features, numeric int) *config.Config {
 	c := testConfig()
-	c.Reference = config.Source{Path: "ref.parquet", Format: "parquet"}
-	c.Current = config.Source{Path: "cur.parquet", Format: "parquet", TimeColumn: "ts"}
-	numeric := []string{"psi", "ks", "wasserstein", "jensen_shannon"}
-	categorical := []string{"chi_square", "jensen_shannon"}
-	for i := range benchFeatures {
+	c.Reference = config.Source{Path: "ref." + format, Format: format}
+	c.Current = config.Source{Path: "cur." + format, Format: format, TimeColumn: "ts"}
+	numericTests := []string{"psi", "ks", "wasserstein", "jensen_shannon"}
+	categoricalTests := []string{"chi_square", "jensen_shannon"}
+	for i := range features {
 		f := config.Feature{Name: benchColumn(i), Column: benchColumn(i), Type: "numeric", Test: config.Test{Consecutive: 1}}
-		if i < benchNumeric {
-			f.Test.Method = numeric[i%len(numeric)]
+		if i < numeric {
+			f.Test.Method = numericTests[i%len(numericTests)]
 		} else {
 			f.Type = "categorical"
-			f.Test.Method = categorical[i%len(categorical)]
+			f.Test.Method = categoricalTests[i%len(categoricalTests)]
 		}
 		c.Features = append(c.Features, f)
 	}

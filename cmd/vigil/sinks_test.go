@@ -35,28 +35,7 @@ models: m: {
 func TestDriftPushgateway(t *testing.T) {
 	pgw := extserver.RequireBinary(t, "prometheus-pushgateway", "prometheus-pushgateway", "pushgateway")
 	prom := extserver.RequireBinary(t, "prometheus", "prometheus")
-	dir := t.TempDir()
-	// The current rows are from the last hour, inside the daily window
-	// that ends at --at.
-	now := time.Now().UTC()
-	var ref, cur strings.Builder
-	ref.WriteString("ts,price\n")
-	cur.WriteString("ts,price\n")
-	for i := range 200 {
-		ts := now.Add(-time.Hour).Unix() + int64(i)
-		fmt.Fprintf(&ref, "%d,%d\n", ts-7*86400, i%20)
-		fmt.Fprintf(&cur, "%d,%d\n", ts, 15+i%20)
-	}
-	for name, body := range map[string]string{"spec.cue": pushSpec, "ref.csv": ref.String(), "cur.csv": cur.String()} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	out := filepath.Join(dir, "out")
-	var stderr strings.Builder
-	if code := run(context.Background(), []string{"compile", filepath.Join(dir, "spec.cue"), "-o", out}, io.Discard, &stderr); code != 0 {
-		t.Fatalf("compile: exit %d\n%s", code, stderr.String())
-	}
+	dir, out, now := compileDriftSpec(t)
 
 	pgwAddr := extserver.FreeAddr(t)
 	extserver.Start(t, dir, "pushgateway", pgw, "--web.listen-address="+pgwAddr)
@@ -65,6 +44,7 @@ func TestDriftPushgateway(t *testing.T) {
 	// The Pushgateway takes a moment to listen; drift run fails (exit 1)
 	// until it does.
 	var pushed bool
+	var stderr strings.Builder
 	for deadline := time.Now().Add(30 * time.Second); !pushed && time.Now().Before(deadline); {
 		stderr.Reset()
 		pushed = run(context.Background(), []string{"drift", "run", "--config", filepath.Join(out, "drift", "m.yaml"), "--pushgateway", "http://" + pgwAddr, "--at", now.Add(time.Minute).Format(time.RFC3339)}, io.Discard, &stderr) == 0
@@ -127,26 +107,8 @@ func TestWithoutGroupingLabels(t *testing.T) {
 // InfluxDB and reads the drift verdict back with InfluxQL.
 func TestDriftInfluxDB(t *testing.T) {
 	base := extserver.StartInfluxDB(t)
-	dir := t.TempDir()
-	now := time.Now().UTC()
-	var ref, cur strings.Builder
-	ref.WriteString("ts,price\n")
-	cur.WriteString("ts,price\n")
-	for i := range 200 {
-		ts := now.Add(-time.Hour).Unix() + int64(i)
-		fmt.Fprintf(&ref, "%d,%d\n", ts-7*86400, i%20)
-		fmt.Fprintf(&cur, "%d,%d\n", ts, 15+i%20)
-	}
-	for name, body := range map[string]string{"spec.cue": pushSpec, "ref.csv": ref.String(), "cur.csv": cur.String()} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	out := filepath.Join(dir, "out")
+	_, out, now := compileDriftSpec(t)
 	var stderr strings.Builder
-	if code := run(context.Background(), []string{"compile", filepath.Join(dir, "spec.cue"), "-o", out}, io.Discard, &stderr); code != 0 {
-		t.Fatalf("compile: exit %d\n%s", code, stderr.String())
-	}
 	resp, err := http.Post(base+"/query?q=CREATE+DATABASE+drift", "", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -184,4 +146,33 @@ func TestDriftInfluxDB(t *testing.T) {
 	if code := run(context.Background(), append(args, "--influxdb", base, "--influxdb-db", "missing"), io.Discard, &stderr); code != exitFail || !strings.Contains(stderr.String(), "database not found") {
 		t.Fatalf("write to a missing database: exit %d\n%s", code, stderr.String())
 	}
+}
+
+// compileDriftSpec writes pushSpec and its data (a reference a week old,
+// and current rows from the last hour, shifted so that price drifts) to
+// a temporary directory and compiles it into dir/out; it returns the
+// directory, the output directory and the time the data was made.
+func compileDriftSpec(t *testing.T) (dir, out string, now time.Time) {
+	t.Helper()
+	dir = t.TempDir()
+	now = time.Now().UTC()
+	var ref, cur strings.Builder
+	ref.WriteString("ts,price\n")
+	cur.WriteString("ts,price\n")
+	for i := range 200 {
+		ts := now.Add(-time.Hour).Unix() + int64(i)
+		fmt.Fprintf(&ref, "%d,%d\n", ts-7*86400, i%20)
+		fmt.Fprintf(&cur, "%d,%d\n", ts, 15+i%20)
+	}
+	for name, body := range map[string]string{"spec.cue": pushSpec, "ref.csv": ref.String(), "cur.csv": cur.String()} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out = filepath.Join(dir, "out")
+	var stderr strings.Builder
+	if code := run(context.Background(), []string{"compile", filepath.Join(dir, "spec.cue"), "-o", out}, io.Discard, &stderr); code != 0 {
+		t.Fatalf("compile: exit %d\n%s", code, stderr.String())
+	}
+	return dir, out, now
 }

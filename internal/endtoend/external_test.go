@@ -28,10 +28,9 @@ func writeSpec(t *testing.T, dir string) string {
 	return out
 }
 
-// TestPromtool runs Prometheus's own promtool over every example's
-// generated rules (`check rules`) and generated unit tests (`test rules`).
-func TestPromtool(t *testing.T) {
-	promtool := extserver.RequireBinary(t, "promtool", "prometheus")
+// specDirs returns the spec directories of every example and test case,
+// by test name (case-<name> for the cases).
+func specDirs(t *testing.T) map[string]string {
 	dirs := map[string]string{}
 	for _, name := range examples(t) {
 		dirs[name] = filepath.Join(examplesDir, name)
@@ -40,7 +39,14 @@ func TestPromtool(t *testing.T) {
 	for _, c := range cases {
 		dirs["case-"+filepath.Base(c)] = filepath.Join(c, "input")
 	}
-	for name, dir := range dirs {
+	return dirs
+}
+
+// TestPromtool runs Prometheus's own promtool over every example's
+// generated rules (`check rules`) and generated unit tests (`test rules`).
+func TestPromtool(t *testing.T) {
+	promtool := extserver.RequireBinary(t, "promtool", "prometheus")
+	for name, dir := range specDirs(t) {
 		t.Run(name, func(t *testing.T) {
 			// promtool runs every generated case (seconds each, one core).
 			t.Parallel()

@@ -29,15 +29,7 @@ import (
 // (fields and MetricsQL expressions) as vmalert would before running them.
 func TestVmalertDryRun(t *testing.T) {
 	vmalert := extserver.RequireBinary(t, "vmalert", "victoria-metrics")
-	dirs := map[string]string{}
-	for _, name := range examples(t) {
-		dirs[name] = filepath.Join(examplesDir, name)
-	}
-	cases, _ := filepath.Glob("../../testdata/cases/*")
-	for _, c := range cases {
-		dirs["case-"+filepath.Base(c)] = filepath.Join(c, "input")
-	}
-	for name, dir := range dirs {
+	for name, dir := range specDirs(t) {
 		t.Run(name, func(t *testing.T) {
 			out := writeSpec(t, dir)
 			files, _ := filepath.Glob(filepath.Join(out, "prometheus", "*.rules.yaml"))
