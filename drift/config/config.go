@@ -87,6 +87,12 @@ type Test struct {
 	// Bins and Binning apply to numeric features.
 	Bins    int    `json:"bins,omitempty" yaml:"bins,omitempty"`
 	Binning string `json:"binning,omitempty" yaml:"binning,omitempty" jsonschema:"enum=quantile,enum=equal_width"`
+	// Conventions selects whose definitions the test follows: "vigil"
+	// (absent: the default) or "evidently", Evidently's statistics,
+	// binning, smoothing, default thresholds, threshold directions and
+	// automatic choice of test (docs/drift-tests.md). Bins and Binning do
+	// not apply to "evidently".
+	Conventions string `json:"conventions,omitempty" yaml:"conventions,omitempty" jsonschema:"enum=vigil,enum=evidently"`
 	// Consecutive is how many breaching evaluations in a row alert; the
 	// generated rules count them from the exported verdicts. The
 	// evaluator's own count (Metrics.ConsecutiveBreaches) is
