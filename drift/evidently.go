@@ -134,3 +134,15 @@ func valueCounts(numeric bool, ref, cur *data.Column) (rc, cc []float64) {
 	}
 	return count(ref.Numbers), count(cur.Numbers)
 }
+
+// finite returns the column without its infinite values (the same column
+// when it has none).
+func finite(c *data.Column) *data.Column {
+	inf := func(v float64) bool { return math.IsInf(v, 0) }
+	if !slices.ContainsFunc(c.Numbers, inf) {
+		return c
+	}
+	out := *c
+	out.Numbers = slices.DeleteFunc(slices.Clone(c.Numbers), inf)
+	return &out
+}

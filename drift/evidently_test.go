@@ -208,3 +208,21 @@ func TestEvidentlyThresholdDirections(t *testing.T) {
 		t.Errorf("not every test was checked: %v", inclusive)
 	}
 }
+
+// TestEvidentlyDropsInfinities: Evidently drops +-Inf with the missing
+// values before testing, so adding them changes no result.
+func TestEvidentlyDropsInfinities(t *testing.T) {
+	ref := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22}
+	cur := []float64{3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25}
+	col := func(x []float64) *data.Column { return &data.Column{Kind: data.Numeric, Numbers: x, Rows: len(x)} }
+	inf := math.Inf(1)
+	for _, m := range append(numericMethods, "auto") {
+		f := feature("x", "numeric", m)
+		f.Test.Conventions = config.ConventionsEvidently
+		want := evaluateFeature(f, col(ref), col(cur))
+		got := evaluateFeature(f, col(append([]float64{-inf, inf}, ref...)), col(append(slices.Clone(cur), inf)))
+		if want.Err != nil || got.Err != nil || got.Score != want.Score || got.Method != want.Method || got.RefRows != len(ref) {
+			t.Errorf("%s: with infinities %s %v (%d reference rows, error %v), without %s %v (error %v)", m, got.Method, got.Score, got.RefRows, got.Err, want.Method, want.Score, want.Err)
+		}
+	}
+}

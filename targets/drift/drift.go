@@ -64,6 +64,7 @@ func Config(m *compiler.Model) *config.Config {
 			Bins:        f.Test.Bins,
 			Binning:     f.Test.Binning,
 			Consecutive: f.Test.Consecutive,
+			Conventions: f.Test.Conventions,
 		}
 		switch {
 		case f.Test.Method == "auto":

@@ -300,6 +300,9 @@ func driftQueries(m *compiler.Model, f *compiler.Feature) []diagQuery {
 	if compiler.PValueTests[f.Test.Method] {
 		direction = "below (a p-value)"
 	}
+	if f.Test.Conventions == compiler.ConventionsEvidently && compiler.EvidentlyInclusive[f.Test.Method] {
+		direction = "at or " + direction
+	}
 	return []diagQuery{
 		{
 			title: fmt.Sprintf("Drift score of `%s` against its threshold", f.Name),

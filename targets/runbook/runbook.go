@@ -293,9 +293,15 @@ func details(b *strings.Builder, m *compiler.Model, a prometheus.Alert) {
 		if compiler.PValueTests[t.Method] {
 			direction = "p-value below"
 		}
+		if t.Conventions == compiler.ConventionsEvidently && compiler.EvidentlyInclusive[t.Method] {
+			direction = strings.Replace(direction, " ", " at or ", 1)
+		}
 		b.WriteString("## The drift test\n\n| | |\n| --- | --- |\n")
 		fmt.Fprintf(b, "| feature | `%s` (%s, column `%s`) |\n", f.Name, f.Type, f.Column)
 		fmt.Fprintf(b, "| test | %s, drift when %s %s |\n", t.Method, direction, th)
+		if t.Conventions == compiler.ConventionsEvidently {
+			b.WriteString("| conventions | Evidently's: its binning, statistic, default threshold and automatic choice of test |\n")
+		}
 		fmt.Fprintf(b, "| consecutive breaches | %d |\n", t.Consecutive)
 		if m.Drift != nil {
 			fmt.Fprintf(b, "| schedule | every %s over %s of data |\n", win(m.Drift.Schedule), win(m.Drift.Window))
