@@ -37,6 +37,9 @@ type Result struct {
 	Reason string
 	// Took is how long reading and testing the feature took.
 	Took time.Duration
+	// Bins are the two samples' shares per bin (see distribution); nil
+	// when Err is set.
+	Bins []Bin
 }
 
 // Evaluate runs every feature's test over all rows of the current data,
@@ -49,6 +52,15 @@ func Evaluate(c *config.Config, baseDir string) ([]Result, error) {
 }
 
 func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
+	r := evaluateTest(f, ref, cur)
+	if r.Err == nil {
+		r.Bins = distribution(f, ref, cur)
+	}
+	return r
+}
+
+// evaluateTest runs a feature's test.
+func evaluateTest(f config.Feature, ref, cur *data.Column) Result {
 	r := Result{Feature: f.Name, Method: f.Test.Method, MissingShare: cur.MissingShare()}
 	numeric := f.Type == "numeric"
 	if numeric && f.Test.Conventions == config.ConventionsEvidently {

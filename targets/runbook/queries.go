@@ -311,6 +311,12 @@ func driftQueries(m *compiler.Model, f *compiler.Feature) []diagQuery {
 			last:  driftRange(m, f.Test.Consecutive),
 			panel: grafana.KeyDrift,
 		},
+		{
+			title: "Reference and current share per bin",
+			note:  "The latest evaluation's distribution against the reference's; the bins that differ most moved the score.",
+			expr:  dm.BinShare + sel, last: "1d",
+			panel: grafana.DriftBinsPanelKey(f.Name),
+		},
 		{title: "Breaching evaluations in a row", expr: dm.ConsecutiveBreaches + sel, last: driftRange(m, f.Test.Consecutive)},
 		{
 			title: "Share of missing values in the current sample",

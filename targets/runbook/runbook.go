@@ -350,8 +350,13 @@ func defaultDiagnosis(l *linker, a prometheus.Alert) []string {
 	case prometheus.KindDrift:
 		steps := []string{start}
 		if f := a.Feature; f != nil && m.Drift != nil {
-			steps = append(steps, fmt.Sprintf("No panel shows the distributions themselves (the evaluator exports the score, not the histograms): to compare them, read column `%s` of the reference sample (`%s`) and of the current data (`%s`) for the evaluation window, e.g. quantiles or category shares in a notebook.",
-				f.Column, m.Drift.Reference.Path, m.Drift.Current.Path))
+			if ref, ok := l.panel(grafana.DriftBinsPanelKey(f.Name)); ok {
+				steps = append(steps, fmt.Sprintf("Open %s: the reference's and the latest evaluation's share of `%s` per bin, side by side. The bins whose bars differ most are what moved the score: mass moving to a neighbouring bin is a shift, mass piling into an outer bin a changed unit or a clipped value, a bar in (unseen) new categories. For finer detail, read column `%s` of the reference sample (`%s`) and of the current data (`%s`) for the evaluation window.",
+					ref, f.Name, f.Column, m.Drift.Reference.Path, m.Drift.Current.Path))
+			} else {
+				steps = append(steps, fmt.Sprintf("No panel shows the distributions themselves (the evaluator exports the score, not the histograms): to compare them, read column `%s` of the reference sample (`%s`) and of the current data (`%s`) for the evaluation window, e.g. quantiles or category shares in a notebook.",
+					f.Column, m.Drift.Reference.Path, m.Drift.Current.Path))
+			}
 		}
 		return append(steps,
 			"Check the upstream pipeline for schema changes, unit changes, new categories or a rising share of missing values (the missing-values query below).",
