@@ -81,7 +81,7 @@ func evaluateTest(f config.Feature, ref, cur *data.Column) Result {
 	conv := f.Test.Conventions
 	evidently := conv == config.ConventionsEvidently
 	if conv != "" && conv != config.ConventionsVigil && !evidently {
-		r.Err = fmt.Errorf("conventions %q is not known to this evaluator (want %q or %q)", conv, config.ConventionsVigil, config.ConventionsEvidently)
+		r.Err = fmt.Errorf("%w: conventions %q is not known to this evaluator (want %q or %q)", errFeatureConfig, conv, config.ConventionsVigil, config.ConventionsEvidently)
 		return r
 	}
 	defaults := config.DefaultThresholds
@@ -176,7 +176,7 @@ func evaluateTest(f config.Feature, ref, cur *data.Column) Result {
 			r.Score = d / sd
 		}
 	default:
-		err = fmt.Errorf("test %q is not implemented by this evaluator yet", r.Method)
+		err = fmt.Errorf("%w: test %q is not implemented by this evaluator", errFeatureConfig, r.Method)
 	}
 	if err != nil {
 		r.Err = err

@@ -66,7 +66,7 @@ func evidentlyFeature(r Result, numeric bool, ref, cur *data.Column) Result {
 	case "anderson_darling":
 		_, r.Score, err = stats.AndersonDarling(ref.Numbers, cur.Numbers)
 	default:
-		err = fmt.Errorf("test %q is not implemented by this evaluator yet", r.Method)
+		err = fmt.Errorf("%w: test %q is not implemented by this evaluator", errFeatureConfig, r.Method)
 	}
 	if err == nil && (math.IsNaN(r.Score) || math.IsInf(r.Score, 0)) {
 		err = fmt.Errorf("%s produced %v", r.Method, r.Score)

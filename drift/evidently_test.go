@@ -226,3 +226,16 @@ func TestEvidentlyDropsInfinities(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownConventionsIsAConfigError: a config (written by hand or by
+// a newer vigil) naming conventions this evaluator does not know fails
+// the feature as invalid_config, rather than testing it some other way.
+func TestUnknownConventionsIsAConfigError(t *testing.T) {
+	f := feature("x", "numeric", "psi")
+	f.Test.Conventions = "scipy"
+	ref := &data.Column{Kind: data.Numeric, Numbers: []float64{1, 2, 3}, Rows: 3}
+	r := evaluateFeature(f, ref, ref)
+	if r.Err == nil || featureReason(r.Err, true, ref.Numbers) != ReasonInvalidConfig || r.Bins != nil {
+		t.Errorf("conventions %q: error %v, reason %q, %d bins; want an invalid_config error and no bins", f.Test.Conventions, r.Err, featureReason(r.Err, true, ref.Numbers), len(r.Bins))
+	}
+}
