@@ -52,6 +52,12 @@ func Evaluate(c *config.Config, baseDir string) ([]Result, error) {
 }
 
 func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
+	if f.Type == "numeric" && f.Test.Conventions == config.ConventionsEvidently {
+		// Evidently drops +-Inf with the missing values before testing
+		// (get_one_column_drift in
+		// src/evidently/legacy/calculations/data_drift.py).
+		ref, cur = finite(ref), finite(cur)
+	}
 	r := evaluateTest(f, ref, cur)
 	if r.Err == nil {
 		r.Bins = distribution(f, ref, cur)
@@ -63,12 +69,6 @@ func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
 func evaluateTest(f config.Feature, ref, cur *data.Column) Result {
 	r := Result{Feature: f.Name, Method: f.Test.Method, MissingShare: cur.MissingShare()}
 	numeric := f.Type == "numeric"
-	if numeric && f.Test.Conventions == config.ConventionsEvidently {
-		// Evidently drops +-Inf with the missing values before testing
-		// (get_one_column_drift in
-		// src/evidently/legacy/calculations/data_drift.py).
-		ref, cur = finite(ref), finite(cur)
-	}
 	if numeric {
 		r.RefRows, r.CurRows = len(ref.Numbers), len(cur.Numbers)
 	} else {

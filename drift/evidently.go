@@ -20,14 +20,18 @@ import (
 func evidentlyFeature(r Result, numeric bool, ref, cur *data.Column) Result {
 	nRef, nCur := r.RefRows, r.CurRows
 	// binned returns the bin counts of get_binned_data (utils.py).
+	var err error
 	binned := func() (rc, cc []float64) {
 		if numeric && distinctUpTo(21, true, ref, nil) > 20 {
 			edges := stats.SturgesEdges(ref.Numbers, cur.Numbers)
+			if edges == nil {
+				err = stats.ErrInfiniteRange
+				return []float64{1}, []float64{1}
+			}
 			return stats.HistogramCounts(edges, ref.Numbers), stats.HistogramCounts(edges, cur.Numbers)
 		}
 		return valueCounts(numeric, ref, cur)
 	}
-	var err error
 	switch r.Method {
 	case "psi":
 		rc, cc := binned()
@@ -40,7 +44,7 @@ func evidentlyFeature(r Result, numeric bool, ref, cur *data.Column) Result {
 		r.Score = stats.EvidentlyJensenShannon(stats.EvidentlyShares(rc, cc, nRef, nCur, false))
 	case "hellinger":
 		if numeric {
-			r.Score = stats.EvidentlyHellingerNumeric(ref.Numbers, cur.Numbers)
+			r.Score, err = stats.EvidentlyHellingerNumeric(ref.Numbers, cur.Numbers)
 		} else {
 			rc, cc := valueCounts(false, ref, cur)
 			r.Score = stats.EvidentlyHellingerCategorical(rc, cc, nRef, nCur)

@@ -221,7 +221,7 @@ func TestEvidentlyDropsInfinities(t *testing.T) {
 		f.Test.Conventions = config.ConventionsEvidently
 		want := evaluateFeature(f, col(ref), col(cur))
 		got := evaluateFeature(f, col(append([]float64{-inf, inf}, ref...)), col(append(slices.Clone(cur), inf)))
-		if want.Err != nil || got.Err != nil || got.Score != want.Score || got.Method != want.Method || got.RefRows != len(ref) {
+		if want.Err != nil || got.Err != nil || got.Score != want.Score || got.Method != want.Method || got.RefRows != len(ref) || !slices.Equal(got.Bins, want.Bins) {
 			t.Errorf("%s: with infinities %s %v (%d reference rows, error %v), without %s %v (error %v)", m, got.Method, got.Score, got.RefRows, got.Err, want.Method, want.Score, want.Err)
 		}
 	}

@@ -9,11 +9,16 @@ package stats
 // is checked against its output (drift/evidently_test.go).
 
 import (
+	"errors"
 	"math"
 	"slices"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
+
+// ErrInfiniteRange is returned when values span an infinite range, over
+// which no equal-width bins exist.
+var ErrInfiniteRange = errors.New("the values span an infinite range: equal-width bins are undefined")
 
 // SturgesEdges returns the bin edges numpy.histogram_bin_edges(x,
 // bins="sturges") gives for the pooled samples (NumPy 1.24,
@@ -21,7 +26,8 @@ import (
 // when it is a single value), ceil(range / width) bins of width
 // range / (log2(n) + 1), and the edges of numpy.linspace(min, max,
 // bins+1): start + i*step, the last edge exactly max. The samples must be
-// free of NaNs and hold at least one value.
+// free of NaNs and hold at least one value; nil means no edges (no
+// values, or an infinite range, which NumPy rejects too).
 func SturgesEdges(samples ...[]float64) []float64 {
 	n := 0
 	lo, hi := math.Inf(1), math.Inf(-1)
@@ -31,7 +37,7 @@ func SturgesEdges(samples ...[]float64) []float64 {
 			lo, hi = min(lo, v), max(hi, v)
 		}
 	}
-	if n == 0 {
+	if n == 0 || math.IsInf(hi-lo, 0) || math.IsNaN(hi-lo) {
 		return nil
 	}
 	ptp := hi - lo // _hist_bin_sturges: _ptp(x) / (log2(x.size) + 1.0)
@@ -197,18 +203,21 @@ func EvidentlyHellingerCategorical(refCounts, curCounts []float64, nRef, nCur in
 // themselves), density histograms h of each sample, and
 // sqrt(1 - min(1, sum of sqrt(h_ref * h_cur) * width)), width being
 // (last edge - first edge) / bins.
-func EvidentlyHellingerNumeric(ref, cur []float64) float64 {
+func EvidentlyHellingerNumeric(ref, cur []float64) (float64, error) {
 	keys := slices.Concat(ref, cur)
 	slices.Sort(keys)
 	keys = slices.Compact(keys)
 	edges := SturgesEdges(keys)
+	if edges == nil {
+		return 0, ErrInfiniteRange
+	}
 	h1, h2 := density(edges, ref), density(edges, cur)
 	width := (edges[len(edges)-1] - edges[0]) / float64(len(edges)-1)
 	h := 0.0
 	for i := range h1 {
 		h += float64(math.Sqrt(h1[i]*h2[i]) * width)
 	}
-	return math.Sqrt(1 - clip01(h))
+	return math.Sqrt(1 - clip01(h)), nil
 }
 
 // density is numpy.histogram(x, edges, density=True): counts / bin width
