@@ -24,7 +24,8 @@ a4aa4c2b37fe7a4344cc5031f566deccf3d69e4f (2026-05-02), the files
       before the test is chosen and run
 
 (the current `evidently` package's drift metrics call these legacy
-stattests). Evidently works on pandas Series; this script uses only NumPy
+stattests: src/evidently/metrics/column_statistics.py calls
+get_one_column_drift). Evidently works on pandas Series; this script uses only NumPy
 and SciPy, so pandas' value_counts and nunique are spelled out below. One
 liberty: Evidently iterates categories in Python set order, this script in
 sorted order, which changes sums only in their last bits.
