@@ -38,6 +38,10 @@ type DriftMetrics struct {
 	// SampleSize is the non-missing values per sample, labelled model,
 	// feature, sample.
 	SampleSize string
+	// BinShare is each sample's share of a feature's values per bin,
+	// labelled model, feature, sample, bin (at most the feature's bins,
+	// or 20 reference categories, an "(other)" and an "(unseen)" bin).
+	BinShare string
 	// RowsRead is the rows read per sample (current: inside the time
 	// window), labelled model, sample.
 	RowsRead string
@@ -65,6 +69,7 @@ func (m *Model) DriftMetricNames() DriftMetrics {
 		ConsecutiveBreaches: p + "_consecutive_breaches",
 		PValue:              p + "_p_value",
 		SampleSize:          p + "_sample_size",
+		BinShare:            p + "_bin_share",
 		RowsRead:            p + "_rows_read",
 		FeatureErrors:       p + "_feature_errors",
 		EvaluationDuration:  p + "_evaluation_duration_seconds",

@@ -394,11 +394,34 @@ type DriftTest struct {
 	Binning            string   `json:"binning,omitempty"`
 	Consecutive        int      `json:"consecutive,omitempty"`
 	Severity           Severity `json:"severity,omitempty"`
+	// Conventions is "evidently" when the test follows Evidently's
+	// definitions (statistics, binning, smoothing, default thresholds and
+	// their directions, automatic choice; docs/drift-tests.md), empty for
+	// vigil's.
+	Conventions string `json:"conventions,omitempty"`
 }
 
 // PValueTests are the hypothesis tests: drift when p-value < threshold
 // (defined in drift/config, shared with the evaluator).
 var PValueTests = config.PValueTests
+
+// ConventionsEvidently is DriftTest.Conventions for Evidently's
+// definitions.
+const ConventionsEvidently = config.ConventionsEvidently
+
+// EvidentlyInclusive are the tests that, with conventions "evidently",
+// drift at the threshold too (defined in drift/config).
+var EvidentlyInclusive = config.EvidentlyInclusive
+
+// EvidentlyThresholds are the per-test default thresholds with conventions
+// "evidently" (Evidently's, defined in drift/config).
+var EvidentlyThresholds = func() map[string]decimal.D {
+	out := map[string]decimal.D{}
+	for k, v := range config.EvidentlyThresholds {
+		out[k] = decimal.MustParse(v)
+	}
+	return out
+}()
 
 // DefaultThresholds are the per-test default thresholds (defined in
 // drift/config). `auto` has none: the evaluator applies the default of the
@@ -428,6 +451,9 @@ type Drift struct {
 	// ShareThreshold is the percentage of drifting features that raises a
 	// model-level alert; zero means no such alert.
 	ShareThreshold decimal.D `json:"share_threshold,omitzero"`
+	// Conventions is the model's default for its features' tests:
+	// "evidently", or empty for vigil's (see DriftTest.Conventions).
+	Conventions string `json:"conventions,omitempty"`
 }
 
 // DataSource is a set of data files.

@@ -495,6 +495,9 @@ func (c *checker) normalizeDrift(l loc, r *rawDrift) *Drift {
 		Correction:  or(r.Correction, "none"),
 		Cron:        r.Cron,
 	}
+	if r.Conventions == config.ConventionsEvidently {
+		d.Conventions = r.Conventions
+	}
 	if r.Cron != "" {
 		if _, err := config.ParseCron(r.Cron); err != nil {
 			c.errorf(l.field("cron"), "%s", err)
@@ -550,6 +553,30 @@ func (c *checker) normalizeFeature(l loc, name string, r *rawFeature, d *Drift) 
 	if d != nil {
 		f.Test.Consecutive = d.Consecutive
 		f.Test.Severity = d.Severity
+		f.Test.Conventions = d.Conventions
+	}
+	switch t.Conventions {
+	case config.ConventionsEvidently:
+		f.Test.Conventions = t.Conventions
+	case config.ConventionsVigil:
+		f.Test.Conventions = ""
+	}
+	evidently := f.Test.Conventions == config.ConventionsEvidently
+	if evidently && f.Type == Numeric {
+		// Evidently bins by Sturges' rule; bins and binning have no
+		// counterpart there.
+		const why = "%s does not apply with conventions \"evidently\": Evidently bins numeric features by Sturges' rule over both samples (one bin per value when the reference holds at most 20 distinct values); remove it or use conventions \"vigil\""
+		if t.Bins != nil {
+			c.errorf(l.field("test", "bins"), why, "bins")
+		}
+		if t.Binning != "" {
+			c.errorf(l.field("test", "binning"), why, "binning")
+		}
+		if f.Test.Method == "chi_square" {
+			c.errorf(l.field("test", "method"), "with conventions \"evidently\", chi_square applies to categorical and boolean features only, as Evidently's chisquare test does (auto picks it for numeric features with at most 5 distinct values); feature %q is numeric", name)
+		}
+		f.Test.Bins, f.Test.Binning = 0, ""
+		t.Bins, t.Binning = nil, ""
 	}
 	if t.Bins != nil {
 		f.Test.Bins = *t.Bins
@@ -578,6 +605,9 @@ func (c *checker) normalizeFeature(l loc, name string, r *rawFeature, d *Drift) 
 		if PValueTests[f.Test.Method] && (f.Test.Threshold.Sign() <= 0 || f.Test.Threshold.Cmp(decimal.One) >= 0) {
 			c.errorf(l.field("test", "threshold"), "%s compares a p-value, so its threshold must be between 0 and 1 (exclusive), got %s", f.Test.Method, f.Test.Threshold)
 		}
+	} else if def, ok := EvidentlyThresholds[f.Test.Method]; ok && evidently {
+		f.Test.Threshold = def
+		f.Test.ThresholdIsDefault = true
 	} else if def, ok := DefaultThresholds[f.Test.Method]; ok {
 		f.Test.Threshold = def
 		f.Test.ThresholdIsDefault = true

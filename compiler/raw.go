@@ -146,6 +146,7 @@ type rawDriftTest struct {
 	Binning     string       `json:"binning"`
 	Consecutive *int         `json:"consecutive"`
 	Severity    string       `json:"severity"`
+	Conventions string       `json:"conventions"`
 }
 
 type rawDrift struct {
@@ -158,6 +159,7 @@ type rawDrift struct {
 	Severity       string        `json:"severity"`
 	Correction     string        `json:"correction"`
 	ShareThreshold *json.Number  `json:"share_threshold"`
+	Conventions    string        `json:"conventions"`
 }
 
 type rawDataSource struct {

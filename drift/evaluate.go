@@ -37,6 +37,9 @@ type Result struct {
 	Reason string
 	// Took is how long reading and testing the feature took.
 	Took time.Duration
+	// Bins are the two samples' shares per bin (see distribution); nil
+	// when Err is set.
+	Bins []Bin
 }
 
 // Evaluate runs every feature's test over all rows of the current data,
@@ -49,6 +52,21 @@ func Evaluate(c *config.Config, baseDir string) ([]Result, error) {
 }
 
 func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
+	if f.Type == "numeric" && f.Test.Conventions == config.ConventionsEvidently {
+		// Evidently drops +-Inf with the missing values before testing
+		// (get_one_column_drift in
+		// src/evidently/legacy/calculations/data_drift.py).
+		ref, cur = finite(ref), finite(cur)
+	}
+	r := evaluateTest(f, ref, cur)
+	if r.Err == nil {
+		r.Bins = distribution(f, ref, cur)
+	}
+	return r
+}
+
+// evaluateTest runs a feature's test.
+func evaluateTest(f config.Feature, ref, cur *data.Column) Result {
 	r := Result{Feature: f.Name, Method: f.Test.Method, MissingShare: cur.MissingShare()}
 	numeric := f.Type == "numeric"
 	if numeric {
@@ -60,24 +78,43 @@ func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
 		r.Err = stats.ErrEmpty
 		return r
 	}
+	conv := f.Test.Conventions
+	evidently := conv == config.ConventionsEvidently
+	if conv != "" && conv != config.ConventionsVigil && !evidently {
+		r.Err = fmt.Errorf("%w: conventions %q is not known to this evaluator (want %q or %q)", errFeatureConfig, conv, config.ConventionsVigil, config.ConventionsEvidently)
+		return r
+	}
+	defaults := config.DefaultThresholds
+	if evidently {
+		defaults = config.EvidentlyThresholds
+	}
 	if r.Method == "auto" {
-		r.Method = stats.Auto(f.Type, r.RefRows)
+		if evidently {
+			r.Method = stats.EvidentlyAuto(numeric, r.RefRows, distinctUpTo(6, numeric, ref, cur))
+		} else {
+			r.Method = stats.Auto(f.Type, r.RefRows)
+		}
 	}
 	if f.Test.Threshold != nil {
 		r.Threshold = f.Test.Threshold.Float64()
 	} else {
-		r.Threshold = defaultThreshold(r.Method)
+		r.Threshold, _ = strconv.ParseFloat(defaults[r.Method], 64)
 	}
 	// Identical single-valued samples (one value, the same in both)
 	// cannot drift, whatever the test: distances score 0 and p-values 1.
 	// Left to the formulas, SciPy's Cramér-von Mises gives two constant
 	// columns of different sizes p ≈ 1.9e-9 (drift), and Anderson-Darling
-	// and the normalized Wasserstein distance are undefined.
-	if _, known := config.DefaultThresholds[r.Method]; known && singleValued(numeric, ref, cur) {
+	// and the normalized Wasserstein distance are undefined. (Evidently's
+	// own Cramér-von Mises flags them too, and its Anderson-Darling
+	// fails; the rule holds for conventions "evidently" as well.)
+	if _, known := defaults[r.Method]; known && singleValued(numeric, ref, cur) {
 		if config.PValueTests[r.Method] {
 			r.Score = 1
 		}
 		return r
+	}
+	if evidently {
+		return evidentlyFeature(r, numeric, ref, cur)
 	}
 	var refCounts, curCounts []float64
 	if numeric {
@@ -139,7 +176,7 @@ func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
 			r.Score = d / sd
 		}
 	default:
-		err = fmt.Errorf("test %q is not implemented by this evaluator yet", r.Method)
+		err = fmt.Errorf("%w: test %q is not implemented by this evaluator", errFeatureConfig, r.Method)
 	}
 	if err != nil {
 		r.Err = err
@@ -149,11 +186,7 @@ func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
 		r.Err = fmt.Errorf("%s produced %v", r.Method, r.Score)
 		return r
 	}
-	if config.PValueTests[r.Method] {
-		r.Detected = r.Score < r.Threshold
-	} else {
-		r.Detected = r.Score > r.Threshold
-	}
+	r.Detected = config.Drifts(config.ConventionsVigil, r.Method, r.Score, r.Threshold)
 	return r
 }
 
@@ -165,13 +198,6 @@ func singleValued(numeric bool, ref, cur *data.Column) bool {
 	}
 	other := func(s string) bool { return s != ref.Labels[0] }
 	return !slices.ContainsFunc(ref.Labels, other) && !slices.ContainsFunc(cur.Labels, other)
-}
-
-// defaultThreshold is the configured default for a test (used for the
-// test `auto` picks).
-func defaultThreshold(method string) float64 {
-	v, _ := strconv.ParseFloat(config.DefaultThresholds[method], 64)
-	return v
 }
 
 func stddev(x []float64) float64 {

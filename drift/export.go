@@ -34,6 +34,7 @@ type Exporter struct {
 type exportDescs struct {
 	score, threshold, detected, pValue, consecutive *prometheus.Desc
 	missing, featureErrors, sampleSize, rowsRead    *prometheus.Desc
+	binShare                                        *prometheus.Desc
 	lastRun, duration, errors                       *prometheus.Desc
 }
 
@@ -79,6 +80,7 @@ func NewExporter(c *config.Config) (*Exporter, error) {
 		missing:       desc(m.MissingRatio, "Share of missing values in the current sample.", "model", "feature"),
 		featureErrors: desc(m.FeatureErrors, "1 when a feature could not be tested in the latest evaluation.", "model", "feature"),
 		sampleSize:    desc(m.SampleSize, "Non-missing values of a feature in each sample.", "model", "feature", "sample"),
+		binShare:      desc(m.BinShare, "Share of each sample's values in each bin of the feature (numeric: its bins; categorical: its most frequent reference categories, (other) and (unseen)).", "model", "feature", "sample", "bin"),
 		rowsRead:      desc(m.RowsRead, "Rows read per sample in the latest evaluation; current rows are those inside the time window.", "model", "sample"),
 		lastRun:       desc(m.LastRun, "Unix time of the latest successful evaluation.", m.ModelLabels...),
 		duration:      desc(m.EvaluationDuration, "How long the latest evaluation took, in seconds.", m.ModelLabels...),
@@ -187,6 +189,10 @@ func (e *Exporter) build(rep *Report) []prometheus.Metric {
 			gauge(d.consecutive, float64(e.state.Consecutive[streakKey(r.Feature, r.Method)]), name, r.Feature, r.Method)
 			if config.PValueTests[r.Method] {
 				gauge(d.pValue, r.Score, name, r.Feature, r.Method)
+			}
+			for _, b := range r.Bins {
+				gauge(d.binShare, b.Ref, name, r.Feature, "reference", b.Label)
+				gauge(d.binShare, b.Cur, name, r.Feature, "current", b.Label)
 			}
 		}
 	}

@@ -21,15 +21,21 @@ const (
 	// distance).
 	ReasonConstantColumn = "constant_column"
 	// ReasonInvalidConfig: the config cannot be evaluated (unparsable
-	// window, a test this evaluator does not implement).
+	// window, a test or conventions this evaluator does not implement).
 	ReasonInvalidConfig = "invalid_config"
 	// ReasonTestError: the test failed otherwise (e.g. it produced NaN).
 	ReasonTestError = "test_error"
 )
 
+// errFeatureConfig marks a feature whose config the evaluator cannot
+// follow (a test or conventions it does not know).
+var errFeatureConfig = errors.New("invalid feature config")
+
 // featureReason classifies a feature's test error.
 func featureReason(err error, numeric bool, ref []float64) string {
 	switch {
+	case errors.Is(err, errFeatureConfig):
+		return ReasonInvalidConfig
 	case errors.Is(err, stats.ErrEmpty):
 		return ReasonEmptyColumn
 	case numeric && constant(ref):

@@ -66,6 +66,7 @@ func driftTestFields(f *compiler.Feature) []Field {
 		{Name: "threshold", New: threshold},
 		{Name: "bins", New: bins},
 		{Name: "binning", New: t.Binning},
+		{Name: "conventions", New: t.Conventions},
 		{Name: "consecutive breaches", New: consecutive},
 		{Name: "severity", New: string(t.Severity)},
 		{Name: "type", New: string(f.Type)},

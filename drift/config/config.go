@@ -87,6 +87,12 @@ type Test struct {
 	// Bins and Binning apply to numeric features.
 	Bins    int    `json:"bins,omitempty" yaml:"bins,omitempty"`
 	Binning string `json:"binning,omitempty" yaml:"binning,omitempty" jsonschema:"enum=quantile,enum=equal_width"`
+	// Conventions selects whose definitions the test follows: "vigil"
+	// (absent: the default) or "evidently", Evidently's statistics,
+	// binning, smoothing, default thresholds, threshold directions and
+	// automatic choice of test (docs/drift-tests.md). Bins and Binning do
+	// not apply to "evidently".
+	Conventions string `json:"conventions,omitempty" yaml:"conventions,omitempty" jsonschema:"enum=vigil,enum=evidently"`
 	// Consecutive is how many breaching evaluations in a row alert; the
 	// generated rules count them from the exported verdicts. The
 	// evaluator's own count (Metrics.ConsecutiveBreaches) is
@@ -128,6 +134,12 @@ type Metrics struct {
 	// SampleSize is the number of non-missing values of a feature in each
 	// sample (label sample: reference or current).
 	SampleSize string `json:"sample_size" yaml:"sample_size"`
+	// BinShare is each sample's share of a feature's values per bin
+	// (labels model, feature, sample, bin): the feature's bins (numeric),
+	// or its 20 most frequent reference categories, "(other)" for the
+	// rest and "(unseen)" for current categories the reference lacks.
+	// Absent in configs of older vigil versions: not exported.
+	BinShare string `json:"bin_share,omitempty" yaml:"bin_share,omitempty"`
 	// RowsRead is the number of rows read per sample; for the current
 	// sample, the rows inside the time window.
 	RowsRead string `json:"rows_read" yaml:"rows_read"`

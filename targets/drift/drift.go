@@ -48,7 +48,7 @@ func Config(m *compiler.Model) *config.Config {
 			Score:         dm.Score, Threshold: dm.Threshold, Detected: dm.Detected,
 			MissingRatio: dm.MissingRatio, LastRun: dm.LastRun,
 			ConsecutiveBreaches: dm.ConsecutiveBreaches, PValue: dm.PValue,
-			SampleSize: dm.SampleSize, RowsRead: dm.RowsRead,
+			SampleSize: dm.SampleSize, BinShare: dm.BinShare, RowsRead: dm.RowsRead,
 			FeatureErrors: dm.FeatureErrors, EvaluationDuration: dm.EvaluationDuration,
 			Errors: dm.Errors,
 		},
@@ -64,6 +64,7 @@ func Config(m *compiler.Model) *config.Config {
 			Bins:        f.Test.Bins,
 			Binning:     f.Test.Binning,
 			Consecutive: f.Test.Consecutive,
+			Conventions: f.Test.Conventions,
 		}
 		switch {
 		case f.Test.Method == "auto":

@@ -100,9 +100,16 @@ func TestDriftSeriesAgreeAcrossTargets(t *testing.T) {
 			mn := cfg.Metrics
 			exported := map[string]bool{mn.Score: true, mn.Threshold: true, mn.Detected: true, mn.MissingRatio: true, mn.LastRun: true,
 				mn.ConsecutiveBreaches: true, mn.PValue: true, mn.SampleSize: true, mn.RowsRead: true, mn.FeatureErrors: true,
-				mn.EvaluationDuration: true, mn.Errors: true}
-			if len(exported) != 12 {
-				t.Errorf("%s/%s: the config names %d distinct drift series, want 12", name, m.Name, len(exported))
+				mn.EvaluationDuration: true, mn.Errors: true, mn.BinShare: true}
+			if len(exported) != 13 {
+				t.Errorf("%s/%s: the config names %d distinct drift series, want 13", name, m.Name, len(exported))
+			}
+			// The labels each series carries besides the feature labels.
+			labels := func(series string) []string {
+				if series == mn.BinShare {
+					return []string{"model", "feature", "sample", "bin"}
+				}
+				return cfg.Metrics.FeatureLabels
 			}
 			features := map[string]bool{}
 			for _, f := range cfg.Features {
@@ -204,8 +211,11 @@ func TestDriftSeriesAgreeAcrossTargets(t *testing.T) {
 							t.Errorf("%s: panel %q reads %s, which the evaluator does not export", name, pn.Title, vs.Name)
 						}
 						for _, lm := range vs.LabelMatchers {
-							if lm.Name != "__name__" && !contains(cfg.Metrics.FeatureLabels, lm.Name) {
-								t.Errorf("%s: panel %q selects label %s, which the evaluator does not export", name, pn.Title, lm.Name)
+							if lm.Name != "__name__" && !contains(labels(vs.Name), lm.Name) {
+								t.Errorf("%s: panel %q selects label %s, which the evaluator does not export on %s", name, pn.Title, lm.Name, vs.Name)
+							}
+							if lm.Name == "feature" && !features[lm.Value] {
+								t.Errorf("%s: panel %q selects feature %q, which the config does not test", name, pn.Title, lm.Value)
 							}
 							if lm.Name == "model" && lm.Value != cfg.Model {
 								t.Errorf("%s: panel %q selects model %q, config exports %q", name, pn.Title, lm.Value, cfg.Model)

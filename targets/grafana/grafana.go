@@ -314,6 +314,10 @@ func AnomalyPanelKey(anomaly string) string { return "business:anomaly:" + anoma
 // also shows whether a seasonal baseline is in use.
 func AnomalyZPanelKey(anomaly string) string { return "business:anomaly-z:" + anomaly }
 
+// DriftBinsPanelKey is the key of a feature's panel that compares the
+// reference and current shares per bin.
+func DriftBinsPanelKey(feature string) string { return "health:drift-bins:" + feature }
+
 // KPIPanelKey is the key of a business KPI's panel.
 func KPIPanelKey(kpi string) string { return "kpi:" + kpi }
 

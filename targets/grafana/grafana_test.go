@@ -118,7 +118,7 @@ func allowedSeries(t *testing.T, spec *compiler.Spec, m *compiler.Model) map[str
 		mt.Latency.Metric + "_bucket": true, mt.Latency.Metric + "_count": true,
 		mt.Confidence.Metric + "_bucket": true, mt.Confidence.Metric + "_count": true}
 	dm := m.DriftMetricNames()
-	for _, n := range []string{dm.Score, dm.Threshold, dm.Detected, dm.LastRun, dm.MissingRatio} {
+	for _, n := range []string{dm.Score, dm.Threshold, dm.Detected, dm.LastRun, dm.MissingRatio, dm.BinShare} {
 		ok[n] = true
 	}
 	for _, g := range prometheus.Groups(spec, m) {

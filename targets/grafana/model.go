@@ -274,6 +274,55 @@ func (b *modelBuilder) modelHealth() {
 				unit:        k.Unit,
 				queries:     []promQuery{query(k.Query, k.Title)}})
 		}
+		for _, f := range m.Features {
+			b.add(b.driftBinsPanel(f))
+		}
+	}
+}
+
+// driftBinsPanel is a bar chart of a feature's reference and current
+// shares per bin, from the evaluator's latest run: the bins of a numeric
+// feature, or its most frequent reference categories, (other) and
+// (unseen).
+func (b *modelBuilder) driftBinsPanel(f *compiler.Feature) *panelSpec {
+	m := b.m
+	dm := m.DriftMetricNames()
+	share := func(sample string) promQuery {
+		return promQuery{
+			expr:    fmt.Sprintf("max by (bin) (%s{model=%s,feature=%s,sample=%q})", dm.BinShare, compiler.Quote(m.Name), compiler.Quote(f.Name), sample),
+			legend:  sample,
+			refID:   sample,
+			instant: true,
+			format:  prometheus.PromQueryFormatTable,
+		}
+	}
+	what := "its most frequent reference categories, (other) for the rest and (unseen) for current categories the reference lacks"
+	if f.Type == compiler.Numeric {
+		// The evaluator's bins (drift.distribution): the feature's own,
+		// 10 by default and with conventions "evidently".
+		n, cut := f.Test.Bins, "at the reference's quantiles"
+		if n < 2 {
+			n = 10
+		}
+		if f.Test.Binning == "equal_width" {
+			cut = "of equal width over the reference's range"
+		}
+		what = fmt.Sprintf("its %d bins %s", n, cut)
+	}
+	return &panelSpec{key: DriftBinsPanelKey(f.Name), typ: barChartPanel, pos: b.l.place(12, 8),
+		title:       f.Name + ": reference vs current",
+		description: fmt.Sprintf("Share of %s's values in each bin (%s), in the reference and in the latest evaluation's current data: the bins whose bars differ most are what moved the drift score.", f.Name, what),
+		unit:        "percentunit", min: ptr(0),
+		queries: []promQuery{share("reference"), share("current")},
+		transformations: []transformation{
+			{id: "merge", options: map[string]any{}},
+			{id: "organize", options: map[string]any{
+				"excludeByName": map[string]any{"Time": true},
+				"renameByName":  map[string]any{"Value #reference": "reference", "Value #current": "current"},
+			}},
+			{id: "sortBy", options: map[string]any{"fields": map[string]any{}, "sort": []any{map[string]any{"field": "bin"}}}},
+		},
+		xField: "bin",
 	}
 }
 

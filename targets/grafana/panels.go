@@ -1,6 +1,7 @@
 package grafana
 
 import (
+	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/prometheus"
 )
 
@@ -46,6 +47,7 @@ const (
 	timeSeriesPanel panelType = "timeseries"
 	heatmapPanel    panelType = "heatmap"
 	tablePanel      panelType = "table"
+	barChartPanel   panelType = "barchart"
 )
 
 // panelSpec is one visualization.
@@ -64,6 +66,9 @@ type panelSpec struct {
 	overrides []fieldOverride
 	// sortBy is a table's initial sort (tables only).
 	sortBy *sortField
+	// xField is the field a bar chart puts on its x axis (bar charts
+	// only).
+	xField string
 }
 
 // transformation is one data transformation; options is never nil (the
@@ -134,3 +139,14 @@ type alertAnnotation struct {
 
 // id is the panel's stable ID.
 func (p *panelSpec) id() uint32 { return panelID(p.key) }
+
+// barLegend is a bar chart's legend, which names the bars' series (the
+// SDK's default hides it).
+func barLegend() *common.VizLegendOptionsBuilder {
+	return common.NewVizLegendOptionsBuilder().ShowLegend(true).DisplayMode(common.LegendDisplayModeList).Placement(common.LegendPlacementBottom).Calcs([]string{})
+}
+
+// barTooltip shows every series of the bin under the cursor.
+func barTooltip() *common.VizTooltipOptionsBuilder {
+	return common.NewVizTooltipOptionsBuilder().Mode(common.TooltipDisplayModeMulti).Sort(common.SortOrderNone)
+}

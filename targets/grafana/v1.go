@@ -1,6 +1,7 @@
 package grafana
 
 import (
+	"github.com/grafana/grafana-foundation-sdk/go/barchart"
 	"github.com/grafana/grafana-foundation-sdk/go/bargauge"
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/cog/variants"
@@ -98,6 +99,8 @@ func v1Panel(p *panelSpec) cog.Builder[dashboard.Panel] {
 		return fillV1(bargauge.NewPanelBuilder(), p)
 	case heatmapPanel:
 		return fillV1(heatmap.NewPanelBuilder(), p)
+	case barChartPanel:
+		return fillV1(barchart.NewPanelBuilder(), p).XField(p.xField).Legend(barLegend()).Tooltip(barTooltip())
 	case tablePanel:
 		// The SDK's default footer has a null reducer list, which its
 		// strict decoder rejects; an empty list means the same (no footer

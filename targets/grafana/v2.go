@@ -3,6 +3,7 @@ package grafana
 import (
 	"fmt"
 
+	"github.com/grafana/grafana-foundation-sdk/go/barchart"
 	"github.com/grafana/grafana-foundation-sdk/go/bargauge"
 	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/common"
@@ -217,6 +218,8 @@ func v2Viz(p *panelSpec) cog.Builder[dashboardv2.VizConfigKind] {
 		return fillV2(bargauge.NewVisualizationV2Builder(), p)
 	case heatmapPanel:
 		return fillV2(heatmap.NewVisualizationV2Builder(), p)
+	case barChartPanel:
+		return fillV2(barchart.NewVisualizationV2Builder(), p).XField(p.xField).Legend(barLegend()).Tooltip(barTooltip())
 	case tablePanel:
 		// The SDK's default table footer has a null reducer list, which
 		// its own strict v2 decoder rejects; an empty list means the same

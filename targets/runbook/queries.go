@@ -300,6 +300,9 @@ func driftQueries(m *compiler.Model, f *compiler.Feature) []diagQuery {
 	if compiler.PValueTests[f.Test.Method] {
 		direction = "below (a p-value)"
 	}
+	if f.Test.Conventions == compiler.ConventionsEvidently && compiler.EvidentlyInclusive[f.Test.Method] {
+		direction = "at or " + direction
+	}
 	return []diagQuery{
 		{
 			title: fmt.Sprintf("Drift score of `%s` against its threshold", f.Name),
@@ -307,6 +310,12 @@ func driftQueries(m *compiler.Model, f *compiler.Feature) []diagQuery {
 			expr:  labelled(dm.Score+sel, "series", "score") + "\nor\n" + labelled(dm.Threshold+sel, "series", "threshold"),
 			last:  driftRange(m, f.Test.Consecutive),
 			panel: grafana.KeyDrift,
+		},
+		{
+			title: "Reference and current share per bin",
+			note:  "The latest evaluation's distribution against the reference's; the bins that differ most moved the score.",
+			expr:  dm.BinShare + sel, last: "1d",
+			panel: grafana.DriftBinsPanelKey(f.Name),
 		},
 		{title: "Breaching evaluations in a row", expr: dm.ConsecutiveBreaches + sel, last: driftRange(m, f.Test.Consecutive)},
 		{

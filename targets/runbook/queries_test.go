@@ -14,6 +14,7 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
 
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/targets/grafana"
@@ -49,7 +50,9 @@ func nodeText(n ast.Node, src []byte) string {
 		}
 		switch x := c.(type) {
 		case *ast.Text:
-			b.Write(x.Segment.Value(src))
+			// The text as rendered: backslash escapes (\_ in
+			// "feature\_name") stand for their character.
+			b.Write(util.UnescapePunctuations(x.Segment.Value(src)))
 			if x.SoftLineBreak() || x.HardLineBreak() {
 				b.WriteByte(' ')
 			}
@@ -74,7 +77,7 @@ func allowedSeries(t *testing.T, spec *compiler.Spec, m *compiler.Model) map[str
 		mt.Confidence.Metric + "_bucket": true, mt.Confidence.Metric + "_count": true}
 	dm := m.DriftMetricNames()
 	for _, n := range []string{dm.Score, dm.Threshold, dm.Detected, dm.LastRun, dm.MissingRatio, dm.ConsecutiveBreaches,
-		dm.PValue, dm.SampleSize, dm.RowsRead, dm.FeatureErrors, dm.EvaluationDuration, dm.Errors} {
+		dm.PValue, dm.SampleSize, dm.BinShare, dm.RowsRead, dm.FeatureErrors, dm.EvaluationDuration, dm.Errors} {
 		ok[n] = true
 	}
 	for _, g := range prometheus.Groups(spec, m) {

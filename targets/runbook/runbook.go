@@ -293,9 +293,15 @@ func details(b *strings.Builder, m *compiler.Model, a prometheus.Alert) {
 		if compiler.PValueTests[t.Method] {
 			direction = "p-value below"
 		}
+		if t.Conventions == compiler.ConventionsEvidently && compiler.EvidentlyInclusive[t.Method] {
+			direction = strings.Replace(direction, " ", " at or ", 1)
+		}
 		b.WriteString("## The drift test\n\n| | |\n| --- | --- |\n")
 		fmt.Fprintf(b, "| feature | `%s` (%s, column `%s`) |\n", f.Name, f.Type, f.Column)
 		fmt.Fprintf(b, "| test | %s, drift when %s %s |\n", t.Method, direction, th)
+		if t.Conventions == compiler.ConventionsEvidently {
+			b.WriteString("| conventions | Evidently's: its binning, statistic, default threshold and automatic choice of test |\n")
+		}
 		fmt.Fprintf(b, "| consecutive breaches | %d |\n", t.Consecutive)
 		if m.Drift != nil {
 			fmt.Fprintf(b, "| schedule | every %s over %s of data |\n", win(m.Drift.Schedule), win(m.Drift.Window))
@@ -344,8 +350,13 @@ func defaultDiagnosis(l *linker, a prometheus.Alert) []string {
 	case prometheus.KindDrift:
 		steps := []string{start}
 		if f := a.Feature; f != nil && m.Drift != nil {
-			steps = append(steps, fmt.Sprintf("No panel shows the distributions themselves (the evaluator exports the score, not the histograms): to compare them, read column `%s` of the reference sample (`%s`) and of the current data (`%s`) for the evaluation window, e.g. quantiles or category shares in a notebook.",
-				f.Column, m.Drift.Reference.Path, m.Drift.Current.Path))
+			if ref, ok := l.panel(grafana.DriftBinsPanelKey(f.Name)); ok {
+				steps = append(steps, fmt.Sprintf("Open %s: the reference's and the latest evaluation's share of `%s` per bin, side by side. The bins whose bars differ most are what moved the score: mass moving to a neighbouring bin is a shift, mass piling into an outer bin a changed unit or a clipped value, a bar in (unseen) new categories. For finer detail, read column `%s` of the reference sample (`%s`) and of the current data (`%s`) for the evaluation window.",
+					ref, f.Name, f.Column, m.Drift.Reference.Path, m.Drift.Current.Path))
+			} else {
+				steps = append(steps, fmt.Sprintf("No panel shows the distributions themselves (the evaluator exports the score, not the histograms): to compare them, read column `%s` of the reference sample (`%s`) and of the current data (`%s`) for the evaluation window, e.g. quantiles or category shares in a notebook.",
+					f.Column, m.Drift.Reference.Path, m.Drift.Current.Path))
+			}
 		}
 		return append(steps,
 			"Check the upstream pipeline for schema changes, unit changes, new categories or a rising share of missing values (the missing-values query below).",
