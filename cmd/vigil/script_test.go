@@ -33,6 +33,8 @@ func TestScripts(t *testing.T) {
 		Dir:                 "../../testdata/script",
 		UpdateScripts:       os.Getenv("VIGIL_UPDATE") == "1",
 		RequireExplicitExec: false,
+		Condition:           promConditions,
+		Cmds:                promCmds,
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLES", examples)
 			return nil
