@@ -11,12 +11,14 @@ import (
 	"github.com/vigil-dev/vigil/targets/alertmanager"
 	"github.com/vigil-dev/vigil/targets/drift"
 	"github.com/vigil-dev/vigil/targets/grafana"
+	"github.com/vigil-dev/vigil/targets/instrument"
 	"github.com/vigil-dev/vigil/targets/prometheus"
 	"github.com/vigil-dev/vigil/targets/resolved"
 	"github.com/vigil-dev/vigil/targets/runbook"
 )
 
-// All returns every registered target, in --target name order.
+// All returns every target compile runs by default, in --target name
+// order.
 func All() []compiler.Target {
 	all := []compiler.Target{
 		alertmanager.Target{},
@@ -30,23 +32,32 @@ func All() []compiler.Target {
 	return all
 }
 
-// Names returns the registered target names, sorted.
+// Optional returns the targets that run only when named with --target:
+// their files belong elsewhere than the monitoring output (the
+// instrumentation configs go with the service).
+func Optional() []compiler.Target {
+	return []compiler.Target{instrument.Target{}}
+}
+
+// Names returns the registered target names (default and optional),
+// sorted.
 func Names() []string {
 	var names []string
-	for _, t := range All() {
+	for _, t := range append(All(), Optional()...) {
 		names = append(names, t.Name())
 	}
+	sort.Strings(names)
 	return names
 }
 
-// Select returns the targets with the given names, or all targets when
-// names is empty.
+// Select returns the targets with the given names, or the default
+// targets (All) when names is empty.
 func Select(names []string) ([]compiler.Target, error) {
 	if len(names) == 0 {
 		return All(), nil
 	}
 	byName := map[string]compiler.Target{}
-	for _, t := range All() {
+	for _, t := range append(All(), Optional()...) {
 		byName[t.Name()] = t
 	}
 	var out []compiler.Target
