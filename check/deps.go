@@ -189,7 +189,13 @@ func contractRoles(m *compiler.Model) map[string]Metric {
 			roles[name] = Metric{Name: name, Family: family, Type: t, Role: role}
 		}
 	}
-	add(mt.Requests.Metric, mt.Requests.Metric, "requests", Counter)
+	if base, ok := strings.CutSuffix(mt.Requests.Metric, "_count"); ok && base == mt.Latency.Metric {
+		// Requests counted by the latency histogram (OTel's
+		// http.server.request.duration).
+		add(mt.Requests.Metric, base, "requests", Histogram)
+	} else {
+		add(mt.Requests.Metric, mt.Requests.Metric, "requests", Counter)
+	}
 	add(mt.Predictions.Metric, mt.Predictions.Metric, "predictions", Counter)
 	add(mt.Feedback.Metric, mt.Feedback.Metric, "feedback", Counter)
 	for _, h := range []struct {

@@ -41,6 +41,27 @@ type Config struct {
 	// FeatureValue observes (not part of the metric contract: the drift
 	// tests read data files; these series are for dashboards).
 	Features []string `json:"features,omitempty"`
+	// OTel names the OpenTelemetry instruments when Naming is "otel"
+	// (package instrument/otel records them).
+	OTel *OTelInstruments `json:"otel,omitempty"`
+}
+
+// OTelInstruments are the OpenTelemetry instruments whose translation by
+// the OTel Prometheus exporter gives the series above.
+type OTelInstruments struct {
+	// Requests is nil when the latency histogram counts the requests
+	// (its _count), as http.server.request.duration does.
+	Requests    *OTelInstrument `json:"requests,omitempty"`
+	Latency     OTelInstrument  `json:"latency"`
+	Confidence  OTelInstrument  `json:"confidence"`
+	Predictions OTelInstrument  `json:"predictions"`
+	Feedback    OTelInstrument  `json:"feedback"`
+}
+
+// OTelInstrument is an instrument's name and unit.
+type OTelInstrument struct {
+	Name string `json:"name"`
+	Unit string `json:"unit,omitempty"`
 }
 
 // Series is a metric and the labels that select the model's series.
@@ -154,6 +175,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Naming != "prometheus" && c.Naming != "otel" {
 		errs = append(errs, fmt.Errorf("naming: %q, want prometheus or otel", c.Naming))
+	}
+	if (c.Naming == "otel") != (c.OTel != nil) {
+		errs = append(errs, errors.New("otel: present exactly when naming is otel"))
 	}
 	for _, s := range []struct {
 		what string

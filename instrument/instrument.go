@@ -81,6 +81,9 @@ func New(cfg *Config, opt Options) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if cfg.Naming != "prometheus" {
+		return nil, fmt.Errorf("model %s is instrumented with OpenTelemetry (naming %q): use package instrument/otel", cfg.Model, cfg.Naming)
+	}
 	reg := opt.Registerer
 	if reg == nil {
 		reg = prometheus.DefaultRegisterer
@@ -293,8 +296,14 @@ func (m *Model) FeatureValue(name string, v float64) {
 
 // Middleware records every request next serves: the latency, and the
 // outcome by the response's status code (200 when the handler writes
-// none).
-func (m *Model) Middleware(next http.Handler) http.Handler {
+// none; 500 when it panics, and the panic goes on).
+func (m *Model) Middleware(next http.Handler) http.Handler { return Wrap(next, m.ObserveStatus) }
+
+// Wrap calls observe with the duration and status code of every request
+// next serves (200 when the handler writes no status; 500 when it
+// panics, and the panic goes on). It allocates nothing per request: the
+// status recorder is pooled. Package instrument/otel uses it too.
+func Wrap(next http.Handler, observe func(d time.Duration, code int)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := recorders.Get().(*recorder)
@@ -304,10 +313,10 @@ func (m *Model) Middleware(next http.Handler) http.Handler {
 			rec.ResponseWriter = nil
 			recorders.Put(rec)
 			if p := recover(); p != nil {
-				m.ObserveStatus(time.Since(start), http.StatusInternalServerError)
+				observe(time.Since(start), http.StatusInternalServerError)
 				panic(p)
 			}
-			m.ObserveStatus(time.Since(start), code)
+			observe(time.Since(start), code)
 		}()
 		next.ServeHTTP(rec, r)
 	})

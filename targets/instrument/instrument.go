@@ -46,7 +46,10 @@ func (Target) Generate(spec *compiler.Spec) ([]compiler.Artifact, error) {
 // Config builds a model's instrumentation config from the IR.
 func Config(m *compiler.Model) (*cfg.Config, error) {
 	mt := m.Metrics
-	naming := "prometheus"
+	naming := compiler.NamingPrometheus
+	if mt.Naming != "" {
+		naming = mt.Naming
+	}
 	c := &cfg.Config{
 		Comment:      compiler.GeneratedHeader,
 		Model:        m.Name,
@@ -69,6 +72,16 @@ func Config(m *compiler.Model) (*cfg.Config, error) {
 	for _, em := range mt.ErrorSelector {
 		delete(c.Requests.Labels, em.Name)
 		c.Requests.Matchers = slices.DeleteFunc(c.Requests.Matchers, func(x cfg.Matcher) bool { return x.Name == em.Name })
+	}
+	if o := mt.OTel; o != nil {
+		in := func(i compiler.OTelInstrument) cfg.OTelInstrument {
+			return cfg.OTelInstrument{Name: i.Name, Unit: i.Unit}
+		}
+		c.OTel = &cfg.OTelInstruments{Latency: in(o.Latency), Confidence: in(o.Confidence), Predictions: in(o.Predictions), Feedback: in(o.Feedback)}
+		if o.Requests != nil {
+			r := in(*o.Requests)
+			c.OTel.Requests = &r
+		}
 	}
 	for _, f := range m.Features {
 		if f.Type == compiler.Numeric {
