@@ -187,3 +187,31 @@ func TestNewRejects(t *testing.T) {
 		}
 	}
 }
+
+// TestFeatureValues: each numeric feature of the config gets its own
+// histogram (its own buckets) under one metric name; undeclared names are
+// dropped rather than becoming unbounded series.
+func TestFeatureValues(t *testing.T) {
+	cfgJSON := strings.Replace(exampleConfig, `"model": "fraud",`, `"model": "fraud", "features": ["amount", "risk"],`, 1)
+	m, reg := newModel(t, cfgJSON, instrument.Options{FeatureBuckets: map[string][]float64{"amount": {10, 100}, "risk": {0.5}}})
+	m.FeatureValue("amount", 50)
+	m.FeatureValue("amount", 500)
+	m.FeatureValue("risk", 0.2)
+	m.FeatureValue("undeclared", 1)
+	want := `
+# HELP model_feature_value Values of the model's input features.
+# TYPE model_feature_value histogram
+model_feature_value_bucket{feature="amount",model="fraud",le="10"} 0
+model_feature_value_bucket{feature="amount",model="fraud",le="100"} 1
+model_feature_value_bucket{feature="amount",model="fraud",le="+Inf"} 2
+model_feature_value_sum{feature="amount",model="fraud"} 550
+model_feature_value_count{feature="amount",model="fraud"} 2
+model_feature_value_bucket{feature="risk",model="fraud",le="0.5"} 1
+model_feature_value_bucket{feature="risk",model="fraud",le="+Inf"} 1
+model_feature_value_sum{feature="risk",model="fraud"} 0.2
+model_feature_value_count{feature="risk",model="fraud"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), instrument.FeatureMetric); err != nil {
+		t.Error(err)
+	}
+}

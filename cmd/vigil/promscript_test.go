@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"os"
@@ -36,6 +37,8 @@ func promConditions(cond string) (bool, error) {
 //	prometheus NAME [T...]  start prometheus scraping the exporters whose
 //	                        addresses are in $T... every second, wait
 //	                        until each has been scraped; $NAME is its URL
+//	waitdown PROMVAR        wait until every target of the prometheus
+//	                        at $PROMVAR failed its latest scrape
 //	freeport NAME           $NAME is the URL of a loopback port nothing
 //	                        listens on
 var promCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -76,6 +79,30 @@ var promCmds = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 		ts.Defer(s.Stop)
 		ts.Setenv(args[0], s.URL)
 	},
+	"waitdown": func(ts *testscript.TestScript, neg bool, args []string) {
+		if neg || len(args) != 1 {
+			ts.Fatalf("usage: waitdown PROMURLVAR")
+		}
+		// Waits (at most a minute) until the server's latest scrape of
+		// every target failed: up == 0, and the scraped series are
+		// marked stale.
+		url := ts.Getenv(args[0])
+		deadline := time.Now().Add(time.Minute)
+		for time.Now().Before(deadline) {
+			var r struct {
+				Data struct {
+					Result []struct {
+						Value [2]any `json:"value"`
+					} `json:"result"`
+				} `json:"data"`
+			}
+			if err := getJSON(url+"/api/v1/query?query=max(up)", &r); err == nil && len(r.Data.Result) == 1 && r.Data.Result[0].Value[1] == "0" {
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		ts.Fatalf("the targets of %s did not go down within a minute", url)
+	},
 	"freeport": func(ts *testscript.TestScript, neg bool, args []string) {
 		if neg || len(args) != 1 {
 			ts.Fatalf("usage: freeport NAME")
@@ -86,4 +113,14 @@ var promCmds = map[string]func(ts *testscript.TestScript, neg bool, args []strin
 		ln.Close()
 		ts.Setenv(args[0], "http://"+addr)
 	},
+}
+
+func getJSON(url string, v any) error {
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(url)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	return json.NewDecoder(resp.Body).Decode(v)
 }
