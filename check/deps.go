@@ -9,9 +9,11 @@ package check
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/prometheus/prometheus/model/labels"
@@ -151,7 +153,7 @@ func Deps(spec *compiler.Spec) ([]Model, error) {
 		mm := Model{Name: m.Name, Requests: render(m.Metrics.Requests.Metric, mustMatchers(m.Metrics.Requests.Selector))}
 		roles := contractRoles(m)
 		names := map[string]bool{}
-		for _, k := range slices.Sorted(mapKeys(deps)) {
+		for _, k := range slices.Sorted(maps.Keys(deps)) {
 			d := deps[k]
 			sort.Strings(d.UsedBy)
 			mm.Deps = append(mm.Deps, *d)
@@ -282,16 +284,6 @@ func mustMatchers(s compiler.Selector) []*labels.Matcher {
 	return out
 }
 
-func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
-	return func(yield func(K) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
 // grafanaVar matches a dashboard variable reference: $name, ${name} or
 // ${name:format}.
 var grafanaVar = regexp.MustCompile(`\$\{?(\w+)(?::\w+)?\}?`)
@@ -340,7 +332,7 @@ func dashboardExprs(spec *compiler.Spec, m *compiler.Model) ([]ruleExpr, error) 
 					}
 					return ".*"
 				})
-				out = append(out, ruleExpr{"panel " + strconvQuote(p.Title), expr})
+				out = append(out, ruleExpr{"panel " + strconv.Quote(p.Title), expr})
 			}
 			if err := walk(p.Panels); err != nil {
 				return err
@@ -350,5 +342,3 @@ func dashboardExprs(spec *compiler.Spec, m *compiler.Model) ([]ruleExpr, error) 
 	}
 	return out, walk(top.Panels)
 }
-
-func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }

@@ -1,10 +1,13 @@
 package check
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/prometheus/model/labels"
+	"github.com/prometheus/prometheus/promql/parser"
 
 	"github.com/vigil-dev/vigil/internal/exampletest"
 	"github.com/vigil-dev/vigil/targets/prometheus"
@@ -85,6 +88,24 @@ func TestDepsNeverRecordings(t *testing.T) {
 			for _, d := range ms[i].Deps {
 				if recorded[d.Metric] || strings.HasPrefix(d.Metric, "ALERTS") || strings.HasPrefix(d.Metric, "vigil:") {
 					t.Errorf("%s/%s: %s is produced by Prometheus", name, m.Name, d.Expr)
+				}
+				ms, err := parser.NewParser(parser.Options{}).ParseMetricSelector(d.Expr)
+				if err != nil {
+					t.Errorf("%s/%s: %s does not parse back: %v", name, m.Name, d.Expr, err)
+				} else if len(ms) != len(d.Matchers)+1 {
+					t.Errorf("%s/%s: %s parses back into %d matchers, want %d", name, m.Name, d.Expr, len(ms), len(d.Matchers)+1)
+				} else {
+					for _, x := range ms {
+						if x.Name == "__name__" {
+							if x.Value != d.Metric {
+								t.Errorf("%s/%s: %s parses back with name %q", name, m.Name, d.Expr, x.Value)
+							}
+							continue
+						}
+						if !slices.ContainsFunc(d.Matchers, func(y *labels.Matcher) bool { return y.String() == x.String() }) {
+							t.Errorf("%s/%s: %s parses back with matcher %s it did not have", name, m.Name, d.Expr, x)
+						}
+					}
 				}
 				if len(d.UsedBy) == 0 {
 					t.Errorf("%s/%s: %s used by nothing", name, m.Name, d.Expr)

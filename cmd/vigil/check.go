@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"cuelang.org/go/cue"
 	"github.com/prometheus/client_golang/api"
 	v1 "github.com/prometheus/client_golang/api/prometheus/v1"
 	promconfig "github.com/prometheus/common/config"
@@ -199,7 +200,7 @@ func writeCheckReport(w io.Writer, f diag.Format, rep *check.Report, file string
 		for _, m := range rep.Models {
 			for _, p := range m.Problems {
 				l = append(l, diag.Diagnostic{Pos: diag.Position{File: file},
-					Path: "models." + quoteKey(m.Model), Message: p.Kind + ": " + p.Message})
+					Path: cue.MakePath(cue.Str("models"), cue.Str(m.Model)).String(), Message: p.Kind + ": " + p.Message})
 			}
 		}
 		return diag.Write(w, f, l)
@@ -226,14 +227,4 @@ func writeCheckReport(w io.Writer, f diag.Format, rep *check.Report, file string
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// quoteKey writes a model name as a CUE field path element.
-func quoteKey(s string) string {
-	for _, r := range s {
-		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
-			return fmt.Sprintf("%q", s)
-		}
-	}
-	return s
 }
