@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/vigil-dev/vigil/instrument"
+	"github.com/vigil-dev/vigil/internal/benchcpu"
 )
 
 func newModel(t testing.TB, cfgJSON string, opt instrument.Options) (*instrument.Model, *prometheus.Registry) {
@@ -61,9 +62,11 @@ func BenchmarkMiddleware(b *testing.B) {
 	w := &nopWriter{h: http.Header{}}
 	r := httptest.NewRequest("GET", "/predict", nil)
 	b.ReportAllocs()
+	cpu := benchcpu.Start()
 	for b.Loop() {
 		h.ServeHTTP(w, r)
 	}
+	cpu.Report(b)
 }
 
 // BenchmarkBareHandler is the handler without the middleware.
@@ -71,9 +74,11 @@ func BenchmarkBareHandler(b *testing.B) {
 	w := &nopWriter{h: http.Header{}}
 	r := httptest.NewRequest("GET", "/predict", nil)
 	b.ReportAllocs()
+	cpu := benchcpu.Start()
 	for b.Loop() {
 		okHandler.ServeHTTP(w, r)
 	}
+	cpu.Report(b)
 }
 
 // BenchmarkMiddlewareParallel is the middleware under concurrent
@@ -83,12 +88,14 @@ func BenchmarkMiddlewareParallel(b *testing.B) {
 	h := m.Middleware(okHandler)
 	r := httptest.NewRequest("GET", "/predict", nil)
 	b.ReportAllocs()
+	cpu := benchcpu.Start()
 	b.RunParallel(func(pb *testing.PB) {
 		w := &nopWriter{h: http.Header{}}
 		for pb.Next() {
 			h.ServeHTTP(w, r)
 		}
 	})
+	cpu.Report(b)
 }
 
 func TestMiddlewareOutcomes(t *testing.T) {

@@ -23,6 +23,7 @@ import (
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/instrument"
 	"github.com/vigil-dev/vigil/instrument/otel"
+	"github.com/vigil-dev/vigil/internal/benchcpu"
 	"github.com/vigil-dev/vigil/internal/promsamples"
 	"github.com/vigil-dev/vigil/internal/promserver"
 	target "github.com/vigil-dev/vigil/targets/instrument"
@@ -263,4 +264,32 @@ func TestNewRejectsPrometheusNaming(t *testing.T) {
 	if _, err := otel.New(cfg, meter, otel.Options{}); err == nil || !strings.Contains(err.Error(), "use package instrument") {
 		t.Errorf("New = %v, want a pointer to package instrument", err)
 	}
+}
+
+// BenchmarkMiddleware is the OTel variant's per-request cost, through the
+// SDK and its Prometheus exporter's reader.
+func BenchmarkMiddleware(b *testing.B) {
+	reg := prometheus.NewRegistry()
+	exp, err := otelprom.New(otelprom.WithRegisterer(reg))
+	if err != nil {
+		b.Fatal(err)
+	}
+	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(exp))
+	defer mp.Shutdown(context.Background())
+	cfg, err := instrument.ParseConfig([]byte(shopConfig))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := otel.New(cfg, mp.Meter("bench"), otel.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) }))
+	r := mustRequest("/predict")
+	b.ReportAllocs()
+	cpu := benchcpu.Start()
+	for b.Loop() {
+		h.ServeHTTP(nopWriter{}, r)
+	}
+	cpu.Report(b)
 }
