@@ -283,6 +283,13 @@ func (h Histogram) HasBucket(b decimal.D) bool {
 
 // Metrics maps the metric contract onto a model's series.
 type Metrics struct {
+	// Naming is "otel" when the service's series come through the
+	// OpenTelemetry Prometheus exporter (metrics.naming), and empty for
+	// Prometheus naming.
+	Naming string `json:"naming,omitempty"`
+	// OTel holds the contract's OpenTelemetry instruments under naming
+	// "otel" (nil otherwise); the Series below are their translations.
+	OTel *OTelInstruments `json:"otel,omitempty"`
 	// Requests selects all requests; failed requests match
 	// Requests.Selector plus ErrorSelector (an ErrorSelector matcher
 	// replaces a request matcher on the same label).

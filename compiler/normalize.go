@@ -407,6 +407,11 @@ func (c *checker) normalizeMetrics(l loc, model string, r *rawMetrics) Metrics {
 		FeedbackActual:    or(r.Feedback.ActualLabel, "actual"),
 		DriftPrefix:       or(r.Drift.Prefix, "vigil_drift"),
 	}
+	if r.Naming == NamingOTel {
+		c.otelMetrics(l, r, &m)
+	} else {
+		c.checkPromNames(l, r)
+	}
 	if r.Requests.ErrorSelector != nil || r.Requests.ErrorMatchers != nil {
 		m.ErrorSelector = selectorFromMap(r.Requests.ErrorSelector).With(c.matchers(l.field("requests", "error_matchers"), r.Requests.ErrorMatchers))
 		if len(r.Requests.ErrorSelector) == 0 && len(r.Requests.ErrorMatchers) == 0 {

@@ -76,6 +76,7 @@ type rawModel struct {
 }
 
 type rawMetrics struct {
+	Naming   string            `json:"naming"`
 	Selector map[string]string `json:"selector"`
 	Matchers []string          `json:"matchers"`
 	Requests struct {

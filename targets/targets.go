@@ -12,6 +12,7 @@ import (
 	"github.com/vigil-dev/vigil/targets/datadog"
 	"github.com/vigil-dev/vigil/targets/drift"
 	"github.com/vigil-dev/vigil/targets/grafana"
+	"github.com/vigil-dev/vigil/targets/instrument"
 	"github.com/vigil-dev/vigil/targets/prometheus"
 	"github.com/vigil-dev/vigil/targets/resolved"
 	"github.com/vigil-dev/vigil/targets/runbook"
@@ -34,9 +35,10 @@ func All() []compiler.Target {
 
 // OptIn returns the targets compile writes only when --target names
 // them: the Datadog target, for teams that run Datadog instead of
-// Prometheus.
+// Prometheus, and the instrumentation configs, whose files belong with
+// the service rather than the monitoring output.
 func OptIn() []compiler.Target {
-	return []compiler.Target{datadog.Target{}}
+	return []compiler.Target{datadog.Target{}, instrument.Target{}}
 }
 
 // Names returns the registered target names, default and opt-in,

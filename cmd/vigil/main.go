@@ -39,13 +39,15 @@ const (
 const exitContract = `Exit codes:
   0  success
   1  the spec is wrong, compile --check found differences, diff found
-     changes, or simulate --check found a failed expectation
+     changes, simulate --check found a failed expectation, or check
+     found series missing on the server
   2  usage and environment problems: bad flags or arguments, paths that
      cannot be read or written (missing, unreadable, symbolic-link
      loops), an output path that is not a directory, a collision with a
      file vigil does not own, an output directory another vigil process
-     is writing, an interruption by SIGINT or SIGTERM; and, for diff
-     (where 1 means "changed"), a spec with errors on either side`
+     is writing, an interruption by SIGINT or SIGTERM, a server check
+     cannot query; and, for diff (where 1 means "changed"), a spec with
+     errors on either side`
 
 // exitError carries an exit code out of a cobra command.
 type exitError struct {
@@ -134,6 +136,7 @@ drift-evaluator configs.
 		newDrift(stdout, stderr),
 		newSimulate(g, stdout, stderr),
 		newApply(g, stdout, stderr),
+		newCheck(g, stdout, stderr),
 		newVersion(stdout),
 	)
 	return root

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -39,12 +40,20 @@ func TestScripts(t *testing.T) {
 		Dir:                 "../../testdata/script",
 		UpdateScripts:       os.Getenv("VIGIL_UPDATE") == "1",
 		RequireExplicitExec: false,
+		Condition:           promConditions,
+		Cmds:                scriptCmds(),
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("EXAMPLES", examples)
 			return nil
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"fakedatadog": fakeDatadog},
 	})
+}
+
+// scriptCmds are the scripts' own commands: promCmds and fakedatadog.
+func scriptCmds() map[string]func(ts *testscript.TestScript, neg bool, args []string) {
+	cmds := maps.Clone(promCmds)
+	cmds["fakedatadog"] = fakeDatadog
+	return cmds
 }
 
 // fakeServers are the scripts' fake Datadog APIs.
