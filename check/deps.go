@@ -209,7 +209,7 @@ func contractRoles(m *compiler.Model) map[string]Metric {
 	}
 	dm := m.DriftMetricNames()
 	for _, n := range []string{dm.Score, dm.Threshold, dm.Detected, dm.LastRun, dm.MissingRatio,
-		dm.ConsecutiveBreaches, dm.PValue, dm.SampleSize, dm.RowsRead, dm.FeatureErrors, dm.EvaluationDuration} {
+		dm.ConsecutiveBreaches, dm.PValue, dm.SampleSize, dm.RowsRead, dm.FeatureErrors, dm.EvaluationDuration, dm.BinShare} {
 		add(n, n, "drift", Gauge)
 	}
 	add(dm.Errors, dm.Errors, "drift", Counter)

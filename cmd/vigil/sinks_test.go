@@ -34,12 +34,12 @@ models: m: {
 // and that the evaluation is not reported stale.
 func TestDriftPushgateway(t *testing.T) {
 	pgw := extserver.RequireBinary(t, "prometheus-pushgateway", "prometheus-pushgateway", "pushgateway")
-	prom := extserver.RequireBinary(t, "prometheus", "prometheus")
+
 	dir, out, now := compileDriftSpec(t)
 
 	pgwAddr := extserver.FreeAddr(t)
 	extserver.Start(t, dir, "pushgateway", pgw, "--web.listen-address="+pgwAddr)
-	base := extserver.StartPrometheus(t, dir, prom, []string{filepath.Join(out, "prometheus", "m.rules.yaml")}, []string{pgwAddr})
+	base := extserver.StartPrometheus(t, dir, []string{filepath.Join(out, "prometheus", "m.rules.yaml")}, []string{pgwAddr})
 
 	// The Pushgateway takes a moment to listen; drift run fails (exit 1)
 	// until it does.

@@ -29,7 +29,7 @@ models: e2e: {
 // that every rule group evaluates without error and that the outage page
 // reaches the firing state.
 func TestRealPrometheus(t *testing.T) {
-	bin := extserver.RequireBinary(t, "prometheus", "prometheus")
+
 	work := t.TempDir()
 
 	// Rules: the examples and the e2e model.
@@ -64,7 +64,7 @@ func TestRealPrometheus(t *testing.T) {
 	go srv.Serve(ln)
 	defer srv.Close()
 
-	base := extserver.StartPrometheus(t, work, bin, ruleFiles, []string{ln.Addr().String()})
+	base := extserver.StartPrometheus(t, work, ruleFiles, []string{ln.Addr().String()})
 
 	deadline := time.Now().Add(90 * time.Second)
 	var lastState string

@@ -14,9 +14,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/vigil-dev/vigil/internal/promserver"
 )
 
 // RequireBinary returns the path of an external tool (name or one of its
@@ -120,46 +121,27 @@ func Alerts(base string) ([]Alert, error) {
 	return alerts.Data.Alerts, err
 }
 
-// StartPrometheus starts Debian's Prometheus server (bin) on loopback
-// with the rule files, scraping the targets (host:port) every second and
-// evaluating the rules every second, keeping the labels the targets
-// expose (honor_labels, as a Pushgateway needs). It returns the server's
-// base URL.
-func StartPrometheus(t testing.TB, work, bin string, ruleFiles, targets []string) string {
+// StartPrometheus starts Debian's Prometheus server (internal/promserver)
+// in work with the rule files, scraping the targets (host:port) and
+// evaluating the rules every second, for the rest of the test, and
+// returns its base URL once every target has been scraped. It skips the
+// test without the binary, except under CI.
+func StartPrometheus(t testing.TB, work string, ruleFiles, targets []string) string {
 	t.Helper()
-	cfg := fmt.Sprintf(`global:
-  scrape_interval: 1s
-  evaluation_interval: 1s
-rule_files:
-%s
-scrape_configs:
-  - job_name: targets
-    honor_labels: true
-    static_configs:
-      - targets:
-%s
-`, yamlList("  ", ruleFiles), yamlList("          ", targets))
-	cfgFile := filepath.Join(work, "prometheus.yml")
-	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
+	RequireBinary(t, "prometheus", "prometheus")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := promserver.Start(ctx, promserver.Config{Dir: work, Targets: targets, RuleFiles: ruleFiles})
+	if err != nil {
 		t.Fatal(err)
 	}
-	addr := FreeAddr(t)
-	Start(t, work, "prometheus", bin,
-		"--config.file="+cfgFile,
-		"--storage.tsdb.path="+filepath.Join(work, "prometheus-data"),
-		"--web.listen-address="+addr,
-	)
-	return "http://" + addr
-}
-
-// yamlList renders items as a YAML block sequence of quoted strings,
-// each line indented by indent.
-func yamlList(indent string, items []string) string {
-	var b strings.Builder
-	for _, it := range items {
-		fmt.Fprintf(&b, "%s- %q\n", indent, it)
-	}
-	return b.String()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("prometheus log:\n%s", s.Log())
+		}
+		s.Stop()
+	})
+	return s.URL
 }
 
 // StartInfluxDB runs Debian's influxd on loopback and returns its URL.

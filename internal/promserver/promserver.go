@@ -32,7 +32,8 @@ func Binary() (string, error) {
 type Config struct {
 	// Dir holds the configuration, the storage and the log.
 	Dir string
-	// Targets are host:port addresses scraped at /metrics every second.
+	// Targets are host:port addresses scraped at /metrics every second,
+	// keeping the labels they expose (honor_labels).
 	Targets []string
 	// RuleFiles are loaded and evaluated every second.
 	RuleFiles []string
@@ -69,7 +70,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	b.WriteString("scrape_configs:\n")
 	if len(cfg.Targets) > 0 {
-		b.WriteString("  - job_name: service\n    static_configs:\n      - targets:\n")
+		// honor_labels keeps the labels a target exposes, as a
+		// Pushgateway's series need (its grouping labels, e.g. model).
+		b.WriteString("  - job_name: service\n    honor_labels: true\n    static_configs:\n      - targets:\n")
 		for _, t := range cfg.Targets {
 			fmt.Fprintf(&b, "          - %q\n", t)
 		}
