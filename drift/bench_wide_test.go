@@ -1,0 +1,147 @@
+package drift
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+
+	"github.com/vigil-dev/vigil/drift/config"
+)
+
+// wideSize reads the wide benchmark's size from the environment:
+// VIGIL_BENCH_WIDE=ROWS,COLUMNS (e.g. 3000000,1000). Without it the
+// benchmark skips: its data takes minutes to write and gigabytes of disk.
+func wideSize(b *testing.B) (rows, columns int) {
+	v := os.Getenv("VIGIL_BENCH_WIDE")
+	if v == "" {
+		b.Skip("set VIGIL_BENCH_WIDE=ROWS,COLUMNS (e.g. 3000000,1000) to run the wide benchmark; it writes its Parquet data (several GB) to the temporary directory first")
+	}
+	var err error
+	for i, f := range strings.Split(v, ",") {
+		n, e := strconv.Atoi(f)
+		if e != nil || n <= 0 || i > 1 {
+			err = e
+		}
+		if i == 0 {
+			rows = n
+		} else {
+			columns = n
+		}
+	}
+	if err != nil || rows == 0 || columns == 0 {
+		b.Fatalf("VIGIL_BENCH_WIDE=%q: want ROWS,COLUMNS", v)
+	}
+	return rows, columns
+}
+
+// writeWideFile writes rows × columns doubles (normals rounded to three
+// decimals, as logged features often are), plus ts,
+// a millisecond timestamp within benchDay.
+func writeWideFile(path string, rows, columns int, seed uint64, shift float64) error {
+	group := parquet.Group{"ts": parquet.Timestamp(parquet.Millisecond)}
+	for i := range columns {
+		group[benchColumn(i)] = parquet.Leaf(parquet.DoubleType)
+	}
+	schema := parquet.NewSchema("wide", group)
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := parquet.NewWriter(f, schema, parquet.PageBufferSize(1<<20))
+	rng := rand.New(rand.NewPCG(seed, 11))
+	batch := make([]parquet.Row, 0, 256)
+	for r := range rows {
+		row := make(parquet.Row, 0, columns+1)
+		for i := range columns {
+			v := math.Round((rng.NormFloat64()*(1+float64(i%5))+shift*float64(i%3))*1000) / 1000
+			row = append(row, parquet.DoubleValue(v).Level(0, 0, i))
+		}
+		ts := benchDay.Add(time.Duration(r) * (24 * time.Hour / time.Duration(rows)))
+		row = append(row, parquet.Int64Value(ts.UnixMilli()).Level(0, 0, columns))
+		batch = append(batch, row)
+		if len(batch) == cap(batch) {
+			if _, err := w.WriteRows(batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	if _, err := w.WriteRows(batch); err != nil {
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// BenchmarkEvaluateWide evaluates COLUMNS numeric features with the
+// default test (auto) over a ROWS-row reference and a current day of
+// ROWS/3 rows, from Parquet: the shape of "3M reference rows × 1,000
+// columns" that Evidently users report taking hours. It reports the wall
+// and CPU time, the peak live heap and the peak resident set.
+func BenchmarkEvaluateWide(b *testing.B) {
+	rows, columns := wideSize(b)
+	dir := filepath.Join(os.TempDir(), "vigil-bench-wide-"+strconv.Itoa(rows)+"x"+strconv.Itoa(columns))
+	if _, err := os.Stat(filepath.Join(dir, "done")); err != nil {
+		start := time.Now()
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			b.Fatal(err)
+		}
+		if err := writeWideFile(filepath.Join(dir, "ref.parquet"), rows, columns, 1, 0); err != nil {
+			b.Fatal(err)
+		}
+		if err := writeWideFile(filepath.Join(dir, "cur.parquet"), rows/3, columns, 2, 0.05); err != nil {
+			b.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "done"), nil, 0o644); err != nil {
+			b.Fatal(err)
+		}
+		b.Logf("wrote the data to %s in %s", dir, time.Since(start).Round(time.Second))
+	}
+	c := testConfig()
+	c.Reference = config.Source{Path: "ref.parquet", Format: "parquet"}
+	c.Current = config.Source{Path: "cur.parquet", Format: "parquet", TimeColumn: "ts"}
+	for i := range columns {
+		c.Features = append(c.Features, config.Feature{Name: benchColumn(i), Column: benchColumn(i), Type: "numeric", Test: config.Test{Method: "auto", Consecutive: 1}})
+	}
+	o := Options{BaseDir: dir, At: benchDay.Add(24 * time.Hour)}
+	// Twice: the first cycle moves the Parquet writer's pooled buffers
+	// (when the data was just written) to the victim cache, the second
+	// frees them.
+	runtime.GC()
+	runtime.GC()
+	resetPeakRSS()
+	b.ResetTimer()
+	var peak uint64
+	cpu0 := cpuTime()
+	for b.Loop() {
+		p := startPeakHeap()
+		rep := Run(context.Background(), c, o)
+		peak = max(peak, p.Stop())
+		if rep.Err != nil {
+			b.Fatal(rep.Err)
+		}
+		for _, r := range rep.Results {
+			if r.Err != nil {
+				b.Fatalf("%s: %v", r.Feature, r.Err)
+			}
+		}
+	}
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+	if rss := peakRSS(); rss > 0 {
+		b.ReportMetric(float64(rss)/(1<<20), "peak-rss-MB")
+	}
+	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")
+}
