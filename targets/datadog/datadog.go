@@ -286,14 +286,4 @@ func (b *builder) message(a *vprom.Alert, detail string) string {
 	return sb.String()
 }
 
-// alert returns the Prometheus target's alert of the given name.
-func (b *builder) alert(name string) *vprom.Alert {
-	for i := range b.alerts {
-		if b.alerts[i].Rule.Alert == name {
-			return &b.alerts[i]
-		}
-	}
-	return nil
-}
-
 func ptr[T any](v T) *T { return &v }

@@ -210,17 +210,7 @@ func countQuery(metric string, f *filter) string {
 	return fmt.Sprintf("sum:%s{%s}.as_count()", metric, f)
 }
 
-// leTerm is the upper_bound tag term of a histogram bucket. Integer
-// bounds are written "1" by some client libraries and "1.0" by others,
-// so they match both (as the Prometheus target's le matcher does).
-func leTerm(le string) string {
-	if !strings.Contains(le, ".") {
-		return fmt.Sprintf("upper_bound IN (%s, %s.0)", le, le)
-	}
-	return "upper_bound:" + le
-}
-
-// windowMinutes renders a duration as a monitor time window,
+// monitorWindow renders a duration as a monitor time window,
 // "last_<n>m" / "last_<n>h" / "last_<n>d" (Datadog accepts minutes and
 // hours, and days up to a week).
 func monitorWindow(d time.Duration) string {
