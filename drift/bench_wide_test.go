@@ -57,7 +57,9 @@ func writeWideFile(path string, rows, columns int, seed uint64, shift float64) e
 		return err
 	}
 	defer f.Close()
-	w := parquet.NewWriter(f, schema, parquet.PageBufferSize(1<<20))
+	// Row groups of 100k rows, as writers of large files use: one group
+	// of millions of rows would be buffered whole in memory.
+	w := parquet.NewWriter(f, schema, parquet.PageBufferSize(1<<20), parquet.MaxRowsPerRowGroup(100_000))
 	rng := rand.New(rand.NewPCG(seed, 11))
 	batch := make([]parquet.Row, 0, 256)
 	for r := range rows {

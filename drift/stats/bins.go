@@ -14,7 +14,7 @@ func QuantileEdges(ref []float64, bins int) ([]float64, error) {
 	if len(ref) == 0 || bins < 1 {
 		return nil, ErrEmpty
 	}
-	s := sorted(ref)
+	s := sortedCopy(ref) // a radix sort: the order sort.Float64s gives, for values without NaN
 	n := float64(len(s))
 	edges := make([]float64, 0, bins-1)
 	for k := 1; k < bins; k++ {

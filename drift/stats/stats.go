@@ -11,7 +11,6 @@ import (
 	"errors"
 	"math"
 	"slices"
-	"sort"
 
 	"gonum.org/v1/gonum/stat/distuv"
 )
@@ -189,12 +188,6 @@ func sum(x []float64) float64 {
 		t += v
 	}
 	return t
-}
-
-func sorted(x []float64) []float64 {
-	s := append([]float64(nil), x...)
-	sort.Float64s(s)
-	return s
 }
 
 // Wasserstein1 is the first Wasserstein (earth mover's) distance between
