@@ -131,6 +131,7 @@ drift-evaluator configs.
 		newSchema(stdout),
 		newDrift(stdout, stderr),
 		newSimulate(g, stdout, stderr),
+		newImport(g, stdout, stderr),
 		newVersion(stdout),
 	)
 	return root
