@@ -46,7 +46,12 @@ var Header = []string{
 func Import(files []File) importer.Result {
 	im := &imp{models: map[string]*service{}}
 	for _, f := range files {
-		for _, doc := range im.r.Documents(f.Name, f.Data) {
+		n := len(im.r.Findings)
+		docs := im.r.Documents(f.Name, f.Data)
+		if len(docs) == 0 && len(im.r.Findings) == n {
+			im.r.Drop(importer.Node{File: f.Name}, "the file holds no YAML document", "")
+		}
+		for _, doc := range docs {
 			im.document(doc)
 		}
 	}
