@@ -86,6 +86,20 @@ func (l Findings) Sort() {
 	})
 }
 
+// Dedupe sorts the findings and drops exact repeats (an object read
+// once per referring SLO reports its problems once).
+func (l Findings) Dedupe() Findings {
+	l.Sort()
+	out := l[:0]
+	for i, f := range l {
+		if i > 0 && f == l[i-1] {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
 // Dropped counts the findings of level Dropped.
 func (l Findings) Dropped() int {
 	n := 0

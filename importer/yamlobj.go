@@ -32,11 +32,18 @@ type Node struct {
 	N    *yaml.Node
 	File string
 	Path string
+	// parent positions an absent field (N nil) at the mapping that lacks
+	// it.
+	parent *yaml.Node
 }
 
-// Pos is the node's position.
+// Pos is the node's position (for an absent field, the position of the
+// mapping that lacks it).
 func (n Node) Pos() diag.Position {
 	if n.N == nil {
+		if n.parent != nil {
+			return diag.Position{File: n.File, Line: n.parent.Line, Column: n.parent.Column}
+		}
 		return diag.Position{File: n.File}
 	}
 	return diag.Position{File: n.File, Line: n.N.Line, Column: n.N.Column}
@@ -146,7 +153,7 @@ func (o *Obj) Get(key string) Node {
 	if o.Path != "" {
 		p = o.Path + "." + key
 	}
-	return Node{File: o.File, Path: p}
+	return Node{File: o.File, Path: p, parent: o.N}
 }
 
 // Has reports whether field key is present.

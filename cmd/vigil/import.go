@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigil-dev/vigil/importer"
+	"github.com/vigil-dev/vigil/importer/openslo"
 	"github.com/vigil-dev/vigil/importer/sloth"
 	"github.com/vigil-dev/vigil/output"
 )
@@ -102,5 +103,13 @@ func writeImport(g *globals, res importer.Result, out string, allowPartial bool,
 }
 
 func importOpenSLO(paths []string) (importer.Result, error) {
-	return importer.Result{}, usageErr("openslo import is not built yet")
+	var files []openslo.File
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return importer.Result{}, usageErr("%v", err)
+		}
+		files = append(files, openslo.File{Name: p, Data: b})
+	}
+	return openslo.Import(files), nil
 }

@@ -644,8 +644,7 @@ func (im *imp) result() importer.Result {
 		}
 		res.Files[name+".cue"] = b
 	}
-	im.r.Findings.Sort()
-	res.Findings = im.r.Findings
+	res.Findings = im.r.Findings.Dedupe()
 	return res
 }
 
