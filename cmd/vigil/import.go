@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/importer"
 	"github.com/vigil-dev/vigil/importer/openslo"
 	"github.com/vigil-dev/vigil/importer/sloth"
@@ -112,4 +113,64 @@ func importOpenSLO(paths []string) (importer.Result, error) {
 		files = append(files, openslo.File{Name: p, Data: b})
 	}
 	return openslo.Import(files), nil
+}
+
+func newExport(g *globals, stdout, stderr io.Writer) *cobra.Command {
+	var (
+		out          string
+		allowPartial bool
+	)
+	cmd := &cobra.Command{
+		Use:   "export openslo [SPEC...] [-o DIR]",
+		Short: "Write a spec's SLOs as OpenSLO v1 documents",
+		Long: `export openslo loads the spec (like vet) and writes its SLOs as OpenSLO v1
+documents: datasource.yaml (the Prometheus DataSource) and <model>.yaml per
+model (its Service, its SLOs with their SLIs, one AlertPolicy and
+AlertCondition per burn-rate window pair). What OpenSLO cannot say is kept
+in vigil.dev/ annotations, so that vigil import openslo gives back an
+equivalent spec. SLOs that cannot be exported (freshness) are listed on
+stderr and export exits 1, unless --allow-partial is given.
+
+With -o DIR the files are written as one transaction; without it, every
+document is printed to stdout as one YAML stream.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if args[0] != "openslo" {
+				return usageErr("export %q: want openslo", args[0])
+			}
+			spec, err := loadSpec(g, compiler.Source{Args: args[1:]}, stdout, stderr)
+			if err != nil {
+				return err
+			}
+			files, findings := openslo.Export(spec)
+			for _, f := range findings {
+				kind := "not exported"
+				if f.Level == importer.Note {
+					kind = "note"
+				}
+				fmt.Fprintf(stderr, "vigil: model %s: %s: %s\n", f.Pos.File, kind, f.Message)
+			}
+			if out == "" {
+				for _, p := range compiler.SortedPaths(files) {
+					stdout.Write(files[p])
+				}
+			} else {
+				rec, err := output.Write(g.context(), out, files)
+				printRecovery(stderr, out, rec)
+				if errors.Is(err, output.ErrInterrupted) {
+					return interrupted(g.context(), out+" is as it was")
+				}
+				if err != nil {
+					return &exitError{exitUsage, err}
+				}
+			}
+			if findings.Dropped() > 0 && !allowPartial {
+				return silentFail
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&out, "out", "o", "", "output directory (default: print the documents)")
+	cmd.Flags().BoolVar(&allowPartial, "allow-partial", false, "exit 0 even when some SLOs could not be exported")
+	return cmd
 }

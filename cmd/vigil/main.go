@@ -132,6 +132,7 @@ drift-evaluator configs.
 		newDrift(stdout, stderr),
 		newSimulate(g, stdout, stderr),
 		newImport(g, stdout, stderr),
+		newExport(g, stdout, stderr),
 		newVersion(stdout),
 	)
 	return root

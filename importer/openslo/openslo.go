@@ -342,7 +342,9 @@ func (im *imp) slo(ob *object) {
 		return
 	}
 	base := &importer.SLO{Name: importer.SafeName(ob.name, "s")}
-	if base.Name != ob.name {
+	if e, ok := ob.meta.annotations[AnnSLOName]; ok && importer.IsName(e.Value) {
+		base.Name = e.Value
+	} else if base.Name != ob.name {
 		r.Note(ob.meta.node, fmt.Sprintf("SLO %q becomes %q", ob.name, base.Name), "")
 	}
 	base.Description, _ = r.Str(o.Get("description"))
@@ -356,7 +358,7 @@ func (im *imp) slo(ob *object) {
 		}
 		r.Drop(e.Node, fmt.Sprintf("SLO label %s: vigil's labels are per model", k), "put it on the Service's labels (every rule and alert of the model)")
 	}
-	im.annotations(ob.meta, AnnMinBadEvents, AnnBudgetTiers)
+	im.annotations(ob.meta, AnnMinBadEvents, AnnBudgetTiers, AnnSLOName)
 	zero := 0
 	base.MinBadEvents = &zero
 	if e, ok := ob.meta.annotations[AnnMinBadEvents]; ok {

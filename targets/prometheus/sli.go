@@ -231,3 +231,20 @@ func ErrorRatioRecord(w time.Duration) string { return rec(recErrorRatio, w) }
 
 // SLISelector is the {model, slo} selector of an SLO's recorded series.
 func SLISelector(m *compiler.Model, s *compiler.SLO) string { return sliSelector(m, s) }
+
+// SLIQueries returns an event-based SLO's bad-event and all-event rates
+// as standalone PromQL, with `$window` where the range goes: the
+// expressions the error-ratio recordings divide (for tools that need
+// the SLI outside vigil's rules, such as `vigil export openslo`). ok is
+// false for a freshness SLO, whose events are rule evaluations, not
+// rates over a window.
+func SLIQueries(m *compiler.Model, s *compiler.SLO) (errors, events string, ok bool) {
+	if s.Kind == compiler.Freshness {
+		return "", "", false
+	}
+	const sentinel = 7777 * time.Second
+	_, events = rawSLI(m, s, sentinel, "")
+	errors, _ = rawSLI(m, s, sentinel, events)
+	w := "[" + win(sentinel) + "]"
+	return strings.ReplaceAll(errors, w, "[$window]"), strings.ReplaceAll(events, w, "[$window]"), true
+}
