@@ -29,8 +29,9 @@ or OpenSLO v1 documents and writes a formatted vigil CUE spec, one file per
 service (<service>.cue), that passes vigil vet unchanged.
 
 Everything that could not be carried over is listed on stderr with its
-source position and what to do instead, and import exits 1, unless
---allow-partial is given. Notes (defaults chosen, names changed) never
+source position and what to do instead, and import writes nothing and
+exits 1, unless --allow-partial is given (then it writes what it could
+import and exits 0). Notes (defaults chosen, names changed) never
 fail an import. docs/import.md has the mapping tables.
 
 With -o DIR the files are written as one transaction (see compile);
@@ -73,11 +74,13 @@ func writeImport(g *globals, res importer.Result, out string, allowPartial bool,
 	for _, f := range res.Findings {
 		fmt.Fprintln(stderr, f.String())
 	}
-	if len(res.Findings) > 0 {
-		fmt.Fprintf(stderr, "vigil: %s\n", importer.Summary(res.Findings))
-	}
+	fmt.Fprintf(stderr, "vigil: %s\n", importer.Summary(res.Findings))
 	if len(res.Files) == 0 {
 		fmt.Fprintln(stderr, "vigil: nothing to write")
+		return silentFail
+	}
+	if res.Findings.Dropped() > 0 && !allowPartial {
+		fmt.Fprintln(stderr, "vigil: nothing written; fix the source, or rerun with --allow-partial to write what could be imported")
 		return silentFail
 	}
 	if out == "" {
@@ -87,18 +90,15 @@ func writeImport(g *globals, res importer.Result, out string, allowPartial bool,
 		for _, b := range res.Files {
 			stdout.Write(b)
 		}
-	} else {
-		rec, err := output.Write(g.context(), out, res.Files)
-		printRecovery(stderr, out, rec)
-		if errors.Is(err, output.ErrInterrupted) {
-			return interrupted(g.context(), out+" is as it was")
-		}
-		if err != nil {
-			return &exitError{exitUsage, err}
-		}
+		return nil
 	}
-	if res.Findings.Dropped() > 0 && !allowPartial {
-		return silentFail
+	rec, err := output.Write(g.context(), out, res.Files)
+	printRecovery(stderr, out, rec)
+	if errors.Is(err, output.ErrInterrupted) {
+		return interrupted(g.context(), out+" is as it was")
+	}
+	if err != nil {
+		return &exitError{exitUsage, err}
 	}
 	return nil
 }

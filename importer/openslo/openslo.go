@@ -122,12 +122,18 @@ func (im *imp) document(doc importer.Node) {
 	}
 	api, _ := r.Str(o.Get("apiVersion"))
 	kind, _ := r.Str(o.Get("kind"))
+	if v := o.Get("version"); v.Valid() && api == "" {
+		if ver, _ := r.Str(v); ver == "prometheus/v1" {
+			api = ver
+		}
+	}
 	switch {
 	case api == "openslo/v1alpha" || strings.HasPrefix(api, "openslo/v2"):
 		r.Drop(o.Get("apiVersion"), fmt.Sprintf("OpenSLO %s is not imported; vigil reads openslo/v1", api), "convert it to openslo/v1 (e.g. with oslo convert)")
 		return
 	case api == "prometheus/v1" || api == "sloth.slok.dev/v1":
 		r.Drop(doc, "a Sloth spec, not an OpenSLO document", "import it with vigil import sloth")
+		o.Fields()
 		return
 	case api != APIVersion:
 		r.Drop(o.Get("apiVersion"), fmt.Sprintf("apiVersion %q: not an OpenSLO v1 document", api), "")

@@ -156,9 +156,6 @@ func (im *imp) spec(o *importer.Obj, d dialect) {
 	}
 	s.files = append(s.files, svcNode.File)
 	labels := r.StringMap(o.Get("labels"))
-	for _, e := range labels {
-		im.modelLabel(s, e)
-	}
 	if s.model.Team == "" {
 		s.model.Team = name
 		how := "the service name"
@@ -173,6 +170,12 @@ func (im *imp) spec(o *importer.Obj, d dialect) {
 			}
 		}
 		r.Note(svcNode, fmt.Sprintf("vigil needs an owning team; team %q is taken from %s", s.model.Team, how), "change team if another team owns it")
+	}
+	for _, e := range labels {
+		if e.Key == "team" && e.Value == s.model.Team {
+			continue // the team label of every vigil alert
+		}
+		im.modelLabel(s, e)
 	}
 	im.plugins(o.Get(d.f("slo_plugins", "sloPlugins")), d, nil)
 	slos, _ := r.List(o.Get("slos"))
