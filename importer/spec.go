@@ -20,7 +20,18 @@ type Spec struct {
 	// SeverityNames renames severities (routing.severity_names), keyed by
 	// vigil severity (critical, warning, info).
 	SeverityNames map[string]string
-	Models        []*Model
+	// Teams are declared teams: team name -> severity -> receiver. When
+	// any is declared, every model's team is declared too.
+	Teams map[string]map[string]string
+	// Receivers are routing.receivers by name.
+	Receivers map[string]Receiver
+	Models    []*Model
+}
+
+// Receiver is one routing.receivers entry.
+type Receiver struct {
+	Kind   string
+	Target string
 }
 
 // Model is one vigil model.
@@ -118,6 +129,39 @@ func (s *Spec) Render() ([]byte, error) {
 		w.line("routing: severity_names: {")
 		for _, k := range slices.Sorted(maps.Keys(s.SeverityNames)) {
 			w.line("%s: %s", k, Quote(s.SeverityNames[k]))
+		}
+		w.line("}")
+	}
+	if len(s.Teams) > 0 {
+		teams := maps.Clone(s.Teams)
+		for _, m := range s.Models {
+			if teams[m.Team] == nil {
+				teams[m.Team] = map[string]string{}
+			}
+		}
+		w.line("")
+		w.line("teams: {")
+		for _, t := range slices.Sorted(maps.Keys(teams)) {
+			if len(teams[t]) == 0 {
+				w.line("%s: {}", Key(t))
+				continue
+			}
+			w.line("%s: receivers: {", Key(t))
+			w.stringMap(teams[t])
+			w.line("}")
+		}
+		w.line("}")
+	}
+	if len(s.Receivers) > 0 {
+		w.line("")
+		w.line("routing: receivers: {")
+		for _, n := range slices.Sorted(maps.Keys(s.Receivers)) {
+			r := s.Receivers[n]
+			if r.Target != "" {
+				w.line("%s: {kind: %s, target: %s}", Key(n), Quote(r.Kind), Quote(r.Target))
+			} else {
+				w.line("%s: kind: %s", Key(n), Quote(r.Kind))
+			}
 		}
 		w.line("}")
 	}

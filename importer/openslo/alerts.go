@@ -27,7 +27,7 @@ type condWindow struct {
 // alertPolicies maps an SLO's alert policies onto s.Page and s.Ticket.
 // Absent: vigil's defaults. Present: the conditions replace the defaults,
 // and a class without conditions is disabled.
-func (im *imp) alertPolicies(s *importer.SLO, n importer.Node) {
+func (im *imp) alertPolicies(m *importer.Model, s *importer.SLO, n importer.Node) {
 	r := &im.r
 	if !n.Valid() {
 		r.Note(n, "no alertPolicies: vigil's default multiwindow burn-rate alerts apply", "")
@@ -75,9 +75,17 @@ func (im *imp) alertPolicies(s *importer.SLO, n importer.Node) {
 				r.Note(rs, "resolved notifications are Alertmanager's send_resolved setting of the receiver", "")
 			}
 		}
+		type tgt struct {
+			n            importer.Node
+			t            *object
+			target, desc string
+		}
+		var targets []tgt
 		tl, _ := r.List(po.Get("notificationTargets"))
 		for _, t := range tl {
-			im.notificationTarget(t)
+			if ob, target, desc := im.notificationTarget(t); ob != nil {
+				targets = append(targets, tgt{t, ob, target, desc})
+			}
 		}
 		cl, _ := r.List(po.Get("conditions"))
 		po.Unknown(r, "an OpenSLO AlertPolicy")
@@ -89,6 +97,13 @@ func (im *imp) alertPolicies(s *importer.SLO, n importer.Node) {
 			cw, class, sev, after, ok := im.condition(c)
 			if !ok {
 				continue
+			}
+			vsev := sev
+			if vsev == "" {
+				vsev = map[string]string{"page": "critical", "ticket": "warning"}[class]
+			}
+			for _, t := range targets {
+				im.route(m, vsev, t.n, t.t, t.target, t.desc)
 			}
 			if class == "page" {
 				page = append(page, cw)
@@ -132,38 +147,72 @@ func (im *imp) mergeFor(old, after string, n importer.Node) string {
 	return after
 }
 
-func (im *imp) notificationTarget(n importer.Node) {
+// notificationTarget reads a notification target (inline or by
+// reference) and returns its name, its target kind and description.
+func (im *imp) notificationTarget(n importer.Node) (t *object, target, desc string) {
 	r := &im.r
 	o, ok := r.AsObj(n)
 	if !ok {
-		return
+		return nil, "", ""
 	}
-	name := ""
 	if o.Has("targetRef") {
-		t := im.ref("AlertNotificationTarget", o.Get("targetRef"))
+		t = im.ref("AlertNotificationTarget", o.Get("targetRef"))
 		o.Unknown(r, "a notificationTargets entry")
-		if t == nil {
-			return
-		}
-		name = t.name
-		if to, ok := r.AsObj(t.spec); ok {
-			to.Skip("target", "description")
-			to.Unknown(r, "an OpenSLO AlertNotificationTarget")
-		}
 	} else {
 		o.Skip("apiVersion", "kind")
-		t := im.object("AlertNotificationTarget", o)
-		if t == nil {
-			return
-		}
-		name = t.name
-		if to, ok := r.AsObj(t.spec); ok {
-			to.Skip("target", "description")
-			to.Unknown(r, "an OpenSLO AlertNotificationTarget")
+		t = im.object("AlertNotificationTarget", o)
+	}
+	if t == nil {
+		return nil, "", ""
+	}
+	if to, ok := r.AsObj(t.spec); ok {
+		target, _ = r.Str(to.Get("target"))
+		desc, _ = r.Str(to.Get("description"))
+		to.Unknown(r, "an OpenSLO AlertNotificationTarget")
+	}
+	return t, target, desc
+}
+
+// receiverKinds maps words in an AlertNotificationTarget's target to
+// vigil receiver kinds.
+var receiverKinds = []struct{ word, kind string }{
+	{"pagerduty", "pagerduty"}, {"opsgenie", "opsgenie"}, {"slack", "slack"},
+	{"teams", "msteams"}, {"mail", "email"},
+}
+
+// route records a notification target as the receiver of a team's
+// severity.
+func (im *imp) route(m *importer.Model, sev string, n importer.Node, t *object, target, desc string) {
+	r := &im.r
+	kind := ""
+	for _, k := range receiverKinds {
+		if strings.Contains(strings.ToLower(target), k.word) {
+			kind = k.kind
+			break
 		}
 	}
-	r.Drop(n, fmt.Sprintf("notification target %q: vigil routes alerts by team and severity", name),
-		"declare the receiver under routing.receivers and name it in teams.<team>.receivers")
+	if kind == "" {
+		r.Drop(n, fmt.Sprintf("notification target %q (target %q): vigil routes to pagerduty, opsgenie, slack, msteams, email and webhook receivers (a webhook needs a url)", t.name, target),
+			"declare the receiver under routing.receivers and name it in teams.<team>.receivers")
+		return
+	}
+	name := importer.SafeName(t.name, "r")
+	if old, ok := im.receivers[name]; ok && old.Kind != kind {
+		r.Drop(n, fmt.Sprintf("receiver %q is already a %s receiver", name, old.Kind), "")
+		return
+	}
+	im.receivers[name] = importer.Receiver{Kind: kind, Target: desc}
+	if im.teams[m.Team] == nil {
+		im.teams[m.Team] = map[string]string{}
+	}
+	if old, ok := im.teams[m.Team][sev]; ok && old != name {
+		r.Drop(n, fmt.Sprintf("team %s already sends %s alerts to %q; vigil has one receiver per team and severity", m.Team, sev, old), "")
+		return
+	}
+	im.teams[m.Team][sev] = name
+	if name != t.name {
+		r.Note(n, fmt.Sprintf("notification target %q becomes receiver %q", t.name, name), "")
+	}
 }
 
 // condition reads one AlertCondition (inline or by reference).

@@ -69,6 +69,7 @@ type object struct {
 	node       importer.Node
 	meta       *meta
 	spec       importer.Node
+	used       bool
 }
 
 type meta struct {
@@ -88,13 +89,17 @@ type imp struct {
 	// condNodes are the burn-rate windows imported for an SLO (before
 	// its objectives are copied from it).
 	condNodes map[*importer.SLO][]condWindow
+	// teams and receivers come from notification targets.
+	teams     map[string]map[string]string
+	receivers map[string]importer.Receiver
 }
 
 var kinds = []string{"SLO", "SLI", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "Service", "DataSource"}
 
 // Import converts OpenSLO v1 documents into vigil specs.
 func Import(files []File) importer.Result {
-	im := &imp{objects: map[string]map[string]*object{}, models: map[string]*importer.Model{}, files: map[string][]string{}, condNodes: map[*importer.SLO][]condWindow{}}
+	im := &imp{objects: map[string]map[string]*object{}, models: map[string]*importer.Model{}, files: map[string][]string{}, condNodes: map[*importer.SLO][]condWindow{},
+		teams: map[string]map[string]string{}, receivers: map[string]importer.Receiver{}}
 	for _, k := range kinds {
 		im.objects[k] = map[string]*object{}
 	}
@@ -225,7 +230,9 @@ func (im *imp) ref(kind string, ref importer.Node) *object {
 	ob := im.objects[kind][name]
 	if ob == nil {
 		im.r.Drop(ref, fmt.Sprintf("%s %q is not defined in the files given", kind, name), "pass the file that defines it")
+		return nil
 	}
+	ob.used = true
 	return ob
 }
 
@@ -262,6 +269,7 @@ func (im *imp) model(name string, svcNode importer.Node, sloMeta *meta) *importe
 	}
 	svc := im.objects["Service"][name]
 	if svc != nil {
+		svc.used = true
 		m.DisplayName = svc.meta.displayName
 		so, ok := r.AsObj(svc.spec)
 		if ok {
@@ -390,7 +398,7 @@ func (im *imp) slo(ob *object) {
 	case ref.Valid():
 		sli = im.ref("SLI", ref)
 	}
-	im.alertPolicies(base, o.Get("alertPolicies"))
+	im.alertPolicies(m, base, o.Get("alertPolicies"))
 	objs, _ := r.List(o.Get("objectives"))
 	if len(objs) == 0 {
 		r.Drop(ob.spec, fmt.Sprintf("SLO %q has no objectives; it is not imported", ob.name), "")
@@ -830,11 +838,18 @@ const sentinelRange = 7777 * time.Second
 
 func (im *imp) result() importer.Result {
 	res := importer.Result{Files: map[string][]byte{}}
+	for _, k := range []string{"SLI", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "Service"} {
+		for _, n := range slices.Sorted(maps.Keys(im.objects[k])) {
+			if ob := im.objects[k][n]; !ob.used {
+				im.r.Note(ob.meta.node, fmt.Sprintf("%s %q is not used by any SLO given, so nothing of it is imported", k, n), "")
+			}
+		}
+	}
 	for _, name := range im.order {
 		m := im.models[name]
 		files := slices.Compact(slices.Sorted(slices.Values(im.files[name])))
 		m.Comments = []string{fmt.Sprintf("OpenSLO service %q from %s.", name, strings.Join(files, ", "))}
-		spec := &importer.Spec{Header: Header, Models: []*importer.Model{m}}
+		spec := &importer.Spec{Header: Header, Models: []*importer.Model{m}, Teams: im.teams, Receivers: im.receivers}
 		b, err := spec.Render()
 		if err != nil {
 			im.r.Findings = append(im.r.Findings, importer.Finding{Level: importer.Dropped, Message: err.Error()})
