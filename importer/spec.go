@@ -99,8 +99,9 @@ type Policy struct {
 // Window is a burn-rate window pair.
 type Window struct {
 	Long, Short string
-	// Factor is a decimal literal.
-	Factor string
+	// Factor is a decimal literal; when empty, BudgetPercent is.
+	Factor        string
+	BudgetPercent string
 }
 
 // Tier is a budget tier.
@@ -276,6 +277,10 @@ func (o *SLO) render(w *writer) {
 			if len(p.Windows) > 0 {
 				w.line("windows: [")
 				for _, x := range p.Windows {
+					if x.Factor == "" {
+						w.line("{long: %s, short: %s, budget_percent: %s},", Quote(x.Long), Quote(x.Short), x.BudgetPercent)
+						continue
+					}
 					w.line("{long: %s, short: %s, factor: %s},", Quote(x.Long), Quote(x.Short), x.Factor)
 				}
 				w.line("]")

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/prometheus/common/model"
+
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/importer"
 )
@@ -78,6 +80,76 @@ type imp struct {
 	// severity names chosen from the page and ticket alerts' severity
 	// labels, with where they came from.
 	sevNames map[string]entryAt
+	// windows are the SLO period and alert windows of an AlertWindows
+	// document, applied to every SLO of the import.
+	windows *alertWindows
+}
+
+type alertWindows struct {
+	period       string
+	page, ticket []importer.Window
+	node         importer.Node
+}
+
+// alertWindows reads a Sloth AlertWindows document (what `sloth generate
+// --window-dir` reads): its period and windows apply to every SLO of the
+// import.
+func (im *imp) alertWindows(n importer.Node) {
+	r := &im.r
+	o, ok := r.AsObj(n)
+	if !ok {
+		return
+	}
+	defer o.Unknown(r, "Sloth AlertWindows spec")
+	if im.windows != nil {
+		r.Drop(n, fmt.Sprintf("a second AlertWindows document (the first is at %s); vigil applies one to the whole import", im.windows.node.Pos()), "import the specs that use it separately")
+		o.Fields()
+		return
+	}
+	aw := &alertWindows{node: n}
+	pn := o.Get("sloPeriod")
+	aw.period, _ = r.Str(pn)
+	period, err := model.ParseDuration(aw.period)
+	if err != nil || period <= 0 {
+		r.Drop(pn, fmt.Sprintf("sloPeriod %q is not a duration", aw.period), "")
+		o.Fields()
+		return
+	}
+	for _, c := range []struct {
+		field string
+		dst   *[]importer.Window
+	}{{"page", &aw.page}, {"ticket", &aw.ticket}} {
+		co, ok := r.AsObj(o.Get(c.field))
+		if !ok {
+			return
+		}
+		for _, speed := range []string{"quick", "slow"} {
+			wo, ok := r.AsObj(co.Get(speed))
+			if !ok {
+				return
+			}
+			bp, _, ok1 := r.Number(wo.Get("errorBudgetPercent"))
+			short, _ := r.Str(wo.Get("shortWindow"))
+			long, _ := r.Str(wo.Get("longWindow"))
+			wo.Unknown(r, "a Sloth alert window")
+			_, e1 := model.ParseDuration(short)
+			ld, e2 := model.ParseDuration(long)
+			if !ok1 || e1 != nil || e2 != nil || ld <= 0 {
+				r.Drop(wo.Node, "the window needs errorBudgetPercent, shortWindow and longWindow; the AlertWindows document is not imported", "")
+				return
+			}
+			bpv, _ := strconv.ParseFloat(bp, 64)
+			if f := bpv / 100 * float64(period) / float64(ld); f < 1 {
+				r.Drop(wo.Node, fmt.Sprintf("%s %s window: %s%% of the budget over %s is a burn rate of %.4g, below 1; vigil rejects it (it would fire while the SLO is met), so the window is left out", c.field, speed, bp, long, f),
+					"use a budget share of at least "+strconv.FormatFloat(100*float64(ld)/float64(period), 'g', 4, 64)+"%")
+				continue
+			}
+			*c.dst = append(*c.dst, importer.Window{Long: long, Short: short, BudgetPercent: bp})
+		}
+		co.Unknown(r, "Sloth AlertWindows "+c.field)
+	}
+	im.windows = aw
+	r.Note(n, fmt.Sprintf("AlertWindows: every SLO of this import gets window %s and these page and ticket windows (as budget_percent)", aw.period), "")
 }
 
 // dialect holds the field names of the two spec forms.
@@ -101,9 +173,11 @@ func (im *imp) document(doc importer.Node) {
 		kind, _ := r.Str(o.Get("kind"))
 		switch {
 		case api == "sloth.slok.dev/v1" && kind == "PrometheusServiceLevel":
-		case kind == "AlertWindows":
-			r.Drop(o.Get("kind"), "Sloth AlertWindows (custom SLO periods and alert windows) are not imported",
-				"set window and alerting.page/ticket.windows on each vigil SLO")
+		case api == "sloth.slok.dev/v1" && kind == "AlertWindows":
+			o.Skip("metadata")
+			spec := o.Get("spec")
+			o.Unknown(r, "Sloth AlertWindows")
+			im.alertWindows(spec)
 			return
 		case strings.HasPrefix(api, "openslo/"):
 			r.Drop(o.Get("apiVersion"), fmt.Sprintf("an OpenSLO document (%s), not a Sloth spec", api), "import it with vigil import openslo")
@@ -634,6 +708,17 @@ func (im *imp) result() importer.Result {
 	for _, name := range im.order {
 		s := im.models[name]
 		im.sloLabelsToModel(s)
+		if aw := im.windows; aw != nil {
+			for _, o := range s.model.SLOs {
+				o.Window = aw.period
+				if !o.Page.Disabled {
+					o.Page.Windows = aw.page
+				}
+				if !o.Ticket.Disabled {
+					o.Ticket.Windows = aw.ticket
+				}
+			}
+		}
 		if len(s.model.SLOs) == 0 {
 			im.r.Findings = append(im.r.Findings, importer.Finding{Level: importer.Note, Pos: importer.Posf(s.files[0], 0, 0),
 				Message: fmt.Sprintf("service %q has no SLO that could be imported; a model without SLOs is still written", name)})

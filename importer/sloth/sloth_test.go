@@ -1,6 +1,7 @@
 package sloth
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -291,4 +292,33 @@ func FuzzImport(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestAlertWindows imports Sloth's 7-day AlertWindows example with a spec:
+// its period and windows apply to every SLO, the budget percentages
+// turning into the factors Sloth computes (budget% x period / long
+// window; checked by hand: 8% x 168h / 1h = 13.44, 12.5% x 168h / 6h =
+// 3.5, 20% x 7d / 1d = 1.4; 42% x 7d / 3d = 0.98 is below 1, which vigil
+// rejects, so that window is reported and left out).
+func TestAlertWindows(t *testing.T) {
+	res := Import([]File{readExample(t, "getting-started.yml"), readExample(t, "windows/7d.yaml")})
+	spec := importtest.Vet(t, res.Files)
+	s := slo(t, spec, "myservice", "requests-availability")
+	if time.Duration(s.Window) != 7*24*time.Hour {
+		t.Errorf("window %s", s.Window)
+	}
+	var got []string
+	for _, w := range append(slices.Clone(s.Page.Windows), s.Ticket.Windows...) {
+		got = append(got, fmt.Sprintf("%s/%s@%s", w.Long, w.Short, w.Factor))
+	}
+	if want := []string{"1h/5m@13.44", "6h/30m@3.5", "1d/2h@1.4"}; !slices.Equal(got, want) {
+		t.Errorf("windows %v, want %v", got, want)
+	}
+	if d := dropped(res); !slices.ContainsFunc(d, func(s string) bool { return strings.HasSuffix(s, "spec.ticket.slow") }) {
+		t.Errorf("the 0.98 window is not reported: %v", d)
+	}
+	two := Import([]File{readExample(t, "getting-started.yml"), readExample(t, "windows/7d.yaml"), readExample(t, "windows/custom-30d.yaml")})
+	if !slices.ContainsFunc(dropped(two), func(s string) bool { return s == "windows/custom-30d.yaml:4:3 spec" }) {
+		t.Errorf("a second AlertWindows document is not reported: %v", dropped(two))
+	}
 }
