@@ -21,6 +21,7 @@ import (
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/promql/parser"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/importer"
@@ -110,6 +111,14 @@ func Import(files []File) importer.Result {
 			im.r.Drop(importer.Node{File: f.Name}, "the file holds no YAML document", "")
 		}
 		for _, d := range docs {
+			if d.N.Kind == yaml.SequenceNode {
+				// A list of objects, as OpenSLO's tools also accept.
+				items, _ := im.r.List(d)
+				for _, it := range items {
+					im.document(it)
+				}
+				continue
+			}
 			im.document(d)
 		}
 	}
@@ -133,7 +142,7 @@ func (im *imp) document(doc importer.Node) {
 		}
 	}
 	switch {
-	case api == "openslo/v1alpha" || strings.HasPrefix(api, "openslo/v2"):
+	case api == "openslo/v1alpha" || strings.HasPrefix(api, "openslo/v2") || strings.HasPrefix(api, "openslo.com/"):
 		r.Drop(o.Get("apiVersion"), fmt.Sprintf("OpenSLO %s is not imported; vigil reads openslo/v1", api), "convert it to openslo/v1 (e.g. with oslo convert)")
 		return
 	case api == "prometheus/v1" || api == "sloth.slok.dev/v1":
@@ -193,7 +202,7 @@ func (im *imp) meta(n importer.Node) *meta {
 		ks, vs := lo.Fields()
 		for i, k := range ks {
 			v := vs[i]
-			if v.Valid() && v.N.Kind == 2 /* yaml.SequenceNode */ {
+			if v.Valid() && v.N.Kind == yaml.SequenceNode {
 				items, _ := r.List(v)
 				var vals []string
 				for _, it := range items {
@@ -836,12 +845,33 @@ func ratesOf(e parser.Expr) (string, bool) {
 
 const sentinelRange = 7777 * time.Second
 
+// specFields are the spec fields of each kind (OpenSLO v1), for objects
+// no SLO uses, whose specs are otherwise not read.
+var specFields = map[string][]string{
+	"SLI":                     {"description", "ratioMetric", "thresholdMetric"},
+	"AlertPolicy":             {"description", "alertWhenNoData", "alertWhenResolved", "alertWhenBreaching", "conditions", "notificationTargets"},
+	"AlertCondition":          {"description", "severity", "condition"},
+	"AlertNotificationTarget": {"description", "target"},
+	"Service":                 {"description"},
+}
+
+// checkFields reports unknown spec fields of an object no SLO uses.
+func (im *imp) checkFields(ob *object) {
+	o, ok := im.r.AsObj(ob.spec)
+	if !ok {
+		return
+	}
+	o.Skip(specFields[ob.kind]...)
+	o.Unknown(&im.r, "an OpenSLO "+ob.kind)
+}
+
 func (im *imp) result() importer.Result {
 	res := importer.Result{Files: map[string][]byte{}}
 	for _, k := range []string{"SLI", "AlertPolicy", "AlertCondition", "AlertNotificationTarget", "Service"} {
 		for _, n := range slices.Sorted(maps.Keys(im.objects[k])) {
 			if ob := im.objects[k][n]; !ob.used {
 				im.r.Note(ob.meta.node, fmt.Sprintf("%s %q is not used by any SLO given, so nothing of it is imported", k, n), "")
+				im.checkFields(ob)
 			}
 		}
 	}

@@ -49,6 +49,7 @@ func TestPublishedExamples(t *testing.T) {
 		{"budgeting-method--ratio-timeslices.yaml", []string{"budgeting-method--ratio-timeslices.yaml:29:20 spec.budgetingMethod"}},
 		{"budgeting-method--timeslices-slo.yaml", []string{"budgeting-method--timeslices-slo.yaml:32:20 spec.budgetingMethod"}},
 		{"treat-low-traffic-as-equally-important--timeslices-slo.yaml", []string{"treat-low-traffic-as-equally-important--timeslices-slo.yaml:30:20 spec.budgetingMethod"}},
+		{"oslo--validate-v1.yaml", []string{"oslo--validate-v1.yaml:37:22 [0].spec.budgetingMethod"}},
 		{"readme-examples.yaml", []string{
 			"readme-examples.yaml:28:13 spec.indicator.spec.ratioMetric.total.metricSource",
 			"readme-examples.yaml:55:3 metadata",
@@ -160,6 +161,8 @@ var malformed = []string{
 	"apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: s\n  budgetingMethod: Occurrences\n  indicator: {metadata: {name: i}, spec: {ratioMetric: {bad: {metricSource: {type: Prometheus, spec: {query: 'sum(a{x=\"1\"})'}}}, total: {metricSource: {type: Prometheus, spec: {query: 'sum(a)'}}}}}}\n  objectives: [{target: 0.999}]\n  alertPolicies:\n    - kind: AlertPolicy\n      metadata: {name: p}\n      spec: {conditions: [{kind: AlertCondition, metadata: {name: c}, spec: {severity: critical, condition: {kind: burnrate, op: gt, threshold: 5000, lookbackWindow: 1h}}}, {kind: AlertCondition, metadata: {name: d}, spec: {severity: warning, condition: {op: gt, threshold: 2, lookbackWindow: 60d}}}]}\n",
 	"apiVersion: openslo/v1\nkind: SLO\nmetadata: {name: a}\nspec:\n  service: s\n  budgetingMethod: Occurrences\n  indicator: {metadata: {name: i}, spec: {ratioMetric: {bad: {metricSource: {type: Prometheus, spec: {query: 'sum(a{x=\"1\"}[{{.window}}])'}}}, total: {metricSource: {type: Prometheus, spec: {query: 'sum(rate(a[{{.window}}]))'}}}}}}\n  objectives: [{target: 0.999}]\n  alertPolicies: []\n",
 	"kind: SLO\n---\n- a\n---\n[",
+	"[{\"apiVersion\": \"openslo/v1\", \"kind\": \"Service\", \"metadata\": {\"name\": \"s\"}, \"spec\": {\"markdown\": 1}}]",
+	"apiVersion: openslo.com/v2alpha\nkind: SLO\nmetadata: {name: a}\n",
 }
 
 func TestMalformed(t *testing.T) {
