@@ -62,6 +62,34 @@ func SplitRatio(q string) (num, den string, ok bool) {
 	return num, den, true
 }
 
+// SplitSuccessRatio splits a query of the form 1 - (A / B), a success
+// ratio turned into an error ratio, into bad events (B) - (A) and all
+// events B.
+func SplitSuccessRatio(q string) (bad, total string, ok bool) {
+	if strings.Contains(q, sentinel) {
+		return "", "", false
+	}
+	in := strings.ReplaceAll(q, WindowVar, sentinel)
+	e, err := promParser.ParseExpr(in)
+	if err != nil {
+		return "", "", false
+	}
+	b, isBin := unparen(e).(*parser.BinaryExpr)
+	if !isBin || b.Op != parser.SUB || b.VectorMatching != nil && (b.VectorMatching.On || len(b.VectorMatching.MatchingLabels) > 0) {
+		return "", "", false
+	}
+	one, isNum := unparen(b.LHS).(*parser.NumberLiteral)
+	if !isNum || one.Val != 1 {
+		return "", "", false
+	}
+	r := b.RHS.PositionRange()
+	num, den, ok := SplitRatio(strings.ReplaceAll(in[r.Start:r.End], sentinel, WindowVar))
+	if !ok {
+		return "", "", false
+	}
+	return "(" + den + ") - (" + num + ")", den, true
+}
+
 func unparen(e parser.Expr) parser.Expr {
 	for {
 		p, ok := e.(*parser.ParenExpr)

@@ -7,6 +7,7 @@
 package sloth
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"regexp"
@@ -340,11 +341,17 @@ func (im *imp) slo(s *service, n importer.Node, d dialect) {
 // query turns a Sloth query into a vigil one ({{.window}} -> $window)
 // and checks it.
 func (im *imp) query(n importer.Node) (string, bool) {
-	r := &im.r
-	q, ok := r.Str(n)
+	q, ok := im.r.Str(n)
 	if !ok {
 		return "", false
 	}
+	return im.queryText(n, q)
+}
+
+// queryText checks query text found at n (a field, or the plugin that
+// generated it).
+func (im *imp) queryText(n importer.Node, q string) (string, bool) {
+	r := &im.r
 	q = strings.TrimSpace(q)
 	if q == "" {
 		r.Drop(n, "empty query: the SLO is not imported", "")
@@ -472,6 +479,11 @@ func (im *imp) raw(s *service, slo *importer.SLO, q string, n importer.Node) {
 		im.events(s, slo, num, den, n)
 		return
 	}
+	if bad, total, ok := importer.SplitSuccessRatio(q); ok && importer.IsVector(bad) && importer.IsVector(total) {
+		im.r.Note(n, "the raw error ratio is 1 - good / total; imported as bad (total - good) and total events", "")
+		im.events(s, slo, bad, total, n)
+		return
+	}
 	slo.Errors = q
 	slo.Total = "max_over_time(vector(1)[$window:])"
 	slo.Comments = append(slo.Comments,
@@ -513,20 +525,44 @@ func (im *imp) plugin(s *service, slo *importer.SLO, n importer.Node) bool {
 	for _, e := range r.StringMap(o.Get("options")) {
 		opts[e.Key] = e.Value
 	}
-	gen := knownPlugins[id]
-	if gen == nil {
+	var q string
+	if gen := knownPlugins[id]; gen != nil {
+		var err error
+		if q, err = gen(opts); err != nil {
+			r.Drop(n, fmt.Sprintf("SLI plugin %q: %v; the SLO is not imported", id, err), "")
+			return false
+		}
+	} else if fn := commonPlugins[id]; fn != nil {
+		meta := map[string]string{"service": s.model.Name, "slo": slo.Name, "objective": slo.Objective}
+		labels := maps.Clone(s.model.Labels)
+		out, err := callPlugin(fn, meta, labels, opts)
+		if err != nil {
+			r.Drop(n, fmt.Sprintf("SLI plugin %q: %v; the SLO is not imported", id, err), "")
+			return false
+		}
+		q = windowTmpl.ReplaceAllLiteralString(out, importer.WindowVar)
+	} else {
 		r.Drop(n, fmt.Sprintf("SLI plugin %q: vigil cannot run Sloth plugins and does not know this one; the SLO is not imported", id),
 			"generate the rules with sloth, copy the plugin's error and total queries into a ratio SLI (range as $window)")
 		return false
 	}
-	q, err := gen(opts)
-	if err != nil {
-		r.Drop(n, fmt.Sprintf("SLI plugin %q: %v; the SLO is not imported", id, err), "")
+	q, ok = im.queryText(n, q)
+	if !ok {
 		return false
 	}
 	r.Note(n, fmt.Sprintf("SLI plugin %q expanded with its options", id), "")
 	im.raw(s, slo, q, n)
 	return true
+}
+
+// callPlugin runs a vendored plugin, turning a panic into an error.
+func callPlugin(fn commonPlugin, meta, labels, opts map[string]string) (q string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("the plugin failed: %v", p)
+		}
+	}()
+	return fn(context.Background(), meta, labels, opts)
 }
 
 func (im *imp) alerting(slo *importer.SLO, n importer.Node, d dialect) {

@@ -322,3 +322,61 @@ func TestAlertWindows(t *testing.T) {
 		t.Errorf("a second AlertWindows document is not reported: %v", dropped(two))
 	}
 }
+
+// commonPluginsSpec uses plugins of slok/sloth-common-sli-plugins.
+const commonPluginsSpec = `version: "prometheus/v1"
+service: "k8s-apiserver"
+slos:
+  - name: "requests-availability"
+    objective: 99.9
+    sli:
+      plugin:
+        id: "sloth-common/kubernetes/apiserver/availability"
+        options:
+          filter: verb!="WATCH"
+  - name: "http"
+    objective: 99
+    sli:
+      plugin:
+        id: "sloth-common/slok-go-http-metrics/latency"
+        options: {bucket: "0.25", filter: 'handler="/a"'}
+  - name: "dns"
+    objective: 99
+    sli:
+      plugin:
+        id: "sloth-common/coredns/availability"
+  - name: "bad-options"
+    objective: 99
+    sli:
+      plugin:
+        id: "sloth-common/kubernetes/apiserver/availability"
+        options:
+          filter: "not a filter"
+`
+
+// TestCommonPlugins expands Sloth's common SLI plugins with their
+// options (the vendored plugin code) and recognises the queries they
+// generate: the apiserver availability plugin gives an availability SLI
+// on apiserver_request_total with the filter as a matcher; the
+// go-http-metrics latency plugin, 1 - bucket / count, a latency SLI at
+// the bucket; coredns a ratio SLI; bad options are reported.
+func TestCommonPlugins(t *testing.T) {
+	res := Import([]File{{Name: "p.yml", Data: []byte(commonPluginsSpec)}})
+	if d := dropped(res); !slices.Equal(d, []string{"p.yml:26:9 slos[3].sli.plugin"}) {
+		t.Errorf("dropped %v", d)
+	}
+	spec := importtest.Vet(t, res.Files)
+	m := spec.Models[0]
+	if s := slo(t, spec, "k8s-apiserver", "requests-availability"); s.Kind != compiler.Availability ||
+		m.Metrics.Requests.Metric != "apiserver_request_total" || m.Metrics.Requests.Selector.String() != `verb!="WATCH"` ||
+		m.Metrics.ErrorSelector.String() != `code=~"(5..|429)"` {
+		t.Errorf("availability %v on %s{%s} errors {%s}", s.Kind, m.Metrics.Requests.Metric, m.Metrics.Requests.Selector, m.Metrics.ErrorSelector)
+	}
+	if s := slo(t, spec, "k8s-apiserver", "http"); s.Kind != compiler.Latency || s.Latency.Threshold.String() != "250ms" ||
+		m.Metrics.Latency.Metric != "http_request_duration_seconds" || m.Metrics.Latency.Selector.String() != `handler="/a"` {
+		t.Errorf("latency %v %+v on %+v", s.Kind, s.Latency, m.Metrics.Latency)
+	}
+	if s := slo(t, spec, "k8s-apiserver", "dns"); s.Kind != compiler.Ratio || !strings.Contains(s.Ratio.Errors, `rcode=~"SERVFAIL"`) {
+		t.Errorf("dns %v %+v", s.Kind, s.Ratio)
+	}
+}
