@@ -188,6 +188,11 @@ type rawSLO struct {
 		Errors string `json:"errors"`
 		Total  string `json:"total"`
 	} `json:"ratio"`
+	Slices *struct {
+		Length          string       `json:"length"`
+		Percentile      *json.Number `json:"percentile"`
+		MaxErrorPercent *json.Number `json:"max_error_percent"`
+	} `json:"slices"`
 	Alerting rawSLOAlerting     `json:"alerting"`
 	Runbook  *rawRunbookContent `json:"runbook"`
 }

@@ -157,12 +157,7 @@ func IsLabelName(s string) bool { return labelNameRE.MatchString(s) }
 // IsLabelValue reports whether s is a vigil #LabelValue (non-empty, one line).
 func IsLabelValue(s string) bool { return s != "" && !strings.ContainsAny(s, "\n\r") }
 
-var metricNameRE = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*$`)
-
-// IsMetricName reports whether s is a Prometheus metric name.
-func IsMetricName(s string) bool { return metricNameRE.MatchString(s) }
-
-// Posf is a helper for positions.
+// Posf is the position file:line:col.
 func Posf(file string, line, col int) diag.Position {
 	return diag.Position{File: file, Line: line, Column: col}
 }

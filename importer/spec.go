@@ -85,6 +85,15 @@ type SLO struct {
 	MinBadEvents *int
 	// Tiers are budget tiers (consumed percent, severity).
 	Tiers []Tier
+	// Slices, when set, makes the SLO time-slice based.
+	Slices *Slices
+}
+
+// Slices are a time-slice SLO's slices (decimal literals).
+type Slices struct {
+	Length          string
+	Percentile      string
+	MaxErrorPercent string
 }
 
 // Policy is a page or ticket burn-rate policy. The zero value keeps
@@ -256,6 +265,14 @@ func (o *SLO) render(w *writer) {
 		w.line("errors: %s", Quote(o.Errors))
 		w.line("total: %s", Quote(o.Total))
 		w.line("}")
+	}
+	if sl := o.Slices; sl != nil {
+		switch {
+		case sl.Percentile != "":
+			w.line("slices: {length: %s, percentile: %s}", Quote(sl.Length), sl.Percentile)
+		default:
+			w.line("slices: {length: %s, max_error_percent: %s}", Quote(sl.Length), sl.MaxErrorPercent)
+		}
 	}
 	var al []func()
 	pol := func(name string, p Policy) {

@@ -11,6 +11,7 @@ import (
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/diag"
 	"github.com/vigil-dev/vigil/importer"
+	"github.com/vigil-dev/vigil/internal/decimal"
 	"github.com/vigil-dev/vigil/targets/prometheus"
 )
 
@@ -85,15 +86,21 @@ type timeWindow struct {
 }
 
 type objective struct {
-	DisplayName   string  `yaml:"displayName,omitempty"`
-	TargetPercent yamlNum `yaml:"targetPercent"`
+	DisplayName     string  `yaml:"displayName,omitempty"`
+	TargetPercent   yamlNum `yaml:"targetPercent"`
+	TimeSliceTarget yamlNum `yaml:"timeSliceTarget,omitempty"`
+	TimeSliceWindow string  `yaml:"timeSliceWindow,omitempty"`
 }
 
 // yamlNum is a decimal written as a YAML number, exactly as given.
 type yamlNum string
 
 func (n yamlNum) MarshalYAML() (any, error) {
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: string(n)}, nil
+	tag := "!!int"
+	if strings.ContainsAny(string(n), ".eE") {
+		tag = "!!float"
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: string(n)}, nil
 }
 
 type policyRef struct {
@@ -273,6 +280,19 @@ func exportSLO(m *compiler.Model, s *compiler.SLO) (doc, []doc, string) {
 		BudgetingMethod: "Occurrences",
 		Objectives:      []objective{{TargetPercent: yamlNum(s.Objective.String())}},
 		AlertPolicies:   []policyRef{},
+	}
+	if sl := s.Slices; sl != nil {
+		length, ok := shorthand(time.Duration(sl.Length))
+		if !ok {
+			return doc{}, nil, fmt.Sprintf("slice length %s is not whole minutes", sl.Length)
+		}
+		target := decimal.One.Sub(sl.MaxErrorPercent.Quo(decimal.Hundred))
+		if s.Kind == compiler.Latency {
+			target = sl.Percentile.Quo(decimal.Hundred)
+		}
+		spec.BudgetingMethod = "Timeslices"
+		spec.Objectives[0].TimeSliceTarget = yamlNum(target.String())
+		spec.Objectives[0].TimeSliceWindow = length
 	}
 	var extra []doc
 	for _, class := range []struct {

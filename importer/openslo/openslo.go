@@ -353,10 +353,10 @@ func (im *imp) slo(ob *object) {
 	switch bm {
 	case "":
 		r.Note(bmNode, fmt.Sprintf("SLO %q has no budgetingMethod: read as Occurrences", ob.name), "")
-	case "Occurrences":
-	case "Timeslices", "RatioTimeslices":
-		r.Drop(bmNode, fmt.Sprintf("SLO %q: %s budgeting (time-slice SLOs) is not supported by vigil yet; the SLO is not imported", ob.name, bm),
-			"state it as Occurrences (good events over all events) if that is acceptable")
+	case "Occurrences", "Timeslices":
+	case "RatioTimeslices":
+		r.Drop(bmNode, fmt.Sprintf("SLO %q: RatioTimeslices budgeting (the average of the slices' ratios) has no vigil counterpart; the SLO is not imported", ob.name),
+			"state it as Timeslices (the share of good slices) or Occurrences (good events over all events) if that is acceptable")
 		o.Fields()
 		return
 	default:
@@ -413,13 +413,14 @@ func (im *imp) slo(ob *object) {
 		r.Drop(ob.spec, fmt.Sprintf("SLO %q has no objectives; it is not imported", ob.name), "")
 		return
 	}
+	timeslices := bm == "Timeslices"
 	for i, on := range objs {
 		s := *base
 		im.condNodes[&s] = im.condNodes[base]
 		if len(objs) > 1 {
 			s.Name = importer.SafeName(fmt.Sprintf("%s-%d", base.Name, i+1), "s")
 		}
-		im.objective(m, &s, on, sli, base.Name, len(objs) > 1)
+		im.objective(m, &s, on, sli, base.Name, len(objs) > 1, timeslices)
 	}
 }
 
@@ -497,7 +498,7 @@ func (im *imp) tiers(e importer.Entry) []importer.Tier {
 }
 
 // objective adds one vigil SLO for an OpenSLO objective.
-func (im *imp) objective(m *importer.Model, s *importer.SLO, n importer.Node, sli *object, baseName string, several bool) {
+func (im *imp) objective(m *importer.Model, s *importer.SLO, n importer.Node, sli *object, baseName string, several, timeslices bool) {
 	r := &im.r
 	o, ok := r.AsObj(n)
 	if !ok {
@@ -522,9 +523,31 @@ func (im *imp) objective(m *importer.Model, s *importer.SLO, n importer.Node, sl
 			r.Drop(w, "compositeWeight has no vigil counterpart", "")
 		}
 	}
-	for _, f := range []string{"timeSliceTarget", "timeSliceWindow"} {
-		if x := o.Get(f); x.Valid() {
-			r.Drop(x, f+" applies to time-slice budgeting, which vigil does not support", "")
+	var sliceTarget *big.Rat
+	sliceLen := ""
+	if timeslices {
+		tst, tsw := o.Get("timeSliceTarget"), o.Get("timeSliceWindow")
+		txt, v, ok := r.Number(tst)
+		if !ok || v <= 0 || v > 1 {
+			if ok {
+				r.Drop(tst, "timeSliceTarget must be in (0, 1]; the SLO is not imported", "")
+			}
+			return
+		}
+		sliceTarget, _ = new(big.Rat).SetString(txt)
+		w, _ := r.Str(tsw)
+		if numberOnly.MatchString(w) {
+			w += "m" // OpenSLO: a number is minutes
+		}
+		if sliceLen, ok = Duration(w); !ok {
+			r.Drop(tsw, fmt.Sprintf("timeSliceWindow %q is not a duration vigil can use; the SLO is not imported", w), "")
+			return
+		}
+	} else {
+		for _, f := range []string{"timeSliceTarget", "timeSliceWindow"} {
+			if x := o.Get(f); x.Valid() {
+				r.Note(x, f+" applies to time-slice budgeting; ignored for Occurrences", "")
+			}
 		}
 	}
 	t, tp := o.Get("target"), o.Get("targetPercent")
@@ -568,6 +591,9 @@ func (im *imp) objective(m *importer.Model, s *importer.SLO, n importer.Node, sl
 	if !im.indicator(m, s, sli, op, val) {
 		return
 	}
+	if sliceTarget != nil && !im.sliced(m, s, sliceTarget, sliceLen, n) {
+		return
+	}
 	for _, other := range m.SLOs {
 		if other.Name == s.Name || compiler.Camel(other.Name) == compiler.Camel(s.Name) {
 			r.Drop(n, fmt.Sprintf("SLO %q of service %q is already imported (or collides with %q in vigil's alert names)", s.Name, m.Name, other.Name), "rename one of them")
@@ -575,6 +601,46 @@ func (im *imp) objective(m *importer.Model, s *importer.SLO, n importer.Node, sl
 		}
 	}
 	m.SLOs = append(m.SLOs, s)
+}
+
+var numberOnly = regexp.MustCompile(`^[0-9]+$`)
+
+// sliced makes s a time-slice SLO: a slice is good when its good ratio
+// is at least target (OpenSLO's timeSliceTarget). A latency SLI's
+// condition is the percentile within the threshold; other SLIs become
+// ratio SLIs whose slices allow an error ratio of at most 1 - target.
+func (im *imp) sliced(m *importer.Model, s *importer.SLO, target *big.Rat, length string, n importer.Node) bool {
+	pct := ratString(new(big.Rat).Mul(target, big.NewRat(100, 1)))
+	switch s.Kind {
+	case "latency":
+		if pct == "100" {
+			im.r.Drop(n, "a latency slice target of 1 (every request within the threshold) is not a percentile vigil takes (below 100); the SLO is not imported", "")
+			return false
+		}
+		s.Slices = &importer.Slices{Length: length, Percentile: pct}
+	case "availability":
+		// Slices apply to ratio SLIs: write the availability queries
+		// out (the model keeps its requests mapping).
+		req := m.Requests
+		sel := func(extra map[string]string, extraM []string) string {
+			var parts []string
+			for _, k := range slices.Sorted(maps.Keys(req.Selector)) {
+				parts = append(parts, fmt.Sprintf("%s=%q", k, req.Selector[k]))
+			}
+			parts = append(parts, req.Matchers...)
+			for _, k := range slices.Sorted(maps.Keys(extra)) {
+				parts = append(parts, fmt.Sprintf("%s=%q", k, extra[k]))
+			}
+			parts = append(parts, extraM...)
+			return fmt.Sprintf("sum(rate(%s{%s}[$window]))", req.Metric, strings.Join(parts, ","))
+		}
+		s.Kind, s.Errors, s.Total = "ratio", sel(req.ErrorSelector, req.ErrorMatchers), sel(nil, nil)
+		fallthrough
+	default:
+		maxErr := ratString(new(big.Rat).Sub(big.NewRat(100, 1), new(big.Rat).Mul(target, big.NewRat(100, 1))))
+		s.Slices = &importer.Slices{Length: length, MaxErrorPercent: maxErr}
+	}
+	return true
 }
 
 func ratString(r *big.Rat) string {

@@ -37,9 +37,11 @@ func dropped(res importer.Result) []string {
 }
 
 // TestPublishedExamples imports OpenSLO's published examples: they use
-// placeholder data sources ("type: Any") and time-slice budgeting, so
-// their SLOs are reported as not imported, at the right positions; what
-// is written vets and compiles.
+// placeholder data sources ("type: Any"), threshold metrics, calendar
+// windows and RatioTimeslices budgeting, so their SLOs are reported as
+// not imported, at the right positions; what is written vets and
+// compiles. oslo's v1 input (Timeslices over Prometheus counters) is
+// imported as a time-slice SLO.
 func TestPublishedExamples(t *testing.T) {
 	for _, tc := range []struct {
 		file string
@@ -47,9 +49,19 @@ func TestPublishedExamples(t *testing.T) {
 	}{
 		{"budgeting-method--occurences-slo.yaml", []string{"budgeting-method--occurences-slo.yaml:16:9 spec.indicator.spec.thresholdMetric"}},
 		{"budgeting-method--ratio-timeslices.yaml", []string{"budgeting-method--ratio-timeslices.yaml:29:20 spec.budgetingMethod"}},
-		{"budgeting-method--timeslices-slo.yaml", []string{"budgeting-method--timeslices-slo.yaml:32:20 spec.budgetingMethod"}},
-		{"treat-low-traffic-as-equally-important--timeslices-slo.yaml", []string{"treat-low-traffic-as-equally-important--timeslices-slo.yaml:30:20 spec.budgetingMethod"}},
-		{"oslo--validate-v1.yaml", []string{"oslo--validate-v1.yaml:37:22 [0].spec.budgetingMethod"}},
+		{"budgeting-method--timeslices-slo.yaml", []string{
+			"budgeting-method--timeslices-slo.yaml:23:13 spec.indicator.spec.ratioMetric.total.metricSource",
+			"budgeting-method--timeslices-slo.yaml:27:7 spec.timeWindow[0]",
+		}},
+		{"treat-low-traffic-as-equally-important--timeslices-slo.yaml", []string{
+			"treat-low-traffic-as-equally-important--timeslices-slo.yaml:21:13 spec.indicator.spec.ratioMetric.total.metricSource",
+			"treat-low-traffic-as-equally-important--timeslices-slo.yaml:25:7 spec.timeWindow[0]",
+		}},
+		{"oslo--validate-v1.yaml", []string{
+			"oslo--validate-v1.yaml:8:9 [0].metadata.labels.env",
+			"oslo--validate-v1.yaml:10:9 [0].metadata.labels.team",
+			"oslo--validate-v1.yaml:32:9 [0].spec.timeWindow[0]",
+		}},
 		{"readme-examples.yaml", []string{
 			"readme-examples.yaml:28:13 spec.indicator.spec.ratioMetric.total.metricSource",
 			"readme-examples.yaml:55:3 metadata",
@@ -201,4 +213,18 @@ func FuzzImport(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestTimeslices imports oslo's Timeslices SLO (good = 2xx/4xx, total
+// over Prometheus counters; target 0.995, timeSliceTarget 0.95 over 1m
+// slices): a ratio SLI whose 1m slices allow at most 5% errors, 99.5% of
+// them good.
+func TestTimeslices(t *testing.T) {
+	res := Import([]File{read(t, "oslo--validate-v1.yaml")})
+	spec, _ := importtest.Compile(t, res.Files)
+	s := spec.Models[0].SLOs[0]
+	if s.Kind != compiler.Ratio || s.Slices == nil || time.Duration(s.Slices.Length) != time.Minute ||
+		s.Slices.MaxErrorPercent.String() != "5" || s.Objective.String() != "99.5" {
+		t.Errorf("SLO %+v slices %+v", s, s.Slices)
+	}
 }

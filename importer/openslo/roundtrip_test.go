@@ -120,6 +120,9 @@ func compareSLO(t *testing.T, om, bm *compiler.Model, os, bs *compiler.SLO) {
 	if a, b := policy(os.Ticket), policy(bs.Ticket); a != b {
 		t.Errorf("%s: ticket %s, came back %s", id, a, b)
 	}
+	if fmt.Sprint(os.Slices) != fmt.Sprint(bs.Slices) {
+		t.Errorf("%s: slices %+v, came back %+v", id, os.Slices, bs.Slices)
+	}
 	if fmt.Sprint(os.Tiers) != fmt.Sprint(bs.Tiers) {
 		t.Errorf("%s: tiers %v, came back %v", id, os.Tiers, bs.Tiers)
 	}
@@ -145,4 +148,48 @@ func compareSLO(t *testing.T, om, bm *compiler.Model, os, bs *compiler.SLO) {
 			t.Errorf("%s: quality came back as %s %+v, want ratio %q / %q", id, bs.Kind, bs.Ratio, e, tot)
 		}
 	}
+}
+
+const slicedSpec = `package x
+
+models: api: {
+	team: "web"
+	metrics: {
+		selector: job: "api"
+		latency: {metric: "http_request_duration_seconds", buckets: [0.1, 0.3, 1]}
+	}
+	slos: {
+		"p95-slices": {
+			objective: 99.5
+			latency: threshold: "300ms"
+			slices: {length: "1m", percentile: 95}
+		}
+		"errors-slices": {
+			objective: 99
+			ratio: {errors: "sum(rate(http_requests_total{job=\"api\",code=~\"5..\"}[$window]))", total: "sum(rate(http_requests_total{job=\"api\"}[$window]))"}
+			slices: {length: "5m", max_error_percent: 1}
+		}
+	}
+}
+`
+
+// TestRoundTripTimeSlices exports time-slice SLOs (Timeslices budgeting,
+// timeSliceTarget, timeSliceWindow) and imports them back.
+func TestRoundTripTimeSlices(t *testing.T) {
+	orig := importtest.Vet(t, map[string][]byte{"spec.cue": []byte(slicedSpec)})
+	files, findings := Export(orig)
+	if findings.Dropped() > 0 {
+		t.Fatalf("export: %v", findings)
+	}
+	var in []File
+	for _, p := range compiler.SortedPaths(files) {
+		in = append(in, File{Name: p, Data: files[p]})
+	}
+	res := Import(in)
+	for _, f := range res.Findings {
+		if f.Level == importer.Dropped {
+			t.Errorf("import of the export dropped: %v", f)
+		}
+	}
+	compareSpecs(t, orig, importtest.Vet(t, res.Files), findings)
 }

@@ -225,7 +225,7 @@ func (b *alertBuilder) slo(s *compiler.SLO) {
 // evaluations, not requests, and has no guard.
 func burnGuards(s *compiler.SLO, sel string, l time.Duration) []string {
 	var out []string
-	if s.MinBadEvents > 0 && s.Kind != compiler.Freshness {
+	if s.MinBadEvents > 0 && !s.TimeBased() {
 		out = append(out, fmt.Sprintf("%s%s * %s%s * %d >= %d",
 			rec(recErrorRatio, l), sel, rec(recEvents, l), sel, int64(l/time.Second), s.MinBadEvents))
 	}
