@@ -36,7 +36,7 @@ var Header = []string{
 	"- The SLO-window (30-day) error ratio: Sloth averages the 5-minute error",
 	"  ratios (a quiet night weighs as much as a busy day); vigil's is",
 	"  traffic-weighted (bad events / all events over the window).",
-	"- Burn-rate alerts use the same windows and factors as Sloth's (page",
+	"- Burn-rate alerts use Sloth's windows and factors (by default page",
 	"  14.4x 1h/5m or 6x 6h/30m, ticket 3x 1d/2h or 1x 3d/6h) over raw rates;",
 	"  min_bad_events: 0 keeps Sloth's behaviour (vigil's default guard of 3",
 	"  bad events per long window is off).",
