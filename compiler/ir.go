@@ -553,6 +553,10 @@ type BurnPolicy struct {
 	// Unreachable lists default window pairs left out because the error
 	// budget is too large for them to ever fire (factor x budget > 100%).
 	Unreachable []BurnWindow `json:"unreachable,omitempty"`
+	// Labels and Annotations are extra ones on the class's alerts, sorted
+	// by name.
+	Labels      []Label `json:"labels,omitempty"`
+	Annotations []Label `json:"annotations,omitempty"`
 }
 
 // BurnWindow is a long/short window pair with its burn-rate factor.

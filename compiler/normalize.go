@@ -712,6 +712,9 @@ func (c *checker) normalizeSLO(l loc, name string, r *rawSLO, m *Model) *SLO {
 	return s
 }
 
+// reservedAnnotations are the annotations vigil writes on every alert.
+var reservedAnnotations = map[string]bool{"summary": true, "description": true, "runbook_url": true, "dashboard_url": true}
+
 // slices normalizes a time-slice SLO's slices: a positive length within
 // the SLO window, and the per-slice condition of its SLI kind.
 func (c *checker) slices(l loc, length string, pct, maxErr *json.Number, s *SLO) *Slices {
@@ -759,6 +762,18 @@ func (c *checker) burnPolicy(l loc, r *rawBurnPolicy, sev Severity, defWindows [
 			p.Severity = Severity(r.Severity)
 		}
 		p.For = c.duration(l.field("for"), r.For, 0)
+		p.Labels = labelsFromMap(r.Labels)
+		for _, lb := range p.Labels {
+			if IsReservedLabel(lb.Name) {
+				c.errorf(l.field("labels", lb.Name), "label %q is set by vigil and cannot be overridden", lb.Name)
+			}
+		}
+		p.Annotations = labelsFromMap(r.Annotations)
+		for _, an := range p.Annotations {
+			if reservedAnnotations[an.Name] {
+				c.errorf(l.field("annotations", an.Name), "annotation %q is written by vigil and cannot be overridden", an.Name)
+			}
+		}
 		if r.Windows != nil {
 			windows, defaulted = r.Windows, false
 		}

@@ -206,10 +206,12 @@ type rawSLOAlerting struct {
 }
 
 type rawBurnPolicy struct {
-	Enabled  *bool           `json:"enabled"`
-	Severity string          `json:"severity"`
-	Windows  []rawBurnWindow `json:"windows"`
-	For      string          `json:"for"`
+	Enabled     *bool             `json:"enabled"`
+	Severity    string            `json:"severity"`
+	Windows     []rawBurnWindow   `json:"windows"`
+	For         string            `json:"for"`
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations"`
 }
 
 type rawBurnWindow struct {

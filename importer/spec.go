@@ -99,10 +99,12 @@ type Slices struct {
 // Policy is a page or ticket burn-rate policy. The zero value keeps
 // vigil's defaults.
 type Policy struct {
-	Disabled bool
-	Severity string
-	For      string
-	Windows  []Window
+	Disabled    bool
+	Severity    string
+	For         string
+	Windows     []Window
+	Labels      map[string]string
+	Annotations map[string]string
 }
 
 // Window is a burn-rate window pair.
@@ -280,7 +282,7 @@ func (o *SLO) render(w *writer) {
 			al = append(al, func() { w.line("%s: enabled: false", name) })
 			return
 		}
-		if p.Severity == "" && p.For == "" && len(p.Windows) == 0 {
+		if p.Severity == "" && p.For == "" && len(p.Windows) == 0 && len(p.Labels) == 0 && len(p.Annotations) == 0 {
 			return
 		}
 		al = append(al, func() {
@@ -290,6 +292,16 @@ func (o *SLO) render(w *writer) {
 			}
 			if p.For != "" {
 				w.line("for: %s", Quote(p.For))
+			}
+			if len(p.Labels) > 0 {
+				w.line("labels: {")
+				w.stringMap(p.Labels)
+				w.line("}")
+			}
+			if len(p.Annotations) > 0 {
+				w.line("annotations: {")
+				w.stringMap(p.Annotations)
+				w.line("}")
 			}
 			if len(p.Windows) > 0 {
 				w.line("windows: [")

@@ -166,6 +166,11 @@ func Export(spec *compiler.Spec) (map[string][]byte, importer.Findings) {
 				report(m, fmt.Sprintf("SLO %s not exported: %s", s.Name, err))
 				continue
 			}
+			for _, p := range []compiler.BurnPolicy{s.Page, s.Ticket} {
+				if p.Enabled && (len(p.Labels) > 0 || len(p.Annotations) > 0) {
+					note(m, fmt.Sprintf("SLO %s: the extra labels and annotations of its %s alerts are not exported (OpenSLO conditions have none)", s.Name, p.Severity))
+				}
+			}
 			if s.Quality != nil {
 				note(m, fmt.Sprintf("SLO %s: the quality SLI is exported as its bad and total feedback rates; its rolling-window alert (%s below the objective) has no OpenSLO counterpart", s.Name, s.Quality.Metric))
 			}

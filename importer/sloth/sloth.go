@@ -578,7 +578,7 @@ func (im *imp) alerting(slo *importer.SLO, n importer.Node, d dialect) {
 			"update Alertmanager routes and silences that match the alert name")
 	}
 	common := r.StringMap(o.Get("labels"))
-	im.dropAnnotations(r.StringMap(o.Get("annotations")))
+	commonAnn := r.StringMap(o.Get("annotations"))
 	for _, p := range []struct {
 		field, sev string
 		pol        *importer.Policy
@@ -589,35 +589,67 @@ func (im *imp) alerting(slo *importer.SLO, n importer.Node, d dialect) {
 		}
 		dis, _ := r.Bool(po.Get("disable"))
 		p.pol.Disabled = dis
-		labels := r.StringMap(po.Get("labels"))
-		if p.sev == "critical" || slo.Page.Disabled {
-			// The common labels apply to both alerts: report them once.
-			labels = append(slices.Clone(common), labels...)
-		} else {
-			for _, e := range common {
-				if e.Key == "severity" {
-					labels = append(labels, e)
-				}
-			}
-		}
-		im.dropAnnotations(r.StringMap(po.Get("annotations")))
+		labels := append(slices.Clone(common), r.StringMap(po.Get("labels"))...)
+		anns := append(slices.Clone(commonAnn), r.StringMap(po.Get("annotations"))...)
 		po.Unknown(r, "a Sloth alert")
 		if dis {
 			continue
 		}
 		for _, e := range labels {
-			if e.Key == "severity" {
-				im.severity(p.sev, e)
-				continue
-			}
-			r.Drop(e.Node, fmt.Sprintf("alert label %s=%q: vigil sets its alerts' labels itself (model, slo, team, severity and the model's labels)", e.Key, e.Value),
-				"route on model, slo, team or severity in Alertmanager, or add the label to the model's labels (every rule and alert of the model)")
+			im.alertLabel(p.pol, p.sev, e)
+		}
+		for _, e := range anns {
+			im.alertAnnotation(p.pol, e)
 		}
 	}
-	if len(common) > 0 && slo.Page.Disabled && slo.Ticket.Disabled {
-		for _, e := range common {
-			r.Note(e.Node, "alert label of disabled alerts: nothing to carry over", "")
+	if slo.Page.Disabled && slo.Ticket.Disabled {
+		for _, e := range append(common, commonAnn...) {
+			r.Note(e.Node, "label or annotation of disabled alerts: nothing to carry over", "")
 		}
+	}
+}
+
+// alertLabel carries a Sloth alert label onto a vigil burn-rate policy:
+// severity names the class's severity (routing.severity_names), labels
+// vigil sets itself are reported, others become the policy's labels.
+func (im *imp) alertLabel(p *importer.Policy, sev string, e importer.Entry) {
+	r := &im.r
+	switch {
+	case e.Key == "severity":
+		im.severity(sev, e)
+	case compiler.IsReservedLabel(e.Key):
+		r.Drop(e.Node, fmt.Sprintf("alert label %s=%q: vigil sets the %s label itself", e.Key, e.Value, e.Key), "route on vigil's model, slo, team and severity labels")
+	case !importer.IsLabelName(e.Key):
+		r.Drop(e.Node, fmt.Sprintf("%q is not a Prometheus label name", e.Key), "")
+	case !importer.IsLabelValue(e.Value):
+		r.Drop(e.Node, "label values must be one non-empty line", "")
+	case strings.Contains(e.Value, "{{"):
+		r.Drop(e.Node, fmt.Sprintf("alert label %s: vigil writes label values as plain text, so the template %q would not be expanded", e.Key, e.Value), "write the value without a template")
+	default:
+		if p.Labels == nil {
+			p.Labels = map[string]string{}
+		}
+		p.Labels[e.Key] = e.Value
+	}
+}
+
+// alertAnnotation carries a Sloth alert annotation onto a vigil burn-rate
+// policy, except the ones vigil writes itself and templates.
+func (im *imp) alertAnnotation(p *importer.Policy, e importer.Entry) {
+	r := &im.r
+	switch {
+	case slices.Contains([]string{"summary", "description", "runbook_url", "dashboard_url"}, e.Key):
+		r.Drop(e.Node, fmt.Sprintf("alert annotation %q: vigil writes summary, description, runbook_url and dashboard_url itself", e.Key),
+			"put runbook text under the SLO's runbook field and set links.runbooks for runbook_url")
+	case !importer.IsLabelName(e.Key):
+		r.Drop(e.Node, fmt.Sprintf("annotation name %q: vigil's annotation names are label names", e.Key), "")
+	case strings.Contains(e.Value, "{{"):
+		r.Drop(e.Node, fmt.Sprintf("alert annotation %s: vigil writes annotations as plain text, so the template %q would not be expanded", e.Key, e.Value), "write the text without a template")
+	default:
+		if p.Annotations == nil {
+			p.Annotations = map[string]string{}
+		}
+		p.Annotations[e.Key] = e.Value
 	}
 }
 
@@ -637,13 +669,6 @@ func (im *imp) severity(sev string, e importer.Entry) {
 	case old.value != e.Value:
 		im.r.Drop(e.Node, fmt.Sprintf("severity %q: vigil has one severity name per class for the whole spec, and %s alerts are already named %q (%s)", e.Value, sev, old.value, old.node.Pos()),
 			"route on the slo label instead")
-	}
-}
-
-func (im *imp) dropAnnotations(es []importer.Entry) {
-	for _, e := range es {
-		im.r.Drop(e.Node, fmt.Sprintf("alert annotation %q: vigil writes summary, description, runbook_url and dashboard_url itself", e.Key),
-			"put runbook text under the SLO's runbook field and set links.runbooks for runbook_url")
 	}
 }
 
