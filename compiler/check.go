@@ -301,3 +301,9 @@ var reservedLabels = map[string]bool{
 	"test": true, "alertname": true, "le": true, "window": true, "action": true,
 	"tier": true, "sli": true, "__name__": true,
 }
+
+// IsReservedLabel reports whether a model's extra labels may not use
+// name, because vigil sets that label itself (or Prometheus reserves it).
+func IsReservedLabel(name string) bool {
+	return reservedLabels[name] || strings.HasPrefix(name, "__")
+}

@@ -495,6 +495,8 @@ type SLO struct {
 	Quality   *QualitySLI   `json:"quality,omitempty"`
 	Freshness *FreshnessSLI `json:"freshness,omitempty"`
 	Ratio     *RatioSLI     `json:"ratio,omitempty"`
+	// Slices makes a latency or ratio SLO time-slice based.
+	Slices *Slices `json:"slices,omitempty"`
 
 	Page   BurnPolicy `json:"page,omitempty"`
 	Ticket BurnPolicy `json:"ticket,omitempty"`
@@ -505,6 +507,21 @@ type SLO struct {
 	MinBadEvents int64          `json:"min_bad_events,omitzero"`
 	Runbook      RunbookContent `json:"runbook,omitempty"`
 }
+
+// Slices are a time-slice SLO's slices: a slice of Length is good when
+// at least Percentile percent of its requests met the latency threshold
+// (latency SLIs) or its error ratio is at most MaxErrorPercent percent
+// (ratio SLIs).
+type Slices struct {
+	Length          Duration  `json:"length,omitempty"`
+	Percentile      decimal.D `json:"percentile,omitzero"`
+	MaxErrorPercent decimal.D `json:"max_error_percent,omitzero"`
+}
+
+// TimeBased reports whether the SLO counts time (evaluations) rather
+// than events: freshness and time-slice SLOs. Their rules record one
+// event per evaluation and have no low-traffic guard.
+func (s *SLO) TimeBased() bool { return s.Kind == Freshness || s.Slices != nil }
 
 // ObjectiveRatio is the objective as a ratio, e.g. 0.999.
 func (s *SLO) ObjectiveRatio() decimal.D { return s.Objective.Quo(decimal.Hundred) }
@@ -569,6 +586,10 @@ type BurnPolicy struct {
 	// Unreachable lists default window pairs left out because the error
 	// budget is too large for them to ever fire (factor x budget > 100%).
 	Unreachable []BurnWindow `json:"unreachable,omitempty"`
+	// Labels and Annotations are extra ones on the class's alerts, sorted
+	// by name.
+	Labels      []Label `json:"labels,omitempty"`
+	Annotations []Label `json:"annotations,omitempty"`
 }
 
 // BurnWindow is a long/short window pair with its burn-rate factor.

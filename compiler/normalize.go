@@ -715,6 +715,9 @@ func (c *checker) normalizeSLO(l loc, name string, r *rawSLO, m *Model) *SLO {
 		return nil
 	}
 
+	if sl := r.Slices; sl != nil {
+		s.Slices = c.slices(l.field("slices"), sl.Length, sl.Percentile, sl.MaxErrorPercent, s)
+	}
 	al := l.field("alerting")
 	window := or(r.Window, "30d")
 	if d, err := model.ParseDuration(window); err != nil || d != s.Window {
@@ -744,6 +747,41 @@ func (c *checker) normalizeSLO(l loc, name string, r *rawSLO, m *Model) *SLO {
 	return s
 }
 
+// reservedAnnotations are the annotations vigil writes on every alert.
+var reservedAnnotations = map[string]bool{"summary": true, "description": true, "runbook_url": true, "dashboard_url": true}
+
+// slices normalizes a time-slice SLO's slices: a positive length within
+// the SLO window, and the per-slice condition of its SLI kind.
+func (c *checker) slices(l loc, length string, pct, maxErr *json.Number, s *SLO) *Slices {
+	out := &Slices{Length: c.positiveDuration(l.field("length"), length, 0)}
+	if out.Length > s.Window && !c.failed(l.field("length")) {
+		c.errorf(l.field("length"), "slice length %s is longer than the SLO window %s", out.Length, s.Window)
+	}
+	switch s.Kind {
+	case Latency:
+		if maxErr != nil {
+			c.errorf(l.field("max_error_percent"), "max_error_percent is the per-slice condition of ratio SLOs; a latency SLO's slices use percentile")
+		}
+		if pct == nil {
+			c.errorf(l, "a latency SLO's slices need percentile: the share of a slice's requests, in percent, that must be within the threshold (e.g. 95)")
+			return out
+		}
+		out.Percentile = c.dec(l.field("percentile"), *pct)
+	case Ratio:
+		if pct != nil {
+			c.errorf(l.field("percentile"), "percentile is the per-slice condition of latency SLOs; a ratio SLO's slices use max_error_percent")
+		}
+		if maxErr == nil {
+			c.errorf(l, "a ratio SLO's slices need max_error_percent: the highest error percentage of a good slice (e.g. 1)")
+			return out
+		}
+		out.MaxErrorPercent = c.dec(l.field("max_error_percent"), *maxErr)
+	default:
+		c.errorf(l, "slices apply to latency and ratio SLOs, not to %s SLOs", s.Kind)
+	}
+	return out
+}
+
 // burnPolicy normalizes one burn-rate policy of s; window is the SLO
 // window as the user wrote it, for messages.
 func (c *checker) burnPolicy(l loc, r *rawBurnPolicy, sev Severity, defWindows []rawBurnWindow, s *SLO, window string) BurnPolicy {
@@ -759,6 +797,18 @@ func (c *checker) burnPolicy(l loc, r *rawBurnPolicy, sev Severity, defWindows [
 			p.Severity = Severity(r.Severity)
 		}
 		p.For = c.duration(l.field("for"), r.For, 0)
+		p.Labels = labelsFromMap(r.Labels)
+		for _, lb := range p.Labels {
+			if IsReservedLabel(lb.Name) {
+				c.errorf(l.field("labels", lb.Name), "label %q is set by vigil and cannot be overridden", lb.Name)
+			}
+		}
+		p.Annotations = labelsFromMap(r.Annotations)
+		for _, an := range p.Annotations {
+			if reservedAnnotations[an.Name] {
+				c.errorf(l.field("annotations", an.Name), "annotation %q is written by vigil and cannot be overridden", an.Name)
+			}
+		}
 		if r.Windows != nil {
 			windows, defaulted = r.Windows, false
 		}

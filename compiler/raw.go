@@ -191,6 +191,11 @@ type rawSLO struct {
 		Errors string `json:"errors"`
 		Total  string `json:"total"`
 	} `json:"ratio"`
+	Slices *struct {
+		Length          string       `json:"length"`
+		Percentile      *json.Number `json:"percentile"`
+		MaxErrorPercent *json.Number `json:"max_error_percent"`
+	} `json:"slices"`
 	Alerting rawSLOAlerting     `json:"alerting"`
 	Runbook  *rawRunbookContent `json:"runbook"`
 }
@@ -204,10 +209,12 @@ type rawSLOAlerting struct {
 }
 
 type rawBurnPolicy struct {
-	Enabled  *bool           `json:"enabled"`
-	Severity string          `json:"severity"`
-	Windows  []rawBurnWindow `json:"windows"`
-	For      string          `json:"for"`
+	Enabled     *bool             `json:"enabled"`
+	Severity    string            `json:"severity"`
+	Windows     []rawBurnWindow   `json:"windows"`
+	For         string            `json:"for"`
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations"`
 }
 
 type rawBurnWindow struct {

@@ -57,6 +57,11 @@ func sloFields(s *compiler.SLO) []Field {
 		add("errors query", NormalizeExpr(r.Errors))
 		add("total query", NormalizeExpr(r.Total))
 	}
+	if sl := s.Slices; sl != nil {
+		add("slice length", sl.Length.String())
+		add("slice percentile", sl.Percentile.String())
+		add("slice max error percent", sl.MaxErrorPercent.String())
+	}
 	add("page alerts", burnPolicy(s.Page))
 	add("ticket alerts", burnPolicy(s.Ticket))
 	add("budget tiers", budgetTiers(s.Tiers))

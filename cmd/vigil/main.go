@@ -137,6 +137,8 @@ drift-evaluator configs.
 		newSimulate(g, stdout, stderr),
 		newApply(g, stdout, stderr),
 		newCheck(g, stdout, stderr),
+		newImport(g, stdout, stderr),
+		newExport(g, stdout, stderr),
 		newVersion(stdout),
 	)
 	return root

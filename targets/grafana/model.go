@@ -76,15 +76,21 @@ func (b *modelBuilder) sloOverview() {
 	for _, s := range b.m.SLOs {
 		sel := sliSel(b.m, s)
 		obj := s.ObjectiveRatio().Float64()
+		events, good := "events", "good events"
+		if sl := s.Slices; sl != nil {
+			// A time-slice SLO counts slices (docs/time-slices.md).
+			events = win(sl.Length) + " slices"
+			good = fmt.Sprintf("good %s slices (judged at every rule evaluation)", win(sl.Length))
+		}
 		b.add(&panelSpec{key: SLOPanelKey(s.Name, ViewSLI), typ: statPanel, pos: b.l.place(4, 6),
 			title:       fmt.Sprintf("%s SLI (%s)", s.Name, win(s.Window)),
-			description: fmt.Sprintf("Share of good events over the last %s. Red below the %s%% objective.", win(s.Window), s.Objective),
+			description: fmt.Sprintf("Share of %s over the last %s. Red below the %s%% objective.", good, win(s.Window), s.Objective),
 			unit:        "percentunit", decimals: ptr(3),
 			thresholds: steps(nil, "red", obj, "green"),
 			queries:    []promQuery{query("vigil:slo_sli:ratio_rate"+win(s.Window)+sel, s.Name)}})
 		b.add(&panelSpec{key: SLOPanelKey(s.Name, ViewRemaining), typ: barGaugePanel, pos: b.l.place(5, 6),
 			title:       s.Name + " error budget remaining",
-			description: fmt.Sprintf("The %s window's error budget (%s of events) that is left, from 100%% down to 0%%.", win(s.Window), pct(s.ErrorBudget().Float64())),
+			description: fmt.Sprintf("The %s window's error budget (%s of %s) that is left, from 100%% down to 0%%.", win(s.Window), pct(s.ErrorBudget().Float64()), events),
 			unit:        "percentunit", min: ptr(0), max: ptr(1),
 			thresholds: steps(nil, "red", 0.2, "orange", 0.5, "green"),
 			queries:    []promQuery{query("vigil:slo_budget_remaining:ratio"+sel, "remaining")}})

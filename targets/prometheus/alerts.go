@@ -168,11 +168,23 @@ func (b *alertBuilder) slo(s *compiler.SLO) {
 			SLO:      s,
 			Windows:  p.Windows,
 		}
+		var extra map[string]string
+		if len(p.Labels) > 0 {
+			extra = map[string]string{}
+			for _, l := range p.Labels {
+				extra[l.Name] = l.Value
+			}
+		}
 		b.add(a,
 			fmt.Sprintf("%s is burning its error budget %s.", what, class.speed),
 			fmt.Sprintf("The %s error ratio is {{ $value | humanizePercentage }} over the long window, against a budget of %s over %s. Fires at %s.",
 				s.Name, pct(budget), win(time.Duration(s.Window)), strings.Join(conds, ", or ")),
-			nil)
+			extra)
+		last := &b.list[len(b.list)-1]
+		for _, an := range p.Annotations {
+			// Spec text, not a template: escaped like every label.
+			last.Rule.Annotations[an.Name] = compiler.EscapeTemplate(an.Value)
+		}
 	}
 
 	for i := range s.Tiers {
@@ -224,7 +236,7 @@ func (b *alertBuilder) slo(s *compiler.SLO) {
 // evaluations, not requests, and has no guard.
 func burnGuards(s *compiler.SLO, sel string, l time.Duration) []string {
 	var out []string
-	if s.MinBadEvents > 0 && s.Kind != compiler.Freshness {
+	if s.MinBadEvents > 0 && !s.TimeBased() {
 		out = append(out, fmt.Sprintf("%s%s * %s%s * %d >= %d",
 			rec(recErrorRatio, l), sel, rec(recEvents, l), sel, int64(l/time.Second), s.MinBadEvents))
 	}

@@ -90,7 +90,7 @@ func sloRecordings(m *compiler.Model, s *compiler.SLO) (raw, derived []rulefmt.R
 				record(rec(recEvents, w), ev, lb),
 				record(rec(recErrors, w), errs, lb),
 				record(rec(recErrorRatio, w), fmt.Sprintf("%s%s / %s", rec(recErrors, w), sel, positive(w)), lb))
-		case s.Kind == compiler.Freshness:
+		case s.TimeBased():
 			raw = append(raw, fromBase(w)...)
 		default:
 			errs, ev := rawSLI(m, s, w, "sum("+events(w)+")")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigil-dev/vigil/compiler"
+	"github.com/vigil-dev/vigil/internal/decimal"
 )
 
 // Windows.
@@ -180,6 +181,9 @@ func rawSLI(m *compiler.Model, s *compiler.SLO, w time.Duration, recordedEvents 
 	// sample must exist exactly when an event sample does, or the derived
 	// windows would average in zeros from moments without traffic.
 	zeroWithEvents := func(e, events string) string { return "(" + e + " or 0 * " + events + ")" }
+	if s.Slices != nil {
+		return slicedSLI(m, s)
+	}
 	switch s.Kind {
 	case compiler.Availability:
 		sel := mt.Requests.Selector
@@ -223,6 +227,33 @@ func rawSLI(m *compiler.Model, s *compiler.SLO, w time.Duration, recordedEvents 
 	return errors, events
 }
 
+// slicedSLI is a time-slice SLO's per-evaluation SLI: one event per
+// evaluation, bad (1) when the slice ending then (the last slice length
+// of traffic) failed its condition, good (0) otherwise, including a slice
+// without traffic. Like freshness, only the base window has this form;
+// longer windows average it, giving the share of bad slices.
+func slicedSLI(m *compiler.Model, s *compiler.SLO) (errors, events string) {
+	r := "[" + win(time.Duration(s.Slices.Length)) + "]"
+	sumRate := func(metric string, sel compiler.Selector) string {
+		return fmt.Sprintf("sum(rate(%s%s))", selector(metric, sel), r)
+	}
+	var cond string
+	switch s.Kind {
+	case compiler.Latency:
+		h := m.Metrics.Latency
+		good := "(" + sumRate(h.Metric+"_bucket", h.Selector.With(leMatcher(s.Latency.Le.String()))) + " or vector(0))"
+		total := sumRate(h.Metric+"_count", h.Selector)
+		// Bad: fewer than percentile% of the slice's requests within
+		// the threshold.
+		cond = fmt.Sprintf("(%s / (%s > 0)) < bool %s", good, total, s.Slices.Percentile.Quo(decimal.Hundred))
+	default: // compiler.Ratio (normalize allows nothing else)
+		errs := "(sum(" + strings.ReplaceAll(s.Ratio.Errors, "$window", win(time.Duration(s.Slices.Length))) + ") or vector(0))"
+		total := "sum(" + strings.ReplaceAll(s.Ratio.Total, "$window", win(time.Duration(s.Slices.Length))) + ")"
+		cond = fmt.Sprintf("(%s / (%s > 0)) > bool %s", errs, total, s.Slices.MaxErrorPercent.Quo(decimal.Hundred))
+	}
+	return "((" + cond + ") or vector(0))", "vector(1)"
+}
+
 // ErrorRatioRecord is the name of the recorded error ratio over window w,
 // e.g. "vigil:sli_error_ratio:rate1h", recorded for every window of an
 // SLO's burn-rate policy (for tools that read the rules' results, such as
@@ -231,3 +262,20 @@ func ErrorRatioRecord(w time.Duration) string { return rec(recErrorRatio, w) }
 
 // SLISelector is the {model, slo} selector of an SLO's recorded series.
 func SLISelector(m *compiler.Model, s *compiler.SLO) string { return sliSelector(m, s) }
+
+// SLIQueries returns an event-based SLO's bad-event and all-event rates
+// as standalone PromQL, with `$window` where the range goes: the
+// expressions the error-ratio recordings divide (for tools that need
+// the SLI outside vigil's rules, such as `vigil export openslo`). ok is
+// false for freshness and time-slice SLOs, whose events are rule
+// evaluations, not rates over a window.
+func SLIQueries(m *compiler.Model, s *compiler.SLO) (errors, events string, ok bool) {
+	if s.TimeBased() {
+		return "", "", false
+	}
+	const sentinel = 7777 * time.Second
+	_, events = rawSLI(m, s, sentinel, "")
+	errors, _ = rawSLI(m, s, sentinel, events)
+	w := "[" + win(sentinel) + "]"
+	return strings.ReplaceAll(errors, w, "[$window]"), strings.ReplaceAll(events, w, "[$window]"), true
+}

@@ -283,6 +283,12 @@ func rateFor(s *compiler.SLO) float64 {
 }
 
 func sloTests(m *compiler.Model, s *compiler.SLO, byName map[string]Alert) []unitTest {
+	if s.Slices != nil {
+		// Time-slice SLOs count slices, not events: the event-based
+		// outage and healthy cases below do not describe them
+		// (targets/prometheus/slices_test.go runs them in the rule engine).
+		return nil
+	}
 	name := compiler.Camel(s.Name)
 	var target Alert
 	var ok bool

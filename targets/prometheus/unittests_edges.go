@@ -323,6 +323,9 @@ func (md edgeModel) exactValue(a Alert, t int) (string, bool) {
 // series, or false when the SLO's series cannot be synthesised (see
 // sloTests).
 func edgeSeries(m *compiler.Model, s *compiler.SLO) (func(tr edgeTraffic) []inputSeries, bool) {
+	if s.Slices != nil {
+		return nil, false // event-based edge cases do not apply to slices
+	}
 	mt := m.Metrics
 	switch s.Kind {
 	case compiler.Availability:

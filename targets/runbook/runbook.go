@@ -87,7 +87,19 @@ func win(d compiler.Duration) string { return compiler.FormatDuration(time.Durat
 // budgetWords states an SLO's budget in absolute terms, e.g. "0.1% of
 // events (43m12s of full outage over 30d)".
 func budgetWords(s *compiler.SLO) string {
+	if s.Slices != nil {
+		return fmt.Sprintf("%s%% of %s slices (%s of bad slices over %s)", s.ErrorBudget().Mul(decimal.Hundred), win(s.Slices.Length), humanDuration(s.BudgetDuration()), win(s.Window))
+	}
 	return fmt.Sprintf("%s%% of events (%s of full outage over %s)", s.ErrorBudget().Mul(decimal.Hundred), humanDuration(s.BudgetDuration()), win(s.Window))
+}
+
+// sliceWords describes a time-slice SLO's per-slice condition.
+func sliceWords(s *compiler.SLO) string {
+	sl := s.Slices
+	if s.Kind == compiler.Latency {
+		return fmt.Sprintf("a %s slice is good when at least %s%% of its requests are served within %s; a slice without requests is good", win(sl.Length), sl.Percentile, win(s.Latency.Threshold))
+	}
+	return fmt.Sprintf("a %s slice is good when at most %s%% of its events are errors; a slice without events is good", win(sl.Length), sl.MaxErrorPercent)
 }
 
 // humanDuration renders a duration for prose, to the second.
@@ -261,6 +273,9 @@ func details(b *strings.Builder, m *compiler.Model, a prometheus.Alert) {
 			fmt.Fprintf(b, "| promise | %s |\n", cell(s.Description))
 		}
 		fmt.Fprintf(b, "| objective | %s%% over %s |\n", s.Objective, win(s.Window))
+		if s.Slices != nil {
+			fmt.Fprintf(b, "| time slices | %s |\n", cell(sliceWords(s)))
+		}
 		fmt.Fprintf(b, "| error budget | %s |\n", budgetWords(s))
 		if a.Tier != nil {
 			fmt.Fprintf(b, "| tier | %s consumed (severity %s) |\n", pct(a.Tier.Consumed), a.Tier.Severity)
@@ -274,7 +289,7 @@ func details(b *strings.Builder, m *compiler.Model, a prometheus.Alert) {
 				fmt.Fprintf(b, "| %sx | %s | %s | %s%% | %s%% | %s |\n", w.Factor, win(w.Long), win(w.Short), th, w.BudgetPercent, humanDuration(exhaust))
 			}
 			b.WriteString("\nAt burn rate *r* the whole budget lasts the SLO window divided by *r*.")
-			if s.MinBadEvents > 0 && s.Kind != compiler.Freshness {
+			if s.MinBadEvents > 0 && !s.TimeBased() {
 				fmt.Fprintf(b, " A pair also needs at least %d bad events in its long window (`min_bad_events`), so that one bad event among a handful does not fire it; a total outage fires it as soon as it has produced %d bad events, whatever the traffic.", s.MinBadEvents, s.MinBadEvents)
 			}
 			if s.Quality != nil && !s.Quality.MinFeedbackRate.IsZero() {
