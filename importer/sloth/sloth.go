@@ -7,7 +7,6 @@
 package sloth
 
 import (
-	"context"
 	"fmt"
 	"maps"
 	"regexp"
@@ -532,15 +531,10 @@ func (im *imp) plugin(s *service, slo *importer.SLO, n importer.Node) bool {
 			r.Drop(n, fmt.Sprintf("SLI plugin %q: %v; the SLO is not imported", id, err), "")
 			return false
 		}
-	} else if fn := commonPlugins[id]; fn != nil {
-		meta := map[string]string{"service": s.model.Name, "slo": slo.Name, "objective": slo.Objective}
-		labels := maps.Clone(s.model.Labels)
-		out, err := callPlugin(fn, meta, labels, opts)
-		if err != nil {
-			r.Drop(n, fmt.Sprintf("SLI plugin %q: %v; the SLO is not imported", id, err), "")
-			return false
-		}
-		q = windowTmpl.ReplaceAllLiteralString(out, importer.WindowVar)
+	} else if strings.HasPrefix(id, "sloth-common/") {
+		r.Drop(n, fmt.Sprintf("SLI plugin %q (sloth-common-sli-plugins): vigil does not run Sloth's plugins; the SLO is not imported", id),
+			"run `sloth generate` on the spec and copy the plugin's error and total queries into a ratio SLI (range as $window)")
+		return false
 	} else {
 		r.Drop(n, fmt.Sprintf("SLI plugin %q: vigil cannot run Sloth plugins and does not know this one; the SLO is not imported", id),
 			"generate the rules with sloth, copy the plugin's error and total queries into a ratio SLI (range as $window)")
@@ -553,16 +547,6 @@ func (im *imp) plugin(s *service, slo *importer.SLO, n importer.Node) bool {
 	r.Note(n, fmt.Sprintf("SLI plugin %q expanded with its options", id), "")
 	im.raw(s, slo, q, n)
 	return true
-}
-
-// callPlugin runs a vendored plugin, turning a panic into an error.
-func callPlugin(fn commonPlugin, meta, labels, opts map[string]string) (q string, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("the plugin failed: %v", p)
-		}
-	}()
-	return fn(context.Background(), meta, labels, opts)
 }
 
 func (im *imp) alerting(slo *importer.SLO, n importer.Node, d dialect) {
