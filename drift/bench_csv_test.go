@@ -2,13 +2,11 @@ package drift
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -92,41 +90,9 @@ func writeBenchCSV(path string, rows int, seed uint64, shift float64) error {
 // resident set (VmHWM, reset before the run where the kernel allows it),
 // and the CPU seconds used (steadier than wall time on a shared machine).
 func BenchmarkEvaluateCSV(b *testing.B) {
-	dir := benchCSVFiles(b)
-	c := benchConfigFor("csv", benchCSVFeatures, benchCSVNumeric)
-	o := Options{BaseDir: dir, At: benchDay.Add(24 * time.Hour)}
-	runtime.GC()
-	runtime.GC()
-	resetPeakRSS()
-	b.ReportAllocs()
-	b.ResetTimer()
-	var peak uint64
-	cpu0 := cpuTime()
-	for b.Loop() {
-		p := startPeakHeap()
-		rep := Run(context.Background(), c, o)
-		peak = max(peak, p.Stop())
-		if rep.Err != nil {
-			b.Fatal(rep.Err)
-		}
-		for _, r := range rep.Results {
-			if r.Err != nil {
-				b.Fatalf("%s: %v", r.Feature, r.Err)
-			}
-		}
-		if rep.CurrentRows != benchCurrentRows {
-			b.Fatalf("%d current rows in the window, want %d", rep.CurrentRows, benchCurrentRows)
-		}
-	}
-	secs := b.Elapsed().Seconds() / float64(b.N)
-	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+	secs := benchEvaluate(b, benchConfigFor("csv", benchCSVFeatures, benchCSVNumeric), benchCSVFiles(b), benchCurrentRows)
 	b.ReportMetric(benchCurrentRows/secs, "rows/s")
 	b.ReportMetric((benchCurrentRows+benchRefRows)/secs, "all-rows/s")
-	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
-	if rss := peakRSS(); rss > 0 {
-		b.ReportMetric(float64(rss)/(1<<20), "peak-rss-MB")
-	}
-	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")
 }
 
 // resetPeakRSS resets the kernel's peak-RSS mark (VmHWM) of this process

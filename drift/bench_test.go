@@ -182,14 +182,24 @@ func (p *peakHeap) Stop() uint64 {
 // values (rows × features, both samples) per second and the peak live
 // heap. Data generation is not timed.
 func BenchmarkEvaluateParquet(b *testing.B) {
-	dir := benchFiles(b)
-	c := benchConfig()
+	secs := benchEvaluate(b, benchConfig(), benchFiles(b), benchCurrentRows)
+	b.ReportMetric(benchCurrentRows/secs, "rows/s")
+	b.ReportMetric((benchCurrentRows+benchRefRows)*benchFeatures/secs, "values/s")
+}
+
+// benchEvaluate runs Run on c over the files in dir (the window ending a
+// day after benchDay) in every iteration of b, failing on any error and,
+// when wantRows > 0, on another number of current rows in the window. It
+// reports the CPU seconds, peak live heap, peak resident set (where the
+// kernel tells) and processors, and returns the wall seconds per op.
+func benchEvaluate(b *testing.B, c *config.Config, dir string, wantRows int) (secs float64) {
 	o := Options{BaseDir: dir, At: benchDay.Add(24 * time.Hour)}
 	// Twice: the first cycle moves pooled buffers (e.g. the Parquet
 	// writer's, when the data was just generated) to the victim cache,
 	// the second frees them, so the peak measures the evaluation only.
 	runtime.GC()
 	runtime.GC()
+	resetPeakRSS()
 	b.ReportAllocs()
 	b.ResetTimer()
 	var peak uint64
@@ -206,17 +216,17 @@ func BenchmarkEvaluateParquet(b *testing.B) {
 				b.Fatalf("%s: %v", r.Feature, r.Err)
 			}
 		}
-		if rep.CurrentRows != benchCurrentRows {
-			b.Fatalf("%d current rows in the window, want %d", rep.CurrentRows, benchCurrentRows)
+		if wantRows > 0 && rep.CurrentRows != wantRows {
+			b.Fatalf("%d current rows in the window, want %d", rep.CurrentRows, wantRows)
 		}
 	}
-	cpu := (cpuTime() - cpu0).Seconds() / float64(b.N)
-	secs := b.Elapsed().Seconds() / float64(b.N)
-	b.ReportMetric(benchCurrentRows/secs, "rows/s")
-	b.ReportMetric((benchCurrentRows+benchRefRows)*benchFeatures/secs, "values/s")
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
-	b.ReportMetric(cpu, "cpu-s/op")
+	if rss := peakRSS(); rss > 0 {
+		b.ReportMetric(float64(rss)/(1<<20), "peak-rss-MB")
+	}
 	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")
+	return b.Elapsed().Seconds() / float64(b.N)
 }
 
 // cpuTime is the CPU time (user + system) this process used so far; on a

@@ -1,12 +1,10 @@
 package drift
 
 import (
-	"context"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -117,33 +115,5 @@ func BenchmarkEvaluateWide(b *testing.B) {
 	for i := range columns {
 		c.Features = append(c.Features, config.Feature{Name: benchColumn(i), Column: benchColumn(i), Type: "numeric", Test: config.Test{Method: "auto", Consecutive: 1}})
 	}
-	o := Options{BaseDir: dir, At: benchDay.Add(24 * time.Hour)}
-	// Twice: the first cycle moves the Parquet writer's pooled buffers
-	// (when the data was just written) to the victim cache, the second
-	// frees them.
-	runtime.GC()
-	runtime.GC()
-	resetPeakRSS()
-	b.ResetTimer()
-	var peak uint64
-	cpu0 := cpuTime()
-	for b.Loop() {
-		p := startPeakHeap()
-		rep := Run(context.Background(), c, o)
-		peak = max(peak, p.Stop())
-		if rep.Err != nil {
-			b.Fatal(rep.Err)
-		}
-		for _, r := range rep.Results {
-			if r.Err != nil {
-				b.Fatalf("%s: %v", r.Feature, r.Err)
-			}
-		}
-	}
-	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
-	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
-	if rss := peakRSS(); rss > 0 {
-		b.ReportMetric(float64(rss)/(1<<20), "peak-rss-MB")
-	}
-	b.ReportMetric(float64(runtime.GOMAXPROCS(0)), "procs")
+	benchEvaluate(b, c, dir, 0)
 }
