@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/internal/importtest"
 	"github.com/vigil-dev/vigil/internal/ruletest"
@@ -125,6 +127,11 @@ func TestBehaviourMatchesSloth(t *testing.T) {
 		{"getting-started.yml", []sloUnderTest{
 			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice")},
 		}},
+		// The same SLO as a PrometheusServiceLevel CRD; Sloth's rules
+		// come as a PrometheusRule.
+		{"k8s-getting-started.yml", []sloUnderTest{
+			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice")},
+		}},
 		// Two SLOs in one service: an availability ratio and a latency
 		// ratio that filters out WATCH requests (whose slow series would
 		// breach it if the filter were lost).
@@ -155,6 +162,7 @@ func TestBehaviourMatchesSloth(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		slothRules = ruleGroups(t, slothRules)
 		vigilRules := compileRules(t, tc.example)
 		for _, under := range tc.slos {
 			for _, sc := range scenarios() {
@@ -174,6 +182,26 @@ func TestBehaviourMatchesSloth(t *testing.T) {
 			}
 		}
 	}
+}
+
+// ruleGroups returns a Sloth output as a plain rule file: a
+// PrometheusRule's spec (its groups), or the file itself.
+func ruleGroups(t *testing.T, b []byte) []byte {
+	var doc struct {
+		Kind string    `yaml:"kind"`
+		Spec yaml.Node `yaml:"spec"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Kind != "PrometheusRule" {
+		return b
+	}
+	out, err := yaml.Marshal(&doc.Spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 func totalMinutes(ps []phase) int {
