@@ -1,9 +1,13 @@
 package sloth
 
 import (
+	"bytes"
 	"fmt"
+	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,11 +117,14 @@ func TestBehaviourMatchesSloth(t *testing.T) {
 	if testing.Short() {
 		t.Skip("evaluates days of rules in the rule engine")
 	}
-	httpSeries := func(job string) func(s *ruletest.Series, phases []phase, budget float64) {
+	// httpSeries are Sloth's example HTTP counters for a job, with
+	// extra labels (a plugin filter's) when given.
+	httpSeries := func(job string, extra ...string) func(s *ruletest.Series, phases []phase, budget float64) {
+		labels := strings.Join(append(extra, fmt.Sprintf("job=%q", job)), ",")
 		return func(s *ruletest.Series, phases []phase, budget float64) {
 			counters(s, phases, budget,
-				fmt.Sprintf(`http_request_duration_seconds_count{job=%q,code="200"}`, job),
-				fmt.Sprintf(`http_request_duration_seconds_count{job=%q,code="503"}`, job))
+				fmt.Sprintf(`http_request_duration_seconds_count{%s,code="200"}`, labels),
+				fmt.Sprintf(`http_request_duration_seconds_count{%s,code="503"}`, labels))
 		}
 	}
 	for _, tc := range []struct {
@@ -131,6 +138,35 @@ func TestBehaviourMatchesSloth(t *testing.T) {
 		// come as a PrometheusRule.
 		{"k8s-getting-started.yml", []sloUnderTest{
 			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice")},
+		}},
+		// The same SLO through Sloth's example SLI plugin, as a spec and
+		// as a CRD, and with SLO plugins (which change nothing here).
+		{"plugin-getting-started.yml", []sloUnderTest{
+			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice", `f1="v1"`, `f2="v2"`)},
+		}},
+		{"plugin-k8s-getting-started.yml", []sloUnderTest{
+			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice", `f1="v1"`, `f2="v2"`)},
+		}},
+		{"slo-plugin-getting-started.yml", []sloUnderTest{
+			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice")},
+		}},
+		{"slo-plugin-k8s-getting-started.yml", []sloUnderTest{
+			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice")},
+		}},
+		// Two services in several documents, both on the same series
+		// (99.9% and 99.99%): each is compared on its own, the alerts
+		// told apart by Sloth's sloth_service label.
+		{"multifile.yml", []sloUnderTest{
+			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice")},
+		}},
+		{"multifile.yml", []sloUnderTest{
+			{"myservice2", "requests-availability", "MyServiceHighErrorRate", 0.0001, httpSeries("myservice")},
+		}},
+		{"k8s-multifile.yml", []sloUnderTest{
+			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice")},
+		}},
+		{"k8s-multifile.yml", []sloUnderTest{
+			{"myservice2", "requests-availability", "MyServiceHighErrorRate", 0.0001, httpSeries("myservice")},
 		}},
 		// Two SLOs in one service: an availability ratio and a latency
 		// ratio that filters out WATCH requests (whose slow series would
@@ -162,11 +198,11 @@ func TestBehaviourMatchesSloth(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		slothRules = ruleGroups(t, slothRules)
+		slothFiles := ruleGroups(t, slothRules)
 		vigilRules := compileRules(t, tc.example)
 		for _, under := range tc.slos {
 			for _, sc := range scenarios() {
-				t.Run(tc.example+"/"+under.slo+"/"+sc.name, func(t *testing.T) {
+				t.Run(tc.example+"/"+under.model+"/"+under.slo+"/"+sc.name, func(t *testing.T) {
 					s := ruletest.NewSeries(evalStep)
 					// The SLO under test gets the scenario; the
 					// others stay healthy.
@@ -177,31 +213,42 @@ func TestBehaviourMatchesSloth(t *testing.T) {
 						}
 						other.series(s, ph, other.budget)
 					}
-					compare(t, s, slothRules, vigilRules, under, sc)
+					compare(t, s, slothFiles, vigilRules, under, sc)
 				})
 			}
 		}
 	}
 }
 
-// ruleGroups returns a Sloth output as a plain rule file: a
-// PrometheusRule's spec (its groups), or the file itself.
-func ruleGroups(t *testing.T, b []byte) []byte {
-	var doc struct {
-		Kind string    `yaml:"kind"`
-		Spec yaml.Node `yaml:"spec"`
+// ruleGroups returns a Sloth output as plain rule files, one per YAML
+// document: a PrometheusRule's spec (its groups), or the document itself.
+func ruleGroups(t *testing.T, b []byte) [][]byte {
+	var out [][]byte
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	for {
+		var doc yaml.Node
+		if err := dec.Decode(&doc); err == io.EOF {
+			return out
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		var head struct {
+			Kind string    `yaml:"kind"`
+			Spec yaml.Node `yaml:"spec"`
+		}
+		if err := doc.Decode(&head); err != nil {
+			t.Fatal(err)
+		}
+		node := &doc
+		if head.Kind == "PrometheusRule" {
+			node = &head.Spec
+		}
+		f, err := yaml.Marshal(node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, f)
 	}
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	if doc.Kind != "PrometheusRule" {
-		return b
-	}
-	out, err := yaml.Marshal(&doc.Spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 func totalMinutes(ps []phase) int {
@@ -212,8 +259,9 @@ func totalMinutes(ps []phase) int {
 	return n
 }
 
-// compileRules imports an example and compiles its Prometheus rules.
-func compileRules(t *testing.T, example string) []byte {
+// compileRules imports an example and compiles its Prometheus rules: one
+// rule file per model (service), in path order.
+func compileRules(t *testing.T, example string) [][]byte {
 	res := Import([]File{readExample(t, example)})
 	spec := importtest.Vet(t, res.Files)
 	sel, err := targets.Select([]string{"prometheus"})
@@ -225,13 +273,10 @@ func compileRules(t *testing.T, example string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rules []byte
-	for p, b := range out {
+	var rules [][]byte
+	for _, p := range slices.Sorted(maps.Keys(out)) {
 		if strings.HasSuffix(p, ".rules.yaml") && !strings.Contains(p, "/tests/") {
-			if rules != nil {
-				t.Fatalf("more than one rule file (%s)", p)
-			}
-			rules = b
+			rules = append(rules, out[p])
 		}
 	}
 	if rules == nil {
@@ -240,8 +285,8 @@ func compileRules(t *testing.T, example string) []byte {
 	return rules
 }
 
-func compare(t *testing.T, s *ruletest.Series, slothRules, vigilRules []byte, u sloUnderTest, sc scenario) {
-	run, err := ruletest.New(s.String(), slothRules, vigilRules)
+func compare(t *testing.T, s *ruletest.Series, slothFiles, vigilFiles [][]byte, u sloUnderTest, sc scenario) {
+	run, err := ruletest.New(s.String(), slices.Concat(slothFiles, vigilFiles)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,7 +300,7 @@ func compare(t *testing.T, s *ruletest.Series, slothRules, vigilRules []byte, u 
 			}
 		}
 		for _, ls := range f[u.slothAlert] {
-			if ls.Get("sloth_slo") == u.slo {
+			if ls.Get("sloth_slo") == u.slo && ls.Get("sloth_service") == u.model {
 				note("sloth/" + ls.Get("sloth_severity"))
 			}
 		}
