@@ -1,6 +1,9 @@
 package importer
 
 import (
+	"cmp"
+	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -292,3 +295,44 @@ func SecondsToDuration(s string) (string, bool) {
 
 // DefaultLatencyBuckets are vigil's default latency buckets, as written.
 var DefaultLatencyBuckets = []string{"0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", "5", "10"}
+
+// EventsSLI makes s an availability SLI on the model's request metric or
+// a latency SLI on its latency histogram when the bad and total queries
+// have that shape and the model's slot is free (or already holds the
+// same metric and selector); the histogram gains the threshold as a
+// bucket when the default layout lacks it. It returns a note saying what
+// was recognised, and false when neither shape applies (the caller keeps
+// the queries as a ratio SLI).
+func EventsSLI(m *Model, s *SLO, errQ, totQ string) (note string, ok bool) {
+	if req, ok := RecogniseAvailability(errQ, totQ); ok && (m.Requests == nil || sameRequests(m.Requests, req)) {
+		m.Requests = req
+		s.Kind = "availability"
+		return "recognised as an availability SLI on metrics.requests " + req.Metric, true
+	}
+	h, le, ok := RecogniseLatency(errQ, totQ)
+	if !ok || m.Latency != nil && (m.Latency.Metric != h.Metric || !maps.Equal(m.Latency.Selector, h.Selector)) {
+		return "", false
+	}
+	th, ok := SecondsToDuration(le)
+	if !ok {
+		return "", false
+	}
+	if m.Latency == nil {
+		m.Latency = h
+	}
+	if !slices.Contains(DefaultLatencyBuckets, le) && !slices.Contains(m.Latency.Buckets, le) {
+		m.Latency.Buckets = append(m.Latency.Buckets, le)
+		slices.SortFunc(m.Latency.Buckets, func(a, b string) int {
+			x, _ := strconv.ParseFloat(a, 64)
+			y, _ := strconv.ParseFloat(b, 64)
+			return cmp.Compare(x, y)
+		})
+	}
+	s.Kind, s.Threshold = "latency", th
+	return fmt.Sprintf("recognised as a latency SLI (threshold %s) on the histogram %s", th, h.Metric), true
+}
+
+func sameRequests(a, b *Requests) bool {
+	return a.Metric == b.Metric && maps.Equal(a.Selector, b.Selector) && slices.Equal(a.Matchers, b.Matchers) &&
+		maps.Equal(a.ErrorSelector, b.ErrorSelector) && slices.Equal(a.ErrorMatchers, b.ErrorMatchers)
+}

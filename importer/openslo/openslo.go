@@ -742,44 +742,10 @@ func (im *imp) indicator(m *importer.Model, s *importer.SLO, sli *object, op, va
 // events sets an events SLI: availability or latency when the queries
 // have that shape and the model's slot is free, else ratio.
 func (im *imp) events(m *importer.Model, s *importer.SLO, errQ, totQ string, n importer.Node) {
-	if req, ok := importer.RecogniseAvailability(errQ, totQ); ok && (m.Requests == nil || sameRequests(m.Requests, req)) {
-		m.Requests = req
-		s.Kind = "availability"
+	if _, ok := importer.EventsSLI(m, s, errQ, totQ); ok {
 		return
 	}
-	if h, le, ok := importer.RecogniseLatency(errQ, totQ); ok && (m.Latency == nil || m.Latency.Metric == h.Metric && maps.Equal(m.Latency.Selector, h.Selector)) {
-		if th, ok := importer.SecondsToDuration(le); ok {
-			if m.Latency == nil {
-				m.Latency = h
-			}
-			if !slices.Contains(importer.DefaultLatencyBuckets, le) && !slices.Contains(m.Latency.Buckets, le) {
-				m.Latency.Buckets = append(m.Latency.Buckets, le)
-				slices.SortFunc(m.Latency.Buckets, func(a, b string) int {
-					x, _ := strconv.ParseFloat(a, 64)
-					y, _ := strconv.ParseFloat(b, 64)
-					return cmpFloat(x, y)
-				})
-			}
-			s.Kind, s.Threshold = "latency", th
-			return
-		}
-	}
 	s.Kind, s.Errors, s.Total = "ratio", errQ, totQ
-}
-
-func cmpFloat(x, y float64) int {
-	switch {
-	case x < y:
-		return -1
-	case x > y:
-		return 1
-	}
-	return 0
-}
-
-func sameRequests(a, b *importer.Requests) bool {
-	return a.Metric == b.Metric && maps.Equal(a.Selector, b.Selector) && slices.Equal(a.Matchers, b.Matchers) &&
-		maps.Equal(a.ErrorSelector, b.ErrorSelector) && slices.Equal(a.ErrorMatchers, b.ErrorMatchers)
 }
 
 var windowTmpl = regexp.MustCompile(`\{\{\s*\.window\s*\}\}`)

@@ -431,43 +431,11 @@ func (im *imp) sli(s *service, slo *importer.SLO, n importer.Node, d dialect) bo
 // events sets an events SLI: availability or latency when the queries
 // have that shape and the model's metric slot is free, else ratio.
 func (im *imp) events(s *service, slo *importer.SLO, errQ, totQ string, n importer.Node) {
-	m := s.model
-	if req, ok := importer.RecogniseAvailability(errQ, totQ); ok && (m.Requests == nil || sameRequests(m.Requests, req)) {
-		m.Requests = req
-		slo.Kind = "availability"
-		im.r.Note(n, "recognised as an availability SLI on metrics.requests "+req.Metric, "")
+	if note, ok := importer.EventsSLI(s.model, slo, errQ, totQ); ok {
+		im.r.Note(n, note, "")
 		return
 	}
-	if h, le, ok := importer.RecogniseLatency(errQ, totQ); ok && (m.Latency == nil || m.Latency.Metric == h.Metric && maps.Equal(m.Latency.Selector, h.Selector)) {
-		if th, ok := importer.SecondsToDuration(le); ok {
-			if m.Latency == nil {
-				m.Latency = h
-			}
-			if !slices.Contains(importer.DefaultLatencyBuckets, le) && !slices.Contains(m.Latency.Buckets, le) {
-				m.Latency.Buckets = append(m.Latency.Buckets, le)
-				slices.SortFunc(m.Latency.Buckets, func(a, b string) int {
-					x, _ := strconv.ParseFloat(a, 64)
-					y, _ := strconv.ParseFloat(b, 64)
-					switch {
-					case x < y:
-						return -1
-					case x > y:
-						return 1
-					}
-					return 0
-				})
-			}
-			slo.Kind, slo.Threshold = "latency", th
-			im.r.Note(n, fmt.Sprintf("recognised as a latency SLI (threshold %s) on the histogram %s", th, h.Metric), "")
-			return
-		}
-	}
 	slo.Errors, slo.Total = errQ, totQ
-}
-
-func sameRequests(a, b *importer.Requests) bool {
-	return a.Metric == b.Metric && maps.Equal(a.Selector, b.Selector) && slices.Equal(a.Matchers, b.Matchers) &&
-		maps.Equal(a.ErrorSelector, b.ErrorSelector) && slices.Equal(a.ErrorMatchers, b.ErrorMatchers)
 }
 
 // raw sets a raw error-ratio SLI: split into events when it is a plain
