@@ -101,25 +101,18 @@ func TestRealPrometheus(t *testing.T) {
 		if len(unhealthy) > 0 {
 			t.Fatalf("rules failed to evaluate in Prometheus:\n%s", strings.Join(unhealthy, "\n"))
 		}
-		var alerts struct {
-			Data struct {
-				Alerts []struct {
-					Labels map[string]string `json:"labels"`
-					State  string            `json:"state"`
-				} `json:"alerts"`
-			} `json:"data"`
-		}
-		if err := extserver.GetJSON(base+"/api/v1/alerts", &alerts); err != nil {
+		alerts, err := extserver.Alerts(base)
+		if err != nil {
 			lastState = err.Error()
 			continue
 		}
 		firing := false
-		for _, a := range alerts.Data.Alerts {
+		for _, a := range alerts {
 			if a.Labels["alertname"] == "AvailabilityFastBurn" && a.Labels["model"] == "e2e" && a.State == "firing" {
 				firing = true
 			}
 		}
-		lastState = fmt.Sprintf("%d/%d groups evaluated, %d alerts active", evaluated, len(rules.Data.Groups), len(alerts.Data.Alerts))
+		lastState = fmt.Sprintf("%d/%d groups evaluated, %d alerts active", evaluated, len(rules.Data.Groups), len(alerts))
 		if firing && evaluated == len(rules.Data.Groups) && len(rules.Data.Groups) > 0 {
 			t.Logf("%s; AvailabilityFastBurn firing after %s", lastState, time.Since(start).Round(time.Second))
 			return
