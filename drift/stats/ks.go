@@ -1,6 +1,11 @@
 package stats
 
-import "math"
+import (
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+)
 
 // ksMaxExact is the largest sample size for which KS computes the exact
 // p-value, as scipy.stats.ks_2samp's MAX_AUTO_N under method='auto'.
@@ -55,11 +60,61 @@ func KSStatistic(ref, cur []float64) (float64, error) {
 // samples, in one merge pass: at each distinct value, after counting every
 // copy of it in both samples, the difference is i/n - j/m (the same
 // floating-point operations as SciPy's searchsorted(side='right') / n).
+//
+// Large samples are split at values of a into ranges merged on separate
+// goroutines: each range's counts start from the number of values below
+// it, so every difference, and so the maximum, is the same number the
+// single pass computes.
 func ksSorted(a, b []float64) float64 {
+	parts := runtime.GOMAXPROCS(0)
+	if len(a)+len(b) < ksParallelMin || parts < 2 || len(a) < parts {
+		return ksMaxDiff(a, b, 0, 0, float64(len(a)), float64(len(b)))
+	}
+	// Split points: the first copy of a[k*len(a)/parts] in each sample, so
+	// that no value's copies straddle two ranges.
+	ia, jb := make([]int, parts+1), make([]int, parts+1)
+	ia[parts], jb[parts] = len(a), len(b)
+	for k := 1; k < parts; k++ {
+		x := a[k*len(a)/parts]
+		ia[k], _ = slices.BinarySearch(a, x)
+		jb[k], _ = slices.BinarySearch(b, x)
+	}
 	n, m := float64(len(a)), float64(len(b))
+	ds := make([]float64, parts)
+	var wg sync.WaitGroup
+	for k := range parts {
+		wg.Go(func() {
+			ds[k] = ksMaxDiff(a[ia[k]:ia[k+1]], b[jb[k]:jb[k+1]], ia[k], jb[k], n, m)
+		})
+	}
+	wg.Wait()
+	return slices.Max(ds)
+}
+
+// ksParallelMin is the combined sample size from which ksSorted merges on
+// several goroutines.
+const ksParallelMin = 1 << 16
+
+// ksMaxDiff is max |(i0+i)/n - (j0+j)/m| over the distinct values of the
+// sorted ranges a and b, i and j counting the values of each range up to
+// and including the value, as tieWalk visits them.
+func ksMaxDiff(a, b []float64, i0, j0 int, n, m float64) float64 {
 	d := 0.0
-	for w := newTieWalk(a, b); w.next(); {
-		if v := math.Abs(float64(w.i)/n - float64(w.j)/m); v > d {
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		var x float64
+		if j == len(b) || (i < len(a) && a[i] < b[j]) {
+			x = a[i]
+		} else {
+			x = b[j]
+		}
+		for i < len(a) && a[i] == x {
+			i++
+		}
+		for j < len(b) && b[j] == x {
+			j++
+		}
+		if v := math.Abs(float64(i0+i)/n - float64(j0+j)/m); v > d {
 			d = v
 		}
 	}
