@@ -849,7 +849,7 @@ func (c *checker) burnPolicy(l loc, r *rawBurnPolicy, sev Severity, defWindows [
 		if bw.Short >= bw.Long {
 			c.errorf(il.field("short"), "short window %q must be shorter than long window %q", w.Short, w.Long)
 		}
-		if bw.Long > s.Window && windowOK {
+		if bw.Long > s.Window && windowOK && p.Enabled {
 			c.errorf(il.field("long"), "long window %q exceeds the SLO window %q", w.Long, window)
 		}
 		// Divide last, so a non-terminating result is rounded once.

@@ -152,16 +152,17 @@ func sloRecordings(m *compiler.Model, s *compiler.SLO) (raw, derived []rulefmt.R
 // vigil:rules_evaluation:timestamp). Counting the base recording's own
 // samples, rather than time since the rules were deployed, keeps the
 // history an upgrade from an earlier vigil inherits, and leaves out
-// stretches without counters as the average does. A raw (shorter than a
-// day) SLO window reads the counters' own history, which may predate the
-// rules, so it is not scaled.
+// stretches without counters as the average does. An SLO window shorter
+// than a day is a rate over the raw counters, whose history may predate
+// the rules; it is scaled the same way, so that a service's cold start
+// never overstates its consumption. The price, for at most that window
+// after vigil is first deployed on a service whose counters are older
+// than the rules, is a consumption read low in proportion to the rules'
+// history (never high).
 func budgetConsumed(m *compiler.Model, s *compiler.SLO, ws sloWindows) string {
 	full := time.Duration(s.Window)
 	sel := sliSelector(m, s)
 	ratio := fmt.Sprintf("%s%s / %s", rec(recErrorRatio, full), sel, s.ErrorBudget())
-	if len(ws.derived) == 0 {
-		return ratio
-	}
 	secs := int64(full / time.Second)
 	return fmt.Sprintf("%s\n* on ()\nclamp_max(\n  count_over_time(%s%s[%s])\n  * on ()\n  idelta(%s{model=%s}[1h]) / %d,\n  1\n)",
 		ratio, rec(recEvents, ws.base), sel, win(full), recEvaluation, compiler.Quote(m.Name), secs)
