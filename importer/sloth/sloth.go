@@ -541,8 +541,8 @@ func (im *imp) alerting(slo *importer.SLO, n importer.Node, d dialect) {
 		}
 		dis, _ := r.Bool(po.Get("disable"))
 		p.pol.Disabled = dis
-		labels := append(slices.Clone(common), r.StringMap(po.Get("labels"))...)
-		anns := append(slices.Clone(commonAnn), r.StringMap(po.Get("annotations"))...)
+		labels := overridden(common, r.StringMap(po.Get("labels")))
+		anns := overridden(commonAnn, r.StringMap(po.Get("annotations")))
 		po.Unknown(r, "a Sloth alert")
 		if dis {
 			continue
@@ -559,6 +559,17 @@ func (im *imp) alerting(slo *importer.SLO, n importer.Node, d dialect) {
 			r.Note(e.Node, "label or annotation of disabled alerts: nothing to carry over", "")
 		}
 	}
+}
+
+// overridden is the labels (or annotations) of one Sloth alert: the
+// alerting block's common entries, except those the alert's own entries
+// replace, then the alert's own, as Sloth merges them (the page alert's
+// severity: critical wins over a common severity: warning).
+func overridden(common, own []importer.Entry) []importer.Entry {
+	out := slices.DeleteFunc(slices.Clone(common), func(c importer.Entry) bool {
+		return slices.ContainsFunc(own, func(o importer.Entry) bool { return o.Key == c.Key })
+	})
+	return append(out, own...)
 }
 
 // alertLabel carries a Sloth alert label onto a vigil burn-rate policy:

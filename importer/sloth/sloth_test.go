@@ -374,3 +374,54 @@ func TestCommonPlugins(t *testing.T) {
 		}
 	}
 }
+
+// TestAlertLabelsOverrideCommonOnes checks that a page or ticket alert's
+// own labels replace the alerting block's common ones, as Sloth merges
+// them: a common severity "critical" with the ticket alert's own
+// "warning" gives vigil's default severity names, with nothing dropped.
+func TestAlertLabelsOverrideCommonOnes(t *testing.T) {
+	const src = `version: "prometheus/v1"
+service: api
+slos:
+  - name: availability
+    objective: 99.9
+    sli:
+      events:
+        error_query: sum(rate(http_requests_total{job="api",code=~"5.."}[{{.window}}]))
+        total_query: sum(rate(http_requests_total{job="api"}[{{.window}}]))
+    alerting:
+      labels: {severity: critical, category: availability}
+      page_alert: {labels: {severity: critical}}
+      ticket_alert: {labels: {severity: warning, category: tickets}}
+`
+	res := Import([]File{{Name: "labels.yml", Data: []byte(src)}})
+	if d := dropped(res); len(d) > 0 {
+		t.Fatalf("dropped %v", d)
+	}
+	spec := importtest.Vet(t, res.Files)
+	s := slo(t, spec, "api", "availability")
+	label := func(p compiler.BurnPolicy, name string) string {
+		for _, l := range p.Labels {
+			if l.Name == name {
+				return l.Value
+			}
+		}
+		return ""
+	}
+	if got := label(s.Page, "category"); got != "availability" {
+		t.Errorf("page alert category = %q, want the common %q", got, "availability")
+	}
+	if got := label(s.Ticket, "category"); got != "tickets" {
+		t.Errorf("ticket alert category = %q, want its own %q", got, "tickets")
+	}
+	if s.Page.Severity != compiler.Critical || s.Ticket.Severity != compiler.Warning {
+		t.Errorf("severities page %q ticket %q, want critical and warning", s.Page.Severity, s.Ticket.Severity)
+	}
+	if names := spec.Routing.SeverityNames; len(names) > 0 {
+		for class, name := range names {
+			if string(class) != name {
+				t.Errorf("severity name %s = %q; the source uses vigil's own names", class, name)
+			}
+		}
+	}
+}
