@@ -811,6 +811,16 @@ func (im *imp) query(n importer.Node, counter bool) (string, bool) {
 		r.Drop(qn, fmt.Sprintf("invalid PromQL: %v; the SLO is not imported", err), "")
 		return "", false
 	}
+	if !strings.Contains(q, importer.WindowVar) && hasRanges(expr) {
+		rq, ranges, ok := windowedRates(expr)
+		if !ok {
+			r.Drop(qn, fmt.Sprintf("the query has fixed ranges (%s) outside rate() and increase(); vigil evaluates an SLI over every alert and SLO window, so the range must follow the window; the SLO is not imported", strings.Join(ranges, ", ")),
+				"write [{{.window}}] where the range goes")
+			return "", false
+		}
+		r.Note(qn, fmt.Sprintf("fixed range %s becomes [$window]: a rate is the same quantity over any window, and vigil evaluates the SLI over every alert and SLO window", strings.Join(ranges, ", ")), "")
+		q = rq
+	}
 	if !strings.Contains(q, importer.WindowVar) {
 		if !counter {
 			r.Drop(qn, "a gauge query (counter: false) without a range: vigil needs event rates; the SLO is not imported", "write the query over [{{.window}}] ranges")
@@ -876,6 +886,65 @@ func ratesOf(e parser.Expr) (string, bool) {
 }
 
 const sentinelRange = 7777 * time.Second
+
+// hasRanges reports whether e holds a range: a matrix selector or a
+// subquery.
+func hasRanges(e parser.Expr) bool {
+	found := false
+	parser.Inspect(e, func(n parser.Node, _ []parser.Node) error {
+		switch n.(type) {
+		case *parser.MatrixSelector, *parser.SubqueryExpr:
+			found = true
+		}
+		return nil
+	})
+	return found
+}
+
+// windowedRates rewrites a query whose fixed ranges are all arguments of
+// rate() or increase() (e.g. sum(rate(x[5m]))) to range over $window, and
+// returns the ranges it replaced, distinct, in order. ok is false when a
+// range sits anywhere else (a subquery, *_over_time, irate, an offset),
+// where the window would change what the query measures.
+func windowedRates(e parser.Expr) (q string, ranges []string, ok bool) {
+	ok = true
+	parser.Inspect(e, func(n parser.Node, path []parser.Node) error {
+		var rng time.Duration
+		switch x := n.(type) {
+		case *parser.SubqueryExpr:
+			rng, ok = x.Range, false
+		case *parser.MatrixSelector:
+			rng = x.Range
+			vs, _ := x.VectorSelector.(*parser.VectorSelector)
+			// The parent is the call (or its argument list, then the call).
+			isCall := false
+			for i := len(path) - 1; i >= 0; i-- {
+				if _, args := path[i].(parser.Expressions); args {
+					continue
+				}
+				if c, yes := path[i].(*parser.Call); yes {
+					isCall = c.Func.Name == "rate" || c.Func.Name == "increase"
+				}
+				break
+			}
+			if !isCall || vs == nil || vs.OriginalOffset != 0 || vs.Timestamp != nil || vs.StartOrEnd != 0 {
+				ok = false
+			} else {
+				x.Range = sentinelRange
+			}
+		default:
+			return nil
+		}
+		if r := "[" + model.Duration(rng).String() + "]"; !slices.Contains(ranges, r) {
+			ranges = append(ranges, r)
+		}
+		return nil
+	})
+	if !ok {
+		return "", ranges, false
+	}
+	return strings.ReplaceAll(e.String(), "["+model.Duration(sentinelRange).String()+"]", "[$window]"), ranges, true
+}
 
 // specFields are the spec fields of each kind (OpenSLO v1), for objects
 // no SLO uses, whose specs are otherwise not read.

@@ -1,6 +1,7 @@
 package openslo
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -226,5 +227,65 @@ func TestTimeslices(t *testing.T) {
 	if s.Kind != compiler.Ratio || s.Slices == nil || time.Duration(s.Slices.Length) != time.Minute ||
 		s.Slices.MaxErrorPercent.String() != "5" || s.Objective.String() != "99.5" {
 		t.Errorf("SLO %+v slices %+v", s, s.Slices)
+	}
+}
+
+// fixedRangeSLO is an SLO whose queries carry a fixed range instead of
+// {{.window}}, as teams write them for tools that evaluate the query as
+// is; %s and %s are the good and total queries.
+const fixedRangeSLO = `apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: checkout-availability
+spec:
+  service: checkout
+  budgetingMethod: Occurrences
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  indicator:
+    metadata:
+      name: checkout-good
+    spec:
+      ratioMetric:
+        good: {metricSource: {type: Prometheus, spec: {query: '%s'}}}
+        total: {metricSource: {type: Prometheus, spec: {query: '%s'}}}
+  objectives:
+    - target: 0.999
+`
+
+// TestFixedRangesFollowTheWindow checks that fixed ranges inside rate()
+// and increase() are rewritten to $window (a rate is the same quantity
+// over any window), while a fixed range anywhere else, where the window
+// would change what the query measures, is reported at the query.
+func TestFixedRangesFollowTheWindow(t *testing.T) {
+	good := `sum(rate(http_requests_total{route="/checkout",code!~"5.."}[5m]))`
+	total := `sum(increase(http_requests_total{route="/checkout"}[1h]))`
+	res := Import([]File{{Name: "fixed.yaml", Data: []byte(fmt.Sprintf(fixedRangeSLO, good, total))}})
+	if d := dropped(res); len(d) > 0 {
+		t.Fatalf("dropped %v", d)
+	}
+	spec, _ := importtest.Compile(t, res.Files)
+	s := spec.Models[0].SLOs[0]
+	if s.Ratio == nil || strings.Contains(s.Ratio.Total, "[1h]") || !strings.Contains(s.Ratio.Total, "increase(http_requests_total{route=\"/checkout\"}[$window])") ||
+		strings.Contains(s.Ratio.Errors, "[5m]") || !strings.Contains(s.Ratio.Errors, "[$window]") {
+		t.Errorf("ratio SLI %+v: want every range as $window", s.Ratio)
+	}
+	for _, bad := range []string{
+		`sum(avg_over_time(up{job="checkout"}[5m]))`,
+		`sum(rate(http_requests_total{route="/checkout"}[5m:1m]))`,
+		`sum(rate(http_requests_total{route="/checkout"}[5m] offset 1h))`,
+		`sum(irate(http_requests_total{route="/checkout"}[5m]))`,
+	} {
+		res := Import([]File{{Name: "fixed.yaml", Data: []byte(fmt.Sprintf(fixedRangeSLO, good, bad))}})
+		var found bool
+		for _, f := range res.Findings {
+			if f.Level == importer.Dropped && f.Pos.Line == 17 && strings.Contains(f.Message, "fixed ranges") {
+				found = true
+			}
+		}
+		if !found || len(res.Files) > 0 {
+			t.Errorf("%s: want the total query reported at line 17 and nothing written; findings %v", bad, res.Findings)
+		}
 	}
 }
