@@ -47,6 +47,13 @@ const maxSamples = 50_000_000
 // and rule files (their contents). Evaluation time starts at the Unix
 // epoch, like promtool.
 func New(series string, ruleFiles ...[]byte) (*Run, error) {
+	return NewEvery(time.Minute, series, ruleFiles...)
+}
+
+// NewEvery is New for rules evaluated every interval (Prometheus's
+// global evaluation_interval): the default step of subqueries without
+// one ([1h:]) and the interval of groups that set none.
+func NewEvery(interval time.Duration, series string, ruleFiles ...[]byte) (*Run, error) {
 	p := parser.NewParser(parser.Options{})
 	suite, err := promqltest.NewLazyLoader(series, promqltest.LazyLoaderOpts{
 		EnableAtModifier: true, EnableNegativeOffset: true, Parser: p,
@@ -57,7 +64,7 @@ func New(series string, ruleFiles ...[]byte) (*Run, error) {
 	engine := promql.NewEngine(promql.EngineOpts{
 		MaxSamples:               maxSamples,
 		Timeout:                  2 * time.Minute, // Prometheus's default --query.timeout
-		NoStepSubqueryIntervalFn: func(int64) int64 { return time.Minute.Milliseconds() },
+		NoStepSubqueryIntervalFn: func(int64) int64 { return interval.Milliseconds() },
 		EnableAtModifier:         true,
 		EnableNegativeOffset:     true,
 		Parser:                   p,
@@ -84,7 +91,7 @@ func New(series string, ruleFiles ...[]byte) (*Run, error) {
 		Logger:       promslog.NewNopLogger(),
 		Parser:       p,
 	})
-	gm, errs := m.LoadGroups(time.Minute, labels.EmptyLabels(), "", nil, false, files...)
+	gm, errs := m.LoadGroups(interval, labels.EmptyLabels(), "", nil, false, files...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("loading rules: %v", errs)
 	}
