@@ -64,17 +64,17 @@ func gaugeScenarios(budget float64) []scenario {
 	earliest := min(14.4*budget*60, 6*budget*360, 3*budget*1440, 1440*budget/(1-budget))
 	quiet := (10*time.Minute + time.Duration(earliest*float64(time.Minute))).Truncate(quietStep)
 	return []scenario{
-		{"outage", []phase{{day, 0}, {120, 1}}, 24*time.Hour - 10*time.Minute, 26 * time.Hour,
-			func(float64) []string { return []string{"page", "ticket"} }, quiet, gaugeStep},
-		{"spike", []phase{{day, 0}, {spike, 1}, {120 - spike, 0}}, 24*time.Hour - 10*time.Minute, 24*time.Hour + time.Duration(spike+60)*time.Minute,
-			func(b float64) []string {
+		{name: "outage", phases: []phase{{day, 0}, {120, 1}}, from: 24*time.Hour - 10*time.Minute, until: 26 * time.Hour,
+			expect: func(float64) []string { return []string{"page", "ticket"} }, quiet: quiet, step: gaugeStep},
+		{name: "spike", phases: []phase{{day, 0}, {spike, 1}, {120 - spike, 0}}, from: 24*time.Hour - 10*time.Minute, until: 24*time.Hour + time.Duration(spike+60)*time.Minute,
+			expect: func(b float64) []string {
 				if b < 0.003 {
 					return []string{"page", "ticket"}
 				}
 				return []string{"page"}
-			}, quiet, gaugeStep},
-		{"slow-burn", []phase{{day, 0}, {480, 4.5 * budget}}, 24 * time.Hour, 32 * time.Hour,
-			func(float64) []string { return []string{"ticket"} }, 6*time.Hour + 30*time.Minute, gaugeStep},
+			}, quiet: quiet, step: gaugeStep},
+		{name: "slow-burn", phases: []phase{{day, 0}, {480, 4.5 * budget}}, from: 24 * time.Hour, until: 32 * time.Hour,
+			expect: func(float64) []string { return []string{"ticket"} }, quiet: 6*time.Hour + 30*time.Minute, step: gaugeStep},
 	}
 }
 
@@ -135,7 +135,7 @@ func TestBehaviourMatchesSlothGauges(t *testing.T) {
 	subquerySLO := func(slo, alert string, budget, bad float64) sloUnderTest {
 		return sloUnderTest{"home-wifi", slo, alert, budget, func(s *ruletest.Series, phases []phase, _ float64) {
 			satisfaction(s, phases, 0.9, bad)
-		}}
+		}, 0}
 	}
 	for _, tc := range []struct {
 		example string
@@ -147,7 +147,7 @@ func TestBehaviourMatchesSlothGauges(t *testing.T) {
 		// that 1 - mean satisfaction is the bad clients' share.
 		{"raw-home-wifi.yml", sloUnderTest{"home-wifi", "wifi-client-satisfaction", "WifiClientSatisfaction", 0.05, func(s *ruletest.Series, phases []phase, _ float64) {
 			satisfaction(s, phases, 1, 0)
-		}}},
+		}, 0}},
 	} {
 		slothRules, err := os.ReadFile(filepath.Join(dataDir, "_gen", tc.example))
 		if err != nil {

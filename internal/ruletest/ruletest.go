@@ -34,7 +34,15 @@ type Run struct {
 	engine *promql.Engine
 	groups []*rules.Group
 	dir    string
+	// intervals: evaluate groups only at multiples of their interval.
+	intervals bool
 }
+
+// HonourGroupIntervals makes Eval and EvalFrom evaluate a group that sets
+// its own interval (rule files' `interval:`) only at the steps that are
+// multiples of it, counted from the start, as if Prometheus had scheduled
+// it with no offset. Without it every group is evaluated at every step.
+func (r *Run) HonourGroupIntervals() { r.intervals = true }
 
 // maxSamples is Prometheus's default --query.max-samples. The lazy
 // loader's own engine allows 10,000 samples per query, fewer than one
@@ -162,6 +170,9 @@ func (r *Run) EvalFrom(from, until, step time.Duration, fn func(at time.Duration
 		ts := start.Add(at)
 		err := r.withSamplesTill(ts, func() (evalErr error) {
 			for _, g := range r.groups {
+				if r.intervals && g.Interval() > 0 && at%g.Interval() != 0 {
+					continue
+				}
 				g.Eval(r.suite.Context(), ts)
 				for _, rl := range g.Rules() {
 					if rl.LastError() != nil && evalErr == nil {
