@@ -366,7 +366,7 @@ func (im *imp) queryText(n importer.Node, q string) (string, bool) {
 		return "", false
 	}
 	if _, err := importer.ParsePromQL(out); err != nil {
-		r.Drop(n, fmt.Sprintf("invalid PromQL: %v; the SLO is not imported", err), "")
+		r.Drop(n, fmt.Sprintf("invalid PromQL: %v; the SLO is not imported", err), importer.MetricsQLHint(err))
 		return "", false
 	}
 	if !importer.IsVector(out) {
