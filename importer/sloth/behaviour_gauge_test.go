@@ -40,10 +40,11 @@ const (
 // error budget, with absolute error ratios (unlike scenarios(), whose slow
 // burn is relative):
 //   - outage: every client bad for 2h (a 5% budget pages only once the 1h
-//     ratio passes 72%, after 44 minutes; its ticket needs 76 minutes);
+//     ratio passes 72%, after about 43 minutes: 22 of the 30 samples at
+//     42m; its ticket's 3d pair needs 1d × 5% / 95% ≈ 76 minutes);
 //   - spike: every client bad for 50 minutes under a 5% budget (the 1h
 //     ratio peaks at 83%, above 14.4 × 5%; no ticket pair is reached:
-//     50/1440 = 3.5% < 3 × 5%), 15 minutes under a 0.1% budget (as in
+//     50/1440 = 3.5% < 3 × 5%), 16 minutes under a 0.1% budget (as in
 //     scenarios(): page and ticket); nothing can start firing after the
 //     spike, so evaluation ends an hour after it;
 //   - slow burn: 4.5 times the budget for 8h: the ticket's 1× pair over
@@ -53,7 +54,7 @@ const (
 //     can fire, so that stretch is evaluated every quietStep.
 func gaugeScenarios(budget float64) []scenario {
 	day := 24 * 60
-	spike := 15
+	spike := 16
 	if budget > 0.003 {
 		spike = 50
 	}
@@ -156,6 +157,11 @@ func TestBehaviourMatchesSlothGauges(t *testing.T) {
 		slothFiles := ruleGroups(t, slothRules)
 		vigilRules := compileRules(t, tc.example)
 		for _, sc := range gaugeScenarios(tc.under.budget) {
+			for _, p := range sc.phases {
+				if time.Duration(p.minutes)*time.Minute%gaugeStep != 0 {
+					t.Fatalf("%s: a phase of %d minutes is not whole samples", sc.name, p.minutes)
+				}
+			}
 			t.Run(tc.example+"/"+tc.under.slo+"/"+sc.name, func(t *testing.T) {
 				s := ruletest.NewSeries(gaugeStep)
 				tc.under.series(s, sc.phases, tc.under.budget)
