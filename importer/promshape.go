@@ -336,3 +336,37 @@ func sameRequests(a, b *Requests) bool {
 	return a.Metric == b.Metric && maps.Equal(a.Selector, b.Selector) && slices.Equal(a.Matchers, b.Matchers) &&
 		maps.Equal(a.ErrorSelector, b.ErrorSelector) && slices.Equal(a.ErrorMatchers, b.ErrorMatchers)
 }
+
+// metricsQLFuncs are functions of VictoriaMetrics' MetricsQL that PromQL
+// lacks (the ones queries written for VictoriaMetrics use most).
+var metricsQLFuncs = map[string]bool{
+	"histogram_share": true, "histogram_avg": true, "histogram_stddev": true, "histogram_stdvar": true,
+	"histogram_over_time": true, "prometheus_buckets": true, "buckets_limit": true,
+	"share_le_over_time": true, "share_gt_over_time": true, "share_eq_over_time": true,
+	"count_le_over_time": true, "count_gt_over_time": true, "count_eq_over_time": true, "count_ne_over_time": true,
+	"sum_le_over_time": true, "sum_gt_over_time": true, "increase_pure": true, "increase_prometheus": true,
+	"rate_over_sum": true, "range_first": true, "range_last": true, "range_avg": true, "range_sum": true,
+	"rollup": true, "rollup_rate": true, "rollup_increase": true, "median_over_time": true, "distinct_over_time": true,
+}
+
+// MetricsQLHint says what to do about a query that PromQL rejected with
+// err when the query looks like VictoriaMetrics' MetricsQL (a MetricsQL
+// function, or a range on an expression other than a selector, which
+// MetricsQL allows), and "" otherwise.
+func MetricsQLHint(err error) string {
+	if err == nil {
+		return ""
+	}
+	msg := err.Error()
+	fn := ""
+	if _, rest, ok := strings.Cut(msg, `unknown function with name "`); ok {
+		fn, _, _ = strings.Cut(rest, `"`)
+	}
+	switch {
+	case metricsQLFuncs[fn]:
+		return fmt.Sprintf("%s is MetricsQL (VictoriaMetrics), not PromQL; vigil writes PromQL rules (which vmalert runs too, docs/scale.md): write the SLI in PromQL, e.g. a latency SLI over a histogram's le buckets, or errors and total rates", fn)
+	case strings.Contains(msg, "ranges only allowed for vector selectors"):
+		return "a range on an expression is MetricsQL (VictoriaMetrics); PromQL needs a subquery ([w:]) or a range on a selector: write the query in PromQL"
+	}
+	return ""
+}

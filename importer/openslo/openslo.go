@@ -808,7 +808,7 @@ func (im *imp) query(n importer.Node, counter bool) (string, bool) {
 	}
 	expr, err := importer.ParsePromQL(q)
 	if err != nil {
-		r.Drop(qn, fmt.Sprintf("invalid PromQL: %v; the SLO is not imported", err), "")
+		r.Drop(qn, fmt.Sprintf("invalid PromQL: %v; the SLO is not imported", err), importer.MetricsQLHint(err))
 		return "", false
 	}
 	if !strings.Contains(q, importer.WindowVar) && hasRanges(expr) {

@@ -62,20 +62,41 @@ type scenario struct {
 	// the SLO under test with the given error budget, so that the
 	// comparison is never vacuous.
 	expect func(budget float64) []string
+	// quiet, when set, is how long after from no alert can fire by the
+	// scenario's arithmetic: evaluated every quietStep there (an alert
+	// firing early is still seen, a quietStep late), every step after,
+	// to keep long scenarios cheap. quietStep is 10m when 0.
+	quiet, quietStep time.Duration
+	// quietPairs evaluates each quiet point twice, a step apart, for
+	// rules that read the previous evaluation's recordings (which must
+	// be fresher than the 5-minute lookback).
+	quietPairs bool
+	// step is the scrape and evaluation interval, evalStep when 0.
+	step time.Duration
 }
+
+func (sc scenario) interval() time.Duration {
+	if sc.step == 0 {
+		return evalStep
+	}
+	return sc.step
+}
+
+// quietStep is the default evaluation step of a scenario's quiet stretch.
+const quietStep = 10 * time.Minute
 
 func scenarios() []scenario {
 	day := 24 * 60
 	return []scenario{
-		{"outage", []phase{{day, 0}, {60, 1}}, 24*time.Hour - 10*time.Minute, 25 * time.Hour,
-			func(float64) []string { return []string{"page", "ticket"} }},
+		{name: "outage", phases: []phase{{day, 0}, {60, 1}}, from: 24*time.Hour - 10*time.Minute, until: 25 * time.Hour,
+			expect: func(float64) []string { return []string{"page", "ticket"} }},
 		// 15 minutes of failures: 25% over the page's 1h window, above
 		// 14.4 times either budget; over the ticket's 1d window 1.04%,
 		// above 3 times a 0.1% budget (a 1% budget's ticket fires too,
 		// through the 1x 3d/6h pair: 3d holds only 1d15m of history, so
 		// the ratio is 1.03%; measured, not required).
-		{"spike", []phase{{day, 0}, {15, 1}, {105, 0}}, 24*time.Hour - 10*time.Minute, 26 * time.Hour,
-			func(b float64) []string {
+		{name: "spike", phases: []phase{{day, 0}, {15, 1}, {105, 0}}, from: 24*time.Hour - 10*time.Minute, until: 26 * time.Hour,
+			expect: func(b float64) []string {
 				if b < 0.003 {
 					return []string{"page", "ticket"}
 				}
@@ -83,23 +104,33 @@ func scenarios() []scenario {
 			}},
 		// 5x the budget: the ticket's 1x over 3d and 6h fires after
 		// 6 hours (the 3d window holds 1d of healthy history: 5t/(1d+t)
-		// > 1); neither page pair (14.4x, 6x) is reached.
-		{"slow-burn", []phase{{day, 0}, {8 * 60, 5}}, 24 * time.Hour, 31 * time.Hour,
-			func(float64) []string { return []string{"ticket"} }},
+		// > 1); neither page pair (14.4x, 6x) is reached, nor the
+		// ticket's 3x over 1d before 14.4h: nothing can fire in the
+		// first 5h50m, evaluated every quietStep.
+		{name: "slow-burn", phases: []phase{{day, 0}, {8 * 60, 5}}, from: 24 * time.Hour, until: 31 * time.Hour,
+			expect: func(float64) []string { return []string{"ticket"} },
+			quiet:  5*time.Hour + 50*time.Minute},
 	}
 }
 
 // counters appends good/bad counters for the phases; ratio is relative to
 // budget for slow burns (marked by ratio > 1) and absolute otherwise.
 func counters(s *ruletest.Series, phases []phase, budget float64, good, bad string) {
+	countersEvery(time.Minute, s, phases, budget, good, bad)
+}
+
+// countersEvery is counters for series scraped every step (phases whose
+// minutes are multiples of it).
+func countersEvery(step time.Duration, s *ruletest.Series, phases []phase, budget float64, good, bad string) {
+	n := int(step / time.Minute)
 	var gs, bs []ruletest.Segment
 	for _, p := range phases {
 		r := p.ratio
 		if r > 1 {
 			r *= budget
 		}
-		gs = append(gs, ruletest.Segment{Steps: p.minutes, PerStep: perMin * (1 - r)})
-		bs = append(bs, ruletest.Segment{Steps: p.minutes, PerStep: perMin * r})
+		gs = append(gs, ruletest.Segment{Steps: p.minutes / n, PerStep: float64(n) * perMin * (1 - r)})
+		bs = append(bs, ruletest.Segment{Steps: p.minutes / n, PerStep: float64(n) * perMin * r})
 	}
 	s.Counter(good, gs...)
 	s.Counter(bad, bs...)
@@ -111,6 +142,11 @@ type sloUnderTest struct {
 	budget     float64
 	// series adds the SLO's source series for a scenario.
 	series func(s *ruletest.Series, phases []phase, budget float64)
+	// slothLate, when set, is a documented difference: Sloth's rules
+	// for the SLO are evaluated less often (rule_intervals), so its
+	// alerts may fire up to slothLate after vigil's, not earlier than
+	// one evaluation before.
+	slothLate time.Duration
 }
 
 func TestBehaviourMatchesSloth(t *testing.T) {
@@ -132,41 +168,41 @@ func TestBehaviourMatchesSloth(t *testing.T) {
 		slos    []sloUnderTest
 	}{
 		{"getting-started.yml", []sloUnderTest{
-			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice")},
+			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice"), 0},
 		}},
 		// The same SLO as a PrometheusServiceLevel CRD; Sloth's rules
 		// come as a PrometheusRule.
 		{"k8s-getting-started.yml", []sloUnderTest{
-			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice")},
+			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice"), 0},
 		}},
 		// The same SLO through Sloth's example SLI plugin, as a spec and
 		// as a CRD, and with SLO plugins (which change nothing here).
 		{"plugin-getting-started.yml", []sloUnderTest{
-			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice", `f1="v1"`, `f2="v2"`)},
+			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice", `f1="v1"`, `f2="v2"`), 0},
 		}},
 		{"plugin-k8s-getting-started.yml", []sloUnderTest{
-			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice", `f1="v1"`, `f2="v2"`)},
+			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice", `f1="v1"`, `f2="v2"`), 0},
 		}},
 		{"slo-plugin-getting-started.yml", []sloUnderTest{
-			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice")},
+			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice"), 0},
 		}},
 		{"slo-plugin-k8s-getting-started.yml", []sloUnderTest{
-			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice")},
+			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice"), 0},
 		}},
 		// Two services in several documents, both on the same series
 		// (99.9% and 99.99%): each is compared on its own, the alerts
 		// told apart by Sloth's sloth_service label.
 		{"multifile.yml", []sloUnderTest{
-			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice")},
+			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice"), 0},
 		}},
 		{"multifile.yml", []sloUnderTest{
-			{"myservice2", "requests-availability", "MyServiceHighErrorRate", 0.0001, httpSeries("myservice")},
+			{"myservice2", "requests-availability", "MyServiceHighErrorRate", 0.0001, httpSeries("myservice"), 0},
 		}},
 		{"k8s-multifile.yml", []sloUnderTest{
-			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice")},
+			{"myservice", "requests-availability", "MyServiceHighErrorRate", 0.001, httpSeries("myservice"), 0},
 		}},
 		{"k8s-multifile.yml", []sloUnderTest{
-			{"myservice2", "requests-availability", "MyServiceHighErrorRate", 0.0001, httpSeries("myservice")},
+			{"myservice2", "requests-availability", "MyServiceHighErrorRate", 0.0001, httpSeries("myservice"), 0},
 		}},
 		// Two SLOs in one service: an availability ratio and a latency
 		// ratio that filters out WATCH requests (whose slow series would
@@ -174,7 +210,7 @@ func TestBehaviourMatchesSloth(t *testing.T) {
 		{"kubernetes-apiserver.yml", []sloUnderTest{
 			{"k8s-apiserver", "requests-availability", "K8sApiserverAvailabilityAlert", 0.001, func(s *ruletest.Series, phases []phase, budget float64) {
 				counters(s, phases, budget, `apiserver_request_total{code="200"}`, `apiserver_request_total{code="500"}`)
-			}},
+			}, 0},
 			{"k8s-apiserver", "requests-latency", "K8sApiserverLatencyAlert", 0.01, func(s *ruletest.Series, phases []phase, budget float64) {
 				// count grows by all requests, the 0.4s bucket by the
 				// fast ones.
@@ -191,7 +227,7 @@ func TestBehaviourMatchesSloth(t *testing.T) {
 				s.Counter(`apiserver_request_duration_seconds_bucket{verb="GET",le="0.4"}`, fast...)
 				s.Counter(`apiserver_request_duration_seconds_count{verb="WATCH"}`, all...)
 				s.Counter(`apiserver_request_duration_seconds_bucket{verb="WATCH",le="0.4"}`, ruletest.Segment{Steps: 3 * 24 * 60, PerStep: 0})
-			}},
+			}, 0},
 		}},
 	} {
 		slothRules, err := os.ReadFile(filepath.Join(dataDir, "_gen", tc.example))
@@ -286,14 +322,50 @@ func compileRules(t *testing.T, example string) [][]byte {
 }
 
 func compare(t *testing.T, s *ruletest.Series, slothFiles, vigilFiles [][]byte, u sloUnderTest, sc scenario) {
-	run, err := ruletest.New(s.String(), slices.Concat(slothFiles, vigilFiles)...)
+	step := sc.interval()
+	first := firstFirings(t, s, slothFiles, vigilFiles, u, sc)
+	start := time.Duration(totalMinutes(sc.phases[:1])) * time.Minute
+	for _, class := range []string{"page", "ticket"} {
+		st, sok := first["sloth/"+class]
+		vt, vok := first["vigil/"+class]
+		t.Logf("%s: Sloth %s, vigil %s (after the scenario starts)", class, fmtAt(st-start, sok), fmtAt(vt-start, vok))
+		if sok != vok {
+			t.Errorf("%s: Sloth fired %v, vigil fired %v", class, sok, vok)
+			continue
+		}
+		if d := st - vt; sok && u.slothLate > 0 && (d > u.slothLate || d < -step) {
+			t.Errorf("%s: Sloth first fired at %s, vigil at %s: not within [-%s, %s] (Sloth evaluates every %s)", class, st, vt, step, u.slothLate, u.slothLate)
+		} else if sok && u.slothLate == 0 && (d > step || d < -step) {
+			t.Errorf("%s: Sloth first fired at %s, vigil at %s: more than one evaluation interval apart", class, st, vt)
+		}
+	}
+	expect := sc.expect(u.budget)
+	for _, class := range expect {
+		if _, ok := first["sloth/"+class]; !ok {
+			t.Errorf("the scenario was meant to make the %s alert fire, and Sloth's did not", class)
+		}
+	}
+	if !contains(expect, "page") {
+		if _, ok := first["sloth/page"]; ok {
+			t.Errorf("the scenario was meant not to page, and Sloth's page alert fired")
+		}
+	}
+}
+
+// firstFirings evaluates both rule sets over the scenario and returns when
+// each alert of the SLO under test first fired, by "sloth/page",
+// "sloth/ticket", "vigil/page" and "vigil/ticket" (absent: never).
+func firstFirings(t *testing.T, s *ruletest.Series, slothFiles, vigilFiles [][]byte, u sloUnderTest, sc scenario) map[string]time.Duration {
+	step := sc.interval()
+	run, err := ruletest.NewEvery(step, s.String(), slices.Concat(slothFiles, vigilFiles)...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer run.Close()
+	run.HonourGroupIntervals()
 	first := map[string]time.Duration{}
 	camel := compiler.Camel(u.slo)
-	err = run.EvalFrom(sc.from, sc.until, evalStep, func(at time.Duration, f ruletest.Firing) bool {
+	observe := func(at time.Duration, f ruletest.Firing) bool {
 		note := func(key string) {
 			if _, ok := first[key]; !ok {
 				first[key] = at
@@ -314,35 +386,34 @@ func compare(t *testing.T, s *ruletest.Series, slothFiles, vigilFiles [][]byte, 
 				note("vigil/ticket")
 			}
 		}
-		return true
-	})
-	if err != nil {
+		// Only first firings are compared: stop once both rule sets'
+		// page and ticket alerts have fired.
+		return len(first) < 4
+	}
+	from := sc.from
+	if sc.quiet > 0 {
+		qs := sc.quietStep
+		if qs == 0 {
+			qs = quietStep
+		}
+		if sc.quietPairs {
+			for at := from; at < from+sc.quiet && len(first) < 4; at += qs {
+				if err := run.EvalFrom(at, at+step, step, observe); err != nil {
+					t.Fatal(err)
+				}
+			}
+		} else if err := run.EvalFrom(from, from+sc.quiet-qs, qs, observe); err != nil {
+			t.Fatal(err)
+		}
+		from += sc.quiet
+	}
+	if len(first) == 4 {
+		from = sc.until + step
+	}
+	if err := run.EvalFrom(from, sc.until, step, observe); err != nil {
 		t.Fatal(err)
 	}
-	start := time.Duration(totalMinutes(sc.phases[:1])) * time.Minute
-	for _, class := range []string{"page", "ticket"} {
-		st, sok := first["sloth/"+class]
-		vt, vok := first["vigil/"+class]
-		t.Logf("%s: Sloth %s, vigil %s (after the scenario starts)", class, fmtAt(st-start, sok), fmtAt(vt-start, vok))
-		if sok != vok {
-			t.Errorf("%s: Sloth fired %v, vigil fired %v", class, sok, vok)
-			continue
-		}
-		if d := st - vt; sok && (d > evalStep || d < -evalStep) {
-			t.Errorf("%s: Sloth first fired at %s, vigil at %s: more than one evaluation interval apart", class, st, vt)
-		}
-	}
-	expect := sc.expect(u.budget)
-	for _, class := range expect {
-		if _, ok := first["sloth/"+class]; !ok {
-			t.Errorf("the scenario was meant to make the %s alert fire, and Sloth's did not", class)
-		}
-	}
-	if !contains(expect, "page") {
-		if _, ok := first["sloth/page"]; ok {
-			t.Errorf("the scenario was meant not to page, and Sloth's page alert fired")
-		}
-	}
+	return first
 }
 
 func contains(l []string, s string) bool {

@@ -366,7 +366,7 @@ func (im *imp) queryText(n importer.Node, q string) (string, bool) {
 		return "", false
 	}
 	if _, err := importer.ParsePromQL(out); err != nil {
-		r.Drop(n, fmt.Sprintf("invalid PromQL: %v; the SLO is not imported", err), "")
+		r.Drop(n, fmt.Sprintf("invalid PromQL: %v; the SLO is not imported", err), importer.MetricsQLHint(err))
 		return "", false
 	}
 	if !importer.IsVector(out) {
@@ -665,8 +665,10 @@ func (im *imp) plugins(n importer.Node, d dialect, slo *importer.SLO) {
 			"sloth.dev/core/sli_rules/v1", "sloth.dev/core/metadata_rules/v1", "sloth.dev/core/alert_rules/v1",
 			"sloth.dev/contrib/validate_victoria_metrics/v1":
 			r.Note(idN, fmt.Sprintf("SLO plugin %s has no counterpart to carry over (vigil validates and generates its own rules)", id), "")
+		case "sloth.dev/contrib/info_labels/v1":
+			r.Note(idN, "SLO plugin info_labels only adds labels to Sloth's sloth_slo_info series, which vigil does not write; rules and alerts are unchanged", "")
 		case "sloth.dev/contrib/denominator_corrected_rules/v1":
-			r.Note(idN, "SLO plugin denominator_corrected_rules: vigil's SLO-window ratio is traffic-weighted already", "")
+			r.Note(idN, "SLO plugin denominator_corrected_rules: Sloth divides each window's errors by the SLO window's average traffic; vigil divides by the window's own traffic (the same at steady traffic; in quiet hours Sloth's burn rate reads lower, in busy hours higher) and its SLO-window ratio is traffic-weighted", "")
 		case "sloth.dev/contrib/error_budget_exhausted_alert/v1":
 			im.exhaustedAlert(slo, idN, cfg)
 		default:

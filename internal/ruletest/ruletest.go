@@ -34,7 +34,15 @@ type Run struct {
 	engine *promql.Engine
 	groups []*rules.Group
 	dir    string
+	// intervals: evaluate groups only at multiples of their interval.
+	intervals bool
 }
+
+// HonourGroupIntervals makes Eval and EvalFrom evaluate a group that sets
+// its own interval (rule files' `interval:`) only at the steps that are
+// multiples of it, counted from the start, as if Prometheus had scheduled
+// it with no offset. Without it every group is evaluated at every step.
+func (r *Run) HonourGroupIntervals() { r.intervals = true }
 
 // maxSamples is Prometheus's default --query.max-samples. The lazy
 // loader's own engine allows 10,000 samples per query, fewer than one
@@ -47,6 +55,13 @@ const maxSamples = 50_000_000
 // and rule files (their contents). Evaluation time starts at the Unix
 // epoch, like promtool.
 func New(series string, ruleFiles ...[]byte) (*Run, error) {
+	return NewEvery(time.Minute, series, ruleFiles...)
+}
+
+// NewEvery is New for rules evaluated every interval (Prometheus's
+// global evaluation_interval): the default step of subqueries without
+// one ([1h:]) and the interval of groups that set none.
+func NewEvery(interval time.Duration, series string, ruleFiles ...[]byte) (*Run, error) {
 	p := parser.NewParser(parser.Options{})
 	suite, err := promqltest.NewLazyLoader(series, promqltest.LazyLoaderOpts{
 		EnableAtModifier: true, EnableNegativeOffset: true, Parser: p,
@@ -57,7 +72,7 @@ func New(series string, ruleFiles ...[]byte) (*Run, error) {
 	engine := promql.NewEngine(promql.EngineOpts{
 		MaxSamples:               maxSamples,
 		Timeout:                  2 * time.Minute, // Prometheus's default --query.timeout
-		NoStepSubqueryIntervalFn: func(int64) int64 { return time.Minute.Milliseconds() },
+		NoStepSubqueryIntervalFn: func(int64) int64 { return interval.Milliseconds() },
 		EnableAtModifier:         true,
 		EnableNegativeOffset:     true,
 		Parser:                   p,
@@ -84,7 +99,7 @@ func New(series string, ruleFiles ...[]byte) (*Run, error) {
 		Logger:       promslog.NewNopLogger(),
 		Parser:       p,
 	})
-	gm, errs := m.LoadGroups(time.Minute, labels.EmptyLabels(), "", nil, false, files...)
+	gm, errs := m.LoadGroups(interval, labels.EmptyLabels(), "", nil, false, files...)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("loading rules: %v", errs)
 	}
@@ -155,6 +170,9 @@ func (r *Run) EvalFrom(from, until, step time.Duration, fn func(at time.Duration
 		ts := start.Add(at)
 		err := r.withSamplesTill(ts, func() (evalErr error) {
 			for _, g := range r.groups {
+				if r.intervals && g.Interval() > 0 && at%g.Interval() != 0 {
+					continue
+				}
 				g.Eval(r.suite.Context(), ts)
 				for _, rl := range g.Rules() {
 					if rl.LastError() != nil && evalErr == nil {

@@ -285,9 +285,8 @@ func rateFor(s *compiler.SLO) float64 {
 func sloTests(m *compiler.Model, s *compiler.SLO, byName map[string]Alert) []unitTest {
 	if s.Slices != nil {
 		// Time-slice SLOs count slices, not events: the event-based
-		// outage and healthy cases below do not describe them
-		// (targets/prometheus/slices_test.go runs them in the rule engine).
-		return nil
+		// outage and healthy cases below do not describe them.
+		return sliceTests(m, s, byName)
 	}
 	name := compiler.Camel(s.Name)
 	var target Alert
@@ -592,4 +591,84 @@ func absentTest(byName map[string]Alert) (unitTest, bool) {
 		t.AlertTests = append(t.AlertTests, alertRuleTest{EvalTime: "30m", Alertname: n, ExpAlerts: []expAlert{expected(a, lb, "1")}})
 	}
 	return t, true
+}
+
+// sliceTests are the outage and healthy cases of a latency time-slice
+// SLO (docs/time-slices.md), on a histogram scraped every half slice, so
+// that every slice holds two samples. A slice is bad when too few of its
+// requests are fast: on a total outage (the threshold's bucket stays at
+// 0) every slice is bad from the first evaluation whose slice holds two
+// samples, t1 (the first evaluation at or after half a slice; before it
+// the slice is empty, hence good), and the share of bad slices over a
+// window W, the average of the per-evaluation slice states, is exactly 1
+// from t1 + W on, under both range semantics (Prometheus 3's left-open
+// windows, and the closed ones of promtool 2, which at t1 + W - 1m still
+// hold the good evaluation before t1). The case checks the alert at
+// t1 + W, W its first window pair's long window, where its $value is
+// exactly 100%; for windows of a day (tickets), earlier (below). Ratio
+// time-slice SLOs have arbitrary queries and get no case.
+func sliceTests(m *compiler.Model, s *compiler.SLO, byName map[string]Alert) []unitTest {
+	if s.Kind != compiler.Latency || !equalityOnly(m.Metrics.Latency.Selector) {
+		return nil
+	}
+	name := compiler.Camel(s.Name)
+	target, ok := byName[name+"FastBurn"]
+	if !ok {
+		if target, ok = byName[name+"SlowBurn"]; !ok {
+			return nil
+		}
+	}
+	if len(target.Windows) == 0 {
+		return nil
+	}
+	length := time.Duration(s.Slices.Length)
+	scrape := length / 2
+	if scrape < time.Second || scrape%time.Second != 0 {
+		return nil
+	}
+	// Evaluations are a minute apart (the file's evaluation_interval).
+	t1 := (scrape + time.Minute - 1) / time.Minute * time.Minute
+	first := target.Windows[0]
+	at := t1 + time.Duration(first.Long)
+	value := "100%"
+	if at > 3*time.Hour {
+		// A long window of a day or more would need a day of series:
+		// check the alert 9 minutes after t1 instead, when every window
+		// of the pair (longer than that) holds all evaluations so far,
+		// the 10 from t1 on bad: its $value is 10 / (at + 1) (at in
+		// minutes), written as humanizePercentage does. No case when the
+		// pair is not clearly met then, or the rounded value would
+		// change within 1e-9.
+		at = t1 + 9*time.Minute
+		if time.Duration(first.Short) <= at {
+			return nil
+		}
+		ratio := 10 / (at.Minutes() + 1)
+		if ratio <= first.Factor.Float64()*(1-s.ObjectiveRatio().Float64())*(1+1e-9) {
+			return nil
+		}
+		value = fmt.Sprintf("%.4g%%", ratio*100)
+		if fmt.Sprintf("%.4g%%", ratio*100*(1+1e-9)) != value || fmt.Sprintf("%.4g%%", ratio*100*(1-1e-9)) != value {
+			return nil
+		}
+	}
+	steps := int((at+5*time.Minute)/scrape) + 1
+	perStep := decimal.MustParse(fmt.Sprintf("%g", rateFor(s)*scrape.Minutes()))
+	grow := fmt.Sprintf("0+%sx%d", perStep, steps)
+	h := m.Metrics.Latency
+	le := leMatcher(s.Latency.Le.String())
+	bucket := h.Selector.With(compiler.Selector{{Name: "le", Op: "=", Value: le[0].Value}})
+	if le[0].Op != "=" {
+		bucket = h.Selector.With(compiler.Selector{{Name: "le", Op: "=", Value: s.Latency.Le.String()}})
+	}
+	count := seriesText(h.Metric+"_count", h.Selector)
+	outage := []inputSeries{{count, grow}, {seriesText(h.Metric+"_bucket", bucket), fmt.Sprintf("0x%d", steps)}}
+	healthy := []inputSeries{{count, grow}, {seriesText(h.Metric+"_bucket", bucket), grow}}
+	lb := map[string]string{"model": m.Name, "slo": s.Name}
+	return []unitTest{
+		{Name: fmt.Sprintf("%s: every %s slice slow fires %s", s.Name, win(length), target.Rule.Alert), Interval: win(scrape), InputSeries: outage,
+			AlertTests: []alertRuleTest{{EvalTime: win(at), Alertname: target.Rule.Alert, ExpAlerts: []expAlert{expected(target, lb, value)}}}},
+		{Name: s.Name + ": every slice fast fires nothing", Interval: win(scrape), InputSeries: healthy,
+			AlertTests: []alertRuleTest{{EvalTime: win(at), Alertname: target.Rule.Alert, ExpAlerts: []expAlert{}}}},
+	}
 }
