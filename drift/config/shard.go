@@ -39,24 +39,35 @@ func ShardFeatures(fs []Feature, i, n int) ([]Feature, error) {
 	if n == 1 {
 		return slices.Clone(fs), nil
 	}
-	// Positions in fs, ordered by name (stable, so even duplicate names,
-	// which vigil never writes, land in exactly one shard each).
-	order := make([]int, len(fs))
-	for k := range order {
-		order[k] = k
+	names := make([]string, len(fs))
+	for k, f := range fs {
+		names[k] = f.Name
 	}
-	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(fs[a].Name, fs[b].Name) })
-	mine := make([]bool, len(fs))
-	for k, pos := range order {
-		mine[pos] = k%n == i
-	}
+	shard := ShardAssignment(names, n)
 	var out []Feature
 	for pos, f := range fs {
-		if mine[pos] {
+		if shard[pos] == i {
 			out = append(out, f)
 		}
 	}
 	return out, nil
+}
+
+// ShardAssignment returns the shard of each of the named features when
+// n shards share them (see ShardFeatures): with the names sorted, the
+// k-th belongs to shard k mod n. Duplicate names, which vigil never
+// writes, each get a position of their own.
+func ShardAssignment(names []string, n int) []int {
+	order := make([]int, len(names))
+	for k := range order {
+		order[k] = k
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return strings.Compare(names[a], names[b]) })
+	shard := make([]int, len(names))
+	for k, pos := range order {
+		shard[pos] = k % max(n, 1)
+	}
+	return shard
 }
 
 // Shard returns the configuration shard i of n evaluates: a copy of c
