@@ -39,7 +39,7 @@ func newDriftRun(stdout, stderr io.Writer) *cobra.Command {
 	var influxTokenFile string
 	var workers, shard, shardCount int
 	run := &cobra.Command{
-		Use:   "run --config FILE [--at TIME] [--state FILE] [--textfile PATH | --pushgateway URL] [--influxdb URL --influxdb-db NAME]",
+		Use:   "run --config FILE [--at TIME] [--state FILE] [--textfile PATH | --pushgateway URL] [--influxdb URL --influxdb-db NAME] [--shard I --shard-count N]",
 		Short: "Evaluate drift once and export the results",
 		Long: `run reads a drift config written by 'vigil compile' (drift/<model>.yaml),
 compares the current data with the reference sample feature by feature,
@@ -98,12 +98,15 @@ tested); the metrics are still exported, without scores.`,
 			if err != nil {
 				return err
 			}
-			exp, err := drift.NewExporter(c)
+			var exp *drift.Exporter
 			if sh.sharded() {
+				// From here on c holds only this shard's features.
 				if c, err = c.Shard(sh.index, sh.count); err != nil {
 					return &exitError{exitFail, fmt.Errorf("%s: %w", cfgPath, err)}
 				}
 				exp, err = drift.NewShardExporter(c, sh.index)
+			} else {
+				exp, err = drift.NewExporter(c)
 			}
 			if err != nil {
 				return &exitError{exitFail, fmt.Errorf("%s: %w", cfgPath, err)}
