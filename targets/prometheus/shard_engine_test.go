@@ -142,3 +142,26 @@ func TestShardedDriftMissingShard(t *testing.T) {
 		t.Errorf("DriftEvaluationStale fired at %s with every shard fresh", at)
 	}
 }
+
+// TestShardedDriftShareCountsFreshShards: a drifts (shard 0), b and c
+// do not; shard 2 (c) stops after its first run. While every shard is
+// fresh the share is 1 of 3 features, below the 50% threshold; once
+// shard 2 is two schedules old its feature leaves the share, which
+// becomes 1 of 2, and FeatureDriftShareHigh fires, as documented.
+func TestShardedDriftShareCountsFreshShards(t *testing.T) {
+	spec := strings.Replace(shardedDriftSpec, "shards: 3", "shards: 3\n\t\tshare_threshold: 50", 1)
+	rules := compileRules(t, spec)
+	if !strings.Contains(string(rules), "FeatureDriftShareHigh") {
+		t.Fatal("no share alert compiled")
+	}
+	first, _ := shardFiring(t, shardRuns([]bool{true, true, false}, map[string]float64{"a": 1}), rules)
+	at, ok := first["FeatureDriftShareHigh"]
+	if !ok || at < 2*day || at > 2*day+10*time.Minute {
+		t.Errorf("FeatureDriftShareHigh first fired at %v (%t), want just after %s, when shard 2 leaves the share", at, ok, 2*day)
+	}
+	// Every shard fresh: 1 of 3 throughout, never.
+	first, _ = shardFiring(t, shardRuns([]bool{true, true, true}, map[string]float64{"a": 1}), rules)
+	if at, ok := first["FeatureDriftShareHigh"]; ok {
+		t.Errorf("FeatureDriftShareHigh fired at %s with 1 of 3 features drifting", at)
+	}
+}
