@@ -461,7 +461,18 @@ type Drift struct {
 	// Conventions is the model's default for its features' tests:
 	// "evidently", or empty for vigil's (see DriftTest.Conventions).
 	Conventions string `json:"conventions,omitempty"`
+	// Shards is the number of evaluator processes sharing the features
+	// when it is more than one; 0 means one process, unsharded (its
+	// output carries no shard label). Use ShardCount.
+	Shards int `json:"shards,omitempty"`
 }
+
+// ShardCount is the number of evaluator processes: Shards, or 1.
+func (d *Drift) ShardCount() int { return max(d.Shards, 1) }
+
+// Sharded reports whether the evaluation runs as more than one process,
+// whose series carry a shard label.
+func (d *Drift) Sharded() bool { return d.Shards > 1 }
 
 // DataSource is a set of data files.
 type DataSource struct {

@@ -312,6 +312,13 @@ func (c *checker) normalizeModel(l loc, name string, r *rawModel, spec *Spec) *M
 		claim(fl, "feature", fn)
 		m.Features = append(m.Features, c.normalizeFeature(fl, fn, r.Features[fn], m.Drift))
 	}
+	if m.Drift != nil && r.Drift.Shards != nil && *r.Drift.Shards > 1 {
+		if n := *r.Drift.Shards; n > len(r.Features) {
+			c.errorf(l.field("drift", "shards"), "shards is %d but the model has %d features: each shard needs at least one feature", n, len(r.Features))
+		} else {
+			m.Drift.Shards = n
+		}
+	}
 
 	for _, sn := range sortedKeys(r.SLOs) {
 		sl := l.field("slos", sn)

@@ -161,6 +161,7 @@ type rawDrift struct {
 	Correction     string        `json:"correction"`
 	ShareThreshold *json.Number  `json:"share_threshold"`
 	Conventions    string        `json:"conventions"`
+	Shards         *int          `json:"shards"`
 }
 
 type rawDataSource struct {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -43,7 +44,26 @@ type exportDescs struct {
 // whose name the config leaves empty (a config written by an older vigil)
 // is not exported. Names must be valid metric names, FeatureLabels three
 // label names (model, feature, test) and ModelLabels one (model).
-func NewExporter(c *config.Config) (*Exporter, error) {
+func NewExporter(c *config.Config) (*Exporter, error) { return newLabelledExporter(c, nil) }
+
+// ShardLabel is the label that tells the series of the shards of a
+// sharded evaluation apart (docs/drift.md, "Sharded evaluation").
+const ShardLabel = "shard"
+
+// NewShardExporter is NewExporter for shard i of a sharded evaluation:
+// every series carries the label shard="i" (ShardLabel), and the state
+// records the shard, so that one shard's state file cannot be loaded by
+// another. c is the shard's configuration (config.Config.Shard).
+func NewShardExporter(c *config.Config, i int) (*Exporter, error) {
+	e, err := newLabelledExporter(c, prometheus.Labels{ShardLabel: strconv.Itoa(i)})
+	if err != nil {
+		return nil, err
+	}
+	e.state.Shard = strconv.Itoa(i)
+	return e, nil
+}
+
+func newLabelledExporter(c *config.Config, constLabels prometheus.Labels) (*Exporter, error) {
 	m := c.Metrics
 	if len(m.FeatureLabels) != 3 || len(m.ModelLabels) != 1 {
 		return nil, fmt.Errorf("drift config: metrics.feature_labels must list 3 labels and model_labels 1, got %v and %v", m.FeatureLabels, m.ModelLabels)
@@ -51,6 +71,9 @@ func NewExporter(c *config.Config) (*Exporter, error) {
 	for _, l := range append(slices.Clone(m.FeatureLabels), m.ModelLabels...) {
 		if !model.LabelName(l).IsValidLegacy() {
 			return nil, fmt.Errorf("drift config: %q is not a valid label name", l)
+		}
+		if _, ok := constLabels[l]; ok {
+			return nil, fmt.Errorf("drift config: label %q is reserved for the shard of a sharded evaluation", l)
 		}
 	}
 	var errs []error
@@ -67,7 +90,7 @@ func NewExporter(c *config.Config) (*Exporter, error) {
 			errs = append(errs, fmt.Errorf("drift config: %q is not a valid metric name", name))
 			return nil
 		}
-		return prometheus.NewDesc(name, help, labels, nil)
+		return prometheus.NewDesc(name, help, labels, constLabels)
 	}
 	fl := m.FeatureLabels
 	e := &Exporter{c: c, state: newState(c.Model)}
@@ -118,8 +141,10 @@ func (e *Exporter) State() State {
 func (e *Exporter) Restore(s State) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	shard := e.state.Shard
 	e.state = s.clone()
 	e.state.Model = e.c.Model
+	e.state.Shard = shard
 	e.metrics = e.build(nil)
 }
 

@@ -21,6 +21,9 @@ type State struct {
 	Version int `json:"version"`
 	// Model is the model the state belongs to.
 	Model string `json:"model"`
+	// Shard is the shard of a sharded evaluation the state belongs to
+	// (its index); empty when unsharded.
+	Shard string `json:"shard,omitempty"`
 	// LastSuccess is the Unix time of the latest successful evaluation
 	// (0: none yet).
 	LastSuccess int64 `json:"last_success"`
@@ -54,10 +57,17 @@ func streakKey(feature, test string) string { return feature + "/" + test }
 // LoadState reads a state file; a file that does not exist yet is an
 // empty state for the model. A file written for another model is an
 // error, so two CronJobs cannot share one file by mistake.
-func LoadState(path, model string) (State, error) {
+func LoadState(path, model string) (State, error) { return LoadShardState(path, model, "") }
+
+// LoadShardState is LoadState for one shard of a sharded evaluation
+// (shard: its index; empty when unsharded): a file written for another
+// shard, or by an unsharded evaluation, is an error too.
+func LoadShardState(path, model, shard string) (State, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return newState(model), nil
+		s := newState(model)
+		s.Shard = shard
+		return s, nil
 	}
 	if err != nil {
 		return State{}, err
@@ -71,6 +81,9 @@ func LoadState(path, model string) (State, error) {
 	}
 	if s.Model != model {
 		return State{}, fmt.Errorf("%s: state of model %q, not %q", path, s.Model, model)
+	}
+	if s.Shard != shard {
+		return State{}, fmt.Errorf("%s: state of %s, not %s", path, shardName(s.Shard), shardName(shard))
 	}
 	return s.clone(), nil
 }
@@ -99,4 +112,11 @@ func SaveState(path string, s State) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
+}
+
+func shardName(s string) string {
+	if s == "" {
+		return "an unsharded evaluation"
+	}
+	return "shard " + s
 }

@@ -22,7 +22,17 @@ func driftSettings(d *compiler.Drift) []Field {
 		{Name: "current", New: dataSource(d.Current)},
 		{Name: "correction", New: d.Correction},
 		{Name: "drifting share alert", New: percent(d.ShareThreshold.String())},
+		{Name: "shards", New: shards(d)},
 	})
+}
+
+// shards is the number of evaluator processes of a sharded evaluation;
+// empty when unsharded.
+func shards(d *compiler.Drift) string {
+	if !d.Sharded() {
+		return ""
+	}
+	return strconv.Itoa(d.Shards)
 }
 
 func dataSource(s compiler.DataSource) string {

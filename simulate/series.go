@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"regexp/syntax"
@@ -14,6 +15,7 @@ import (
 	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/vigil-dev/vigil/compiler"
+	"github.com/vigil-dev/vigil/drift/config"
 )
 
 // This file turns a scenario into the source series a model's rules read,
@@ -147,7 +149,21 @@ func (s *synth) addDrift(m *compiler.Model) {
 	sched := time.Duration(m.Drift.Schedule)
 	lastEval := func(t time.Duration) time.Duration { return floorTo(t, sched) }
 	model := map[string]string{"model": m.Name}
-	for _, f := range m.Features {
+	// A sharded evaluation's series carry their shard (drift/config's
+	// split), and every shard reports its own run.
+	n := m.Drift.ShardCount()
+	names := make([]string, len(m.Features))
+	for i, f := range m.Features {
+		names[i] = f.Name
+	}
+	shardOf := config.ShardAssignment(names, n)
+	withShard := func(l map[string]string, shard int) map[string]string {
+		if n > 1 {
+			l["shard"] = strconv.Itoa(shard)
+		}
+		return l
+	}
+	for i, f := range m.Features {
 		threshold := f.Test.Threshold.Float64()
 		below := compiler.PValueTests[f.Test.Method]
 		score := func(t time.Duration) float64 {
@@ -160,7 +176,7 @@ func (s *synth) addDrift(m *compiler.Model) {
 			}
 			return 0
 		}
-		fl := map[string]string{"model": m.Name, "feature": f.Name, "test": f.Test.Method}
+		fl := withShard(map[string]string{"model": m.Name, "feature": f.Name, "test": f.Test.Method}, shardOf[i])
 		s.gauge(dm.Score, fl, score)
 		s.gauge(dm.Threshold, fl, func(time.Duration) float64 { return threshold })
 		s.gauge(dm.Detected, fl, func(t time.Duration) float64 {
@@ -170,9 +186,11 @@ func (s *synth) addDrift(m *compiler.Model) {
 			}
 			return 0
 		})
-		s.gauge(dm.MissingRatio, map[string]string{"model": m.Name, "feature": f.Name}, func(time.Duration) float64 { return 0 })
+		s.gauge(dm.MissingRatio, withShard(map[string]string{"model": m.Name, "feature": f.Name}, shardOf[i]), func(time.Duration) float64 { return 0 })
 	}
-	s.gauge(dm.LastRun, model, func(t time.Duration) float64 { return (lastEval(t) + s.warmup).Seconds() })
+	for shard := range n {
+		s.gauge(dm.LastRun, withShard(maps.Clone(model), shard), func(t time.Duration) float64 { return (lastEval(t) + s.warmup).Seconds() })
+	}
 }
 
 // floorTo rounds t down to a multiple of d (also for negative t).

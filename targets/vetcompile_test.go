@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,6 +20,8 @@ import (
 	"github.com/prometheus/prometheus/promql"
 	"github.com/prometheus/prometheus/template"
 	"go.yaml.in/yaml/v3"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/vigil-dev/vigil/compiler"
 	"github.com/vigil-dev/vigil/drift/config"
@@ -340,6 +343,68 @@ func checkDocument(path string, v any) error {
 		if _, err := config.ParseCron(sched); err != nil {
 			return fmt.Errorf("%s: Kubernetes rejects the CronJob: %v", path, err)
 		}
+		if err := checkJobTemplate(doc); err != nil {
+			return fmt.Errorf("%s: %v", path, err)
+		}
+	}
+	return nil
+}
+
+// checkJobTemplate decodes a CronJob into Kubernetes's own batch/v1
+// types, refusing any field they lack, and applies the rules of the API
+// server's Job validation that the job template can break
+// (validateJobSpec in kubernetes/kubernetes
+// pkg/apis/batch/validation/validation.go): counts not negative, a
+// restart policy of Never or OnFailure, a known completion mode, and for
+// an Indexed Job completions set and parallelism at most 100,000 (10,000
+// when completions exceed 100,000). It also checks what vigil's sharded
+// CronJob promises: one pod per shard at once, and the evaluator told
+// the same shard count.
+func checkJobTemplate(doc map[string]any) error {
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	var cj batchv1.CronJob
+	if err := dec.Decode(&cj); err != nil {
+		return fmt.Errorf("not a batch/v1 CronJob: %v", err)
+	}
+	js := cj.Spec.JobTemplate.Spec
+	for name, v := range map[string]*int32{"completions": js.Completions, "parallelism": js.Parallelism, "backoffLimit": js.BackoffLimit} {
+		if v != nil && *v < 0 {
+			return fmt.Errorf("Kubernetes rejects the job template: %s %d is negative", name, *v)
+		}
+	}
+	if p := js.Template.Spec.RestartPolicy; p != corev1.RestartPolicyNever && p != corev1.RestartPolicyOnFailure {
+		return fmt.Errorf("Kubernetes rejects the job template: restartPolicy %q (a Job's must be Never or OnFailure)", p)
+	}
+	if len(js.Template.Spec.Containers) != 1 {
+		return fmt.Errorf("the job template has %d containers, want vigil's one", len(js.Template.Spec.Containers))
+	}
+	args := js.Template.Spec.Containers[0].Args
+	shardCount := ""
+	if i := slices.Index(args, "--shard-count"); i >= 0 && i+1 < len(args) {
+		shardCount = args[i+1]
+	}
+	if js.CompletionMode == nil || *js.CompletionMode == batchv1.NonIndexedCompletion {
+		if js.Completions != nil || js.Parallelism != nil || shardCount != "" {
+			return fmt.Errorf("a job template that is not Indexed sets completions, parallelism or --shard-count")
+		}
+		return nil
+	}
+	if *js.CompletionMode != batchv1.IndexedCompletion {
+		return fmt.Errorf("Kubernetes rejects the job template: completionMode %q (want NonIndexed or Indexed)", *js.CompletionMode)
+	}
+	if js.Completions == nil {
+		return fmt.Errorf("Kubernetes rejects the job template: completions is required when completion mode is Indexed")
+	}
+	if js.Parallelism != nil && (*js.Parallelism > 100000 || *js.Completions > 100000 && *js.Parallelism > 10000) {
+		return fmt.Errorf("Kubernetes rejects the job template: parallelism %d is too high for an Indexed Job of %d completions", *js.Parallelism, *js.Completions)
+	}
+	if js.Parallelism == nil || *js.Parallelism != *js.Completions || shardCount != strconv.Itoa(int(*js.Completions)) || *js.Completions < 2 {
+		return fmt.Errorf("a sharded evaluation must run its %d shards at once (parallelism %v) and pass the same --shard-count (%q)", *js.Completions, js.Parallelism, shardCount)
 	}
 	return nil
 }
@@ -379,4 +444,57 @@ func checkExpansions(rules []byte) error {
 		}
 	}
 	return nil
+}
+
+// TestCheckJobTemplate runs checkJobTemplate on the sharded golden
+// case's CronJob and on broken copies of it, so that the check
+// TestVetAcceptsThenCompileSucceeds relies on is known to reject what
+// Kubernetes rejects.
+func TestCheckJobTemplate(t *testing.T) {
+	b, err := os.ReadFile("../testdata/cases/sharded-drift/output/kubernetes/drift/ranker.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func() map[string]any {
+		dec := yaml.NewDecoder(strings.NewReader(string(b)))
+		for {
+			var doc map[string]any
+			if err := dec.Decode(&doc); err != nil {
+				t.Fatalf("no CronJob: %v", err)
+			}
+			if doc["kind"] == "CronJob" {
+				return doc
+			}
+		}
+	}
+	jobSpec := func(doc map[string]any) map[string]any {
+		return doc["spec"].(map[string]any)["jobTemplate"].(map[string]any)["spec"].(map[string]any)
+	}
+	if err := checkJobTemplate(load()); err != nil {
+		t.Fatalf("the generated CronJob: %v", err)
+	}
+	for name, c := range map[string]struct {
+		edit func(js map[string]any)
+		want string
+	}{
+		"no completions":     {func(js map[string]any) { delete(js, "completions") }, "completions is required"},
+		"unknown mode":       {func(js map[string]any) { js["completionMode"] = "Sharded" }, `completionMode "Sharded"`},
+		"misspelt field":     {func(js map[string]any) { js["completionsMode"] = "Indexed" }, "unknown field"},
+		"too parallel":       {func(js map[string]any) { js["parallelism"] = 100001 }, "parallelism 100001 is too high"},
+		"fewer pods at once": {func(js map[string]any) { js["parallelism"] = 2 }, "at once"},
+		"restart always": {func(js map[string]any) {
+			js["template"].(map[string]any)["spec"].(map[string]any)["restartPolicy"] = "Always"
+		}, "Never or OnFailure"},
+		"other shard count": {func(js map[string]any) {
+			c := js["template"].(map[string]any)["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
+			c["args"] = []any{"drift", "run", "--config", "/etc/vigil/drift.yaml", "--shard-count", "2"}
+		}, "same --shard-count"},
+		"not indexed": {func(js map[string]any) { delete(js, "completionMode") }, "not Indexed"},
+	} {
+		doc := load()
+		c.edit(jobSpec(doc))
+		if err := checkJobTemplate(doc); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error containing %q", name, err, c.want)
+		}
+	}
 }

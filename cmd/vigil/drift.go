@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,9 +37,9 @@ func newDriftRun(stdout, stderr io.Writer) *cobra.Command {
 	var cfgPath, textfile, pushgateway, job, at, statePath string
 	var influx influxdb.Target
 	var influxTokenFile string
-	var workers int
+	var workers, shard, shardCount int
 	run := &cobra.Command{
-		Use:   "run --config FILE [--at TIME] [--state FILE] [--textfile PATH | --pushgateway URL] [--influxdb URL --influxdb-db NAME]",
+		Use:   "run --config FILE [--at TIME] [--state FILE] [--textfile PATH | --pushgateway URL] [--influxdb URL --influxdb-db NAME] [--shard I --shard-count N]",
 		Short: "Evaluate drift once and export the results",
 		Long: `run reads a drift config written by 'vigil compile' (drift/<model>.yaml),
 compares the current data with the reference sample feature by feature,
@@ -54,6 +57,14 @@ start of the run truncated to the window (a daily window reads yesterday,
 
 --state keeps what spans runs in a JSON file (written atomically): the
 consecutive-breach counts, the errors counter and the last successful run.
+
+A config compiled with drift.shards: N > 1 is evaluated by N processes
+(the CronJob's Indexed Job): process I tests the features whose position
+in name order is I modulo N, adds the label shard="I" to its series and
+pushes them under the grouping key {model, shard}. I is --shard, else
+the JOB_COMPLETION_INDEX Kubernetes sets in Indexed Jobs. --shard-count,
+when given, must equal the config's shard count, which the generated
+rules expect.
 
 Exit status 1 when the evaluation failed as a whole (no feature could be
 tested); the metrics are still exported, without scores.`,
@@ -83,18 +94,34 @@ tested); the metrics are still exported, without scores.`,
 			if err != nil {
 				return err
 			}
-			exp, err := drift.NewExporter(c)
+			sh, err := resolveShard(c, cmd.Flags().Changed("shard"), shard, cmd.Flags().Changed("shard-count"), shardCount)
+			if err != nil {
+				return err
+			}
+			var exp *drift.Exporter
+			if sh.sharded() {
+				// From here on c holds only this shard's features.
+				if c, err = c.Shard(sh.index, sh.count); err != nil {
+					return &exitError{exitFail, fmt.Errorf("%s: %w", cfgPath, err)}
+				}
+				exp, err = drift.NewShardExporter(c, sh.index)
+			} else {
+				exp, err = drift.NewExporter(c)
+			}
 			if err != nil {
 				return &exitError{exitFail, fmt.Errorf("%s: %w", cfgPath, err)}
 			}
 			if statePath != "" {
-				st, err := drift.LoadState(statePath, c.Model)
+				st, err := drift.LoadShardState(statePath, c.Model, sh.label())
 				if err != nil {
 					return &exitError{exitFail, err}
 				}
 				exp.Restore(st)
 			}
 			log := slog.New(slog.NewTextHandler(stderr, nil))
+			if sh.sharded() {
+				log = log.With("shard", sh.index, "shards", sh.count)
+			}
 			log.Info("evaluating drift", "model", c.Model, "features", len(c.Features))
 			ctx := cmd.Context()
 			if ctx == nil {
@@ -122,10 +149,15 @@ tested); the metrics are still exported, without scores.`,
 					return &exitError{exitFail, err}
 				}
 			case pushgateway != "":
+				// Each shard pushes its own group, so that shards do
+				// not replace each other's series.
 				grouping := map[string]string{"model": c.Model}
+				if sh.sharded() {
+					grouping[drift.ShardLabel] = sh.label()
+				}
 				pusher := push.New(pushgateway, job).Gatherer(withoutGroupingLabels(reg, grouping))
-				for name, value := range grouping {
-					pusher = pusher.Grouping(name, value)
+				for _, name := range slices.Sorted(maps.Keys(grouping)) {
+					pusher = pusher.Grouping(name, grouping[name])
 				}
 				if err := pusher.Push(); err != nil {
 					return &exitError{exitFail, err}
@@ -164,7 +196,58 @@ tested); the metrics are still exported, without scores.`,
 	run.Flags().StringVar(&influxTokenFile, "influxdb-token-file", "", "file holding an InfluxDB 2.x API token, sent as 'Authorization: Token'")
 	run.Flags().StringVar(&job, "job", "vigil_drift", "Pushgateway job name")
 	run.Flags().IntVar(&workers, "workers", 0, "features tested at once (default: the number of CPUs)")
+	run.Flags().IntVar(&shard, "shard", 0, "index of this process in a sharded evaluation, 0 to shards-1 (default: $JOB_COMPLETION_INDEX)")
+	run.Flags().IntVar(&shardCount, "shard-count", 0, "processes in the sharded evaluation; must equal the config's shards (default: the config's, 1 when unsharded)")
 	return run
+}
+
+// shardEnv is the environment variable Kubernetes sets to a pod's
+// completion index in an Indexed Job.
+const shardEnv = "JOB_COMPLETION_INDEX"
+
+// shardSel is the shard one `drift run` evaluates.
+type shardSel struct{ index, count int }
+
+func (s shardSel) sharded() bool { return s.count > 1 }
+
+// label is the shard label's value; empty when unsharded.
+func (s shardSel) label() string {
+	if !s.sharded() {
+		return ""
+	}
+	return strconv.Itoa(s.index)
+}
+
+// resolveShard picks the shard to evaluate from --shard, --shard-count,
+// the config's shard count and $JOB_COMPLETION_INDEX. Every mistake is a
+// usage error: a flag that disagrees with the config, an index out of
+// range, or a sharded config without an index.
+func resolveShard(c *config.Config, haveShard bool, shard int, haveCount bool, count int) (shardSel, error) {
+	n := c.ShardCount()
+	if haveCount && count != n {
+		if count < 1 {
+			return shardSel{}, usageErr("--shard-count %d: must be at least 1", count)
+		}
+		return shardSel{}, usageErr("--shard-count %d disagrees with the config, which is compiled for %s (drift.shards in the spec): the generated rules expect that many shards", count, fmt.Sprintf("%d shard%s", n, plural(n)))
+	}
+	if !haveShard {
+		if n == 1 {
+			return shardSel{0, 1}, nil
+		}
+		v, ok := os.LookupEnv(shardEnv)
+		if !ok || v == "" {
+			return shardSel{}, usageErr("the config is compiled for %d shards: give this process's index with --shard (0 to %d), or run it in an Indexed Job, which sets %s", n, n-1, shardEnv)
+		}
+		i, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil || i < 0 || i >= n {
+			return shardSel{}, usageErr("%s=%q is not a shard index from 0 to %d (the config is compiled for %d shards)", shardEnv, v, n-1, n)
+		}
+		return shardSel{i, n}, nil
+	}
+	if shard < 0 || shard >= n {
+		return shardSel{}, usageErr("--shard %d is not a shard index from 0 to %d (the config is compiled for %s)", shard, n-1, fmt.Sprintf("%d shard%s", n, plural(n)))
+	}
+	return shardSel{shard, n}, nil
 }
 
 // parseAt reads --at: empty means "now".

@@ -43,6 +43,9 @@ evaluations in flight and shut the HTTP server down gracefully.`,
 				if err != nil {
 					return err
 				}
+				if c.ShardCount() > 1 {
+					return usageErr("%s: the config is compiled for %d shards, which drift serve does not run: run each shard with 'drift run --shard I' (the generated CronJob does)", p, c.ShardCount())
+				}
 				models = append(models, serve.Model{Config: c, BaseDir: filepath.Dir(p)})
 			}
 			log := slog.New(slog.NewTextHandler(stderr, nil))

@@ -44,6 +44,10 @@ type Config struct {
 	// ShareThreshold is the percentage of drifting features that makes the
 	// model drift as a whole; absent when not configured.
 	ShareThreshold *Number `json:"share_threshold,omitempty" yaml:"share_threshold,omitempty"`
+	// Shards is the number of evaluator processes that share the
+	// features (see Shard); absent means one. The generated rules expect
+	// this many shards.
+	Shards int `json:"shards,omitempty" yaml:"shards,omitempty" jsonschema:"minimum=2"`
 	// Features are the features to test, sorted by name.
 	Features []Feature `json:"features" yaml:"features"`
 	// Metrics are the series names to export.
@@ -226,6 +230,9 @@ func (c *Config) Check() error {
 	if err := number("share_threshold", c.ShareThreshold); err != nil {
 		return err
 	}
+	if err := c.checkShards(); err != nil {
+		return err
+	}
 	for _, f := range c.Features {
 		if err := number("feature "+f.Name+": threshold", f.Test.Threshold); err != nil {
 			return err
@@ -245,6 +252,9 @@ func Parse(b []byte) (*Config, error) {
 	}
 	if c.Version != Version {
 		return nil, fmt.Errorf("drift config version %d is not supported (want %d)", c.Version, Version)
+	}
+	if err := c.checkShards(); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }

@@ -2,6 +2,7 @@ package datadog_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -197,5 +198,25 @@ func TestDashboardGroupsMatchGrafana(t *testing.T) {
 				t.Errorf("%s %s: Grafana rows %q, Datadog groups %q", name, m.Name, rows, groups)
 			}
 		}
+	}
+}
+
+// TestShardedDriftStaleMonitor: with the drift evaluation sharded, the
+// staleness monitor follows the oldest shard's last run (min), so one
+// stopped shard is seen, and NOTES.md says what it cannot see; the
+// unsharded example keeps max.
+func TestShardedDriftStaleMonitor(t *testing.T) {
+	const stale = `diff(%s:vigil.vigil_drift_last_run_timestamp_seconds{model:product-recs})`
+	mon := string(generate(t, loadEdited(t, "recommendations-drift"))["datadog/monitors/product-recs.json"])
+	if !strings.Contains(mon, fmt.Sprintf(stale, "max")) {
+		t.Errorf("unsharded: no max staleness query in\n%s", mon)
+	}
+	files := generate(t, loadEdited(t, "recommendations-drift", "\tdrift: {\n", "\tdrift: {\n\t\tshards: 2\n"))
+	mon = string(files["datadog/monitors/product-recs.json"])
+	if !strings.Contains(mon, fmt.Sprintf(stale, "min")) || strings.Contains(mon, fmt.Sprintf(stale, "max")) {
+		t.Errorf("sharded: the staleness query does not take the oldest shard's run:\n%s", mon)
+	}
+	if !strings.Contains(string(files["datadog/NOTES.md"]), "cannot tell that a shard never reported") {
+		t.Error("NOTES.md does not say that a missing shard goes unseen")
 	}
 }

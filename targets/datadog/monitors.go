@@ -196,10 +196,17 @@ func (b *builder) driftStale(a *vprom.Alert) datadogV1.Monitor {
 	if changed {
 		b.note("%s: two schedules (%s) exceed a metric monitor's longest window; staleness is judged over %s.", a.Rule.Alert, compiler.FormatDuration(2*sched), compiler.FormatDuration(w))
 	}
-	q := fmt.Sprintf("sum(%s):diff(max:%s{model:%s}) <= 0", monitorWindow(w), b.driftGauge(dm.LastRun), tagValue(m.Name))
+	// A sharded evaluation reports one timestamp per shard: the oldest
+	// (min) stops advancing when any shard stops.
+	agg, what := "max", "The last-run timestamp of `vigil drift`"
+	if m.Drift.Sharded() {
+		agg, what = "min", fmt.Sprintf("The oldest last-run timestamp of the %d shards of `vigil drift`", m.Drift.Shards)
+		b.note("%s: the monitor follows the oldest shard's last run; unlike the Prometheus rule it cannot tell that a shard never reported at all.", a.Rule.Alert)
+	}
+	q := fmt.Sprintf("sum(%s):diff(%s:%s{model:%s}) <= 0", monitorWindow(w), agg, b.driftGauge(dm.LastRun), tagValue(m.Name))
 	opts := datadogV1.MonitorOptions{NotifyNoData: ptr(true), NoDataTimeframe: *datadog.NewNullableInt64(ptr(int64(w / time.Minute)))}
 	return b.monitor(a, MonitorID(m.Name, a.Rule.Alert), a.Rule.Alert, q, datadogV1.MONITORTYPE_QUERY_ALERT, 0,
-		fmt.Sprintf("The last-run timestamp of `vigil drift` has not advanced in %s, or is not reported.", compiler.FormatDuration(w)), opts)
+		fmt.Sprintf("%s has not advanced in %s, or is not reported.", what, compiler.FormatDuration(w)), opts)
 }
 
 // share is a share alert as a metric monitor on the ratio of the

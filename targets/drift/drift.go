@@ -3,11 +3,13 @@
 // the JSON Schema of that format (drift/schema.json, generated from the
 // shared Go types in drift/config), and a Kubernetes ConfigMap plus
 // CronJob (kubernetes/drift/<model>.yaml) that runs the evaluator on the
-// model's schedule.
+// model's schedule: an Indexed Job of drift.shards pods when the model
+// shards its evaluation.
 package drift
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/vigil-dev/vigil/internal/yamlout"
@@ -42,6 +44,7 @@ func Config(m *compiler.Model) *config.Config {
 		Reference:  config.Source{Path: d.Reference.Path, Format: d.Reference.Format},
 		Current:    config.Source{Path: d.Current.Path, Format: d.Current.Format, TimeColumn: d.Current.TimeColumn},
 		Correction: d.Correction,
+		Shards:     d.Shards,
 		Metrics: config.Metrics{
 			FeatureLabels: []string{"model", "feature", "test"},
 			ModelLabels:   []string{"model"},
@@ -142,7 +145,13 @@ type cronJob struct {
 		JobTemplate       struct {
 			Spec struct {
 				BackoffLimit int `yaml:"backoffLimit"`
-				Template     struct {
+				// A sharded evaluation is an Indexed Job of one pod per
+				// shard, all at once; Kubernetes gives each pod its index
+				// in JOB_COMPLETION_INDEX.
+				CompletionMode string `yaml:"completionMode,omitempty"`
+				Completions    int    `yaml:"completions,omitempty"`
+				Parallelism    int    `yaml:"parallelism,omitempty"`
+				Template       struct {
 					Metadata struct {
 						Labels map[string]string `yaml:"labels"`
 					} `yaml:"metadata"`
@@ -189,14 +198,23 @@ func kubernetes(spec *compiler.Spec, m *compiler.Model, c *config.Config, cfgYAM
 	cj.APIVersion, cj.Kind, cj.Metadata = "batch/v1", "CronJob", meta
 	cj.Spec.Schedule = c.Cron
 	cj.Spec.ConcurrencyPolicy = "Forbid"
-	cj.Spec.JobTemplate.Spec.BackoffLimit = 2
-	tpl := &cj.Spec.JobTemplate.Spec.Template
+	js := &cj.Spec.JobTemplate.Spec
+	js.BackoffLimit = 2
+	args := []string{"drift", "run", "--config", ConfigPath}
+	if n := m.Drift.ShardCount(); n > 1 {
+		js.CompletionMode, js.Completions, js.Parallelism = "Indexed", n, n
+		// backoffLimit counts the failed pods of all indexes: two
+		// retries per shard.
+		js.BackoffLimit = 2 * n
+		args = append(args, "--shard-count", strconv.Itoa(n))
+	}
+	tpl := &js.Template
 	tpl.Metadata.Labels = labels
 	tpl.Spec.RestartPolicy = "Never"
 	tpl.Spec.Containers = []container{{
 		Name:         "drift",
 		Image:        spec.Output.DriftImage,
-		Args:         []string{"drift", "run", "--config", ConfigPath},
+		Args:         args,
 		VolumeMounts: []volumeMount{{Name: "config", MountPath: "/etc/vigil", ReadOnly: true}},
 	}}
 	var v volume

@@ -273,6 +273,15 @@ func (b *alertBuilder) drift() {
 	model := "model=" + compiler.Quote(m.Name)
 	lastRun := dm.LastRun + "{" + model + "}"
 	fresh := fmt.Sprintf("time() - %s < %d", lastRun, int64(2*sched/time.Second))
+	// A sharded evaluation's series carry the shard that produced them,
+	// and a feature's verdict is fresh when its own shard's latest run
+	// is: joining on the model alone would let a fresh shard vouch for a
+	// stale one. Unsharded series have no shard label, so on (model,
+	// shard) would match them too; the unsharded rules keep on (model).
+	on := "model"
+	if m.Drift.Sharded() {
+		on = "model, shard"
+	}
 	for _, f := range m.Features {
 		n := f.Test.Consecutive
 		// The detected flag holds each evaluation's verdict until the
@@ -285,7 +294,7 @@ func (b *alertBuilder) drift() {
 		// Prometheus restart does not reset the count the way a `for`
 		// clause would.
 		sel := fmt.Sprintf("{%s,feature=%s}", model, compiler.Quote(f.Name))
-		expr := fmt.Sprintf("%s%s == 1\nand on (model)\n%s", dm.Detected, sel, fresh)
+		expr := fmt.Sprintf("%s%s == 1\nand on (%s)\n%s", dm.Detected, sel, on, fresh)
 		if n > 1 {
 			// Just after the n-th run, a window of (n-1) schedules less a
 			// margin reaches back into the (n-1)-th previous run's verdict
@@ -309,11 +318,11 @@ func (b *alertBuilder) drift() {
 			// alert at once instead of a keep_firing_for later.
 			margin := driftMargin(sched)
 			window := func(l time.Duration) string {
-				return fmt.Sprintf("min_over_time(%s%s[%s]) == 1\n  and on (model)\n  changes(%s[%s]) >= %d",
-					dm.Detected, sel, win(l), lastRun, win(l), n-1)
+				return fmt.Sprintf("min_over_time(%s%s[%s]) == 1\n  and on (%s)\n  changes(%s[%s]) >= %d",
+					dm.Detected, sel, win(l), on, lastRun, win(l), n-1)
 			}
-			expr = fmt.Sprintf("(\n  %s\nor\n  %s\n)\nand on (model)\n%s",
-				window(time.Duration(n-1)*sched-margin), window(time.Duration(n-1)*sched+margin), fresh)
+			expr = fmt.Sprintf("(\n  %s\nor\n  %s\n)\nand on (%s)\n%s",
+				window(time.Duration(n-1)*sched-margin), window(time.Duration(n-1)*sched+margin), on, fresh)
 		}
 		rule := rulefmt.Rule{Alert: compiler.Camel(f.Name) + "Drift", Expr: expr}
 		a := Alert{
@@ -333,26 +342,50 @@ func (b *alertBuilder) drift() {
 	// themselves have been running that long: on a fresh database (or a
 	// newly deployed model) the evaluator's first scheduled run may be up
 	// to a schedule away, and absence before then proves nothing.
+	staleSecs := int64(2 * sched / time.Second)
 	stale := fmt.Sprintf("time() - max by (model) (%s) > %d\nor\nabsent_over_time(%s[%s])\nand on (model)\n%s >= %d",
-		lastRun, int64(2*sched/time.Second), lastRun, win(2*sched), rulesRunning(m, 2*sched), int64(2*sched/time.Second))
+		lastRun, staleSecs, lastRun, win(2*sched), rulesRunning(m, 2*sched), staleSecs)
+	staleText := fmt.Sprintf("No drift evaluation completed in the last %s (twice the %s schedule), so drift alerts cannot fire.", humanDuration(2*sched), humanDuration(sched))
+	if n := m.Drift.ShardCount(); n > 1 {
+		// Stale when any shard is: the oldest shard's latest run (the
+		// freshest copy of each shard's timestamp, should two scrapes
+		// expose one) is older than two schedules, or fewer than n
+		// shards reported a run in the last two schedules (a shard
+		// that never ran, or whose runs fail without a --state file,
+		// pushes no timestamp), counted, as absence is, only once the
+		// rules have been running that long.
+		stale = fmt.Sprintf("time() - min by (model) (max by (model, shard) (%s)) > %d\nor\n(\n  count by (model) (count by (model, shard) (last_over_time(%s[%s]))) < %d\n  or\n  absent_over_time(%s[%s])\n)\nand on (model)\n%s >= %d",
+			lastRun, staleSecs, lastRun, win(2*sched), n, lastRun, win(2*sched), rulesRunning(m, 2*sched), staleSecs)
+		staleText = fmt.Sprintf("At least one of the %d shards of the evaluation completed no drift evaluation in the last %s (twice the %s schedule), so drift alerts on its features cannot fire.", n, humanDuration(2*sched), humanDuration(sched))
+	}
 	b.add(Alert{
 		Rule:     rulefmt.Rule{Alert: "DriftEvaluationStale", Expr: stale},
 		Kind:     KindDriftStale,
 		Severity: compiler.Warning,
 	},
 		fmt.Sprintf("Drift evaluation for %s is stale.", compiler.EscapeTemplate(m.DisplayName)),
-		fmt.Sprintf("No drift evaluation completed in the last %s (twice the %s schedule), so drift alerts cannot fire.", humanDuration(2*sched), humanDuration(sched)),
+		staleText,
 		nil)
 	if !m.Drift.ShareThreshold.IsZero() {
 		expr := fmt.Sprintf("100 * sum by (model) (%s{%s}) / count by (model) (%s{%s}) >= %s\nand on (model)\n%s",
 			dm.Detected, model, dm.Detected, model, m.Drift.ShareThreshold, fresh)
+		shareText := "{{ $value | humanize }}% of the model's features breached their drift threshold in the latest evaluation."
+		if m.Drift.Sharded() {
+			// The share of the features whose shard is fresh: each
+			// feature is tested by exactly one shard, so with every
+			// shard fresh this is the share over all features.
+			freshVerdicts := fmt.Sprintf("  %s{%s}\n  and on (model, shard)\n  %s", dm.Detected, model, fresh)
+			expr = fmt.Sprintf("100 * sum by (model) (\n%s\n)\n/\ncount by (model) (\n%s\n) >= %s",
+				freshVerdicts, freshVerdicts, m.Drift.ShareThreshold)
+			shareText = "{{ $value | humanize }}% of the model's features breached their drift threshold in the latest evaluation of their shard (features of shards without an evaluation in the last two schedules left out)."
+		}
 		b.add(Alert{
 			Rule:     rulefmt.Rule{Alert: "FeatureDriftShareHigh", Expr: expr},
 			Kind:     KindDrift,
 			Severity: m.Drift.Severity,
 		},
 			fmt.Sprintf("At least %s%% of the features of %s drift at once.", m.Drift.ShareThreshold, compiler.EscapeTemplate(m.DisplayName)),
-			"{{ $value | humanize }}% of the model's features breached their drift threshold in the latest evaluation.",
+			shareText,
 			nil)
 	}
 }

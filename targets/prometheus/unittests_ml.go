@@ -3,6 +3,7 @@ package prometheus
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -210,6 +211,10 @@ func historyTests(m *compiler.Model, byName map[string]Alert) ([]unitTest, time.
 			pending{build: func(c time.Duration) unitTest { return freshDriftTest(m, stale, d, c) }, durs: []time.Duration{d}, span: d, horizon: d},
 			pending{build: func(c time.Duration) unitTest { return stoppedDriftTest(m, stale, d, c) }, durs: []time.Duration{d}, span: d, horizon: d + 2*time.Hour},
 		)
+		if m.Drift.Sharded() {
+			cases = append(cases,
+				pending{build: func(c time.Duration) unitTest { return missingShardTest(m, stale, d, c) }, durs: []time.Duration{d}, span: d, horizon: d})
+		}
 	}
 	for _, a := range m.Anomalies {
 		if a.Baseline != "seasonal" {
@@ -268,18 +273,58 @@ func freshDriftTest(m *compiler.Model, stale Alert, d, c time.Duration) unitTest
 // stoppedDriftTest: one evaluation lands one interval after deployment,
 // then none. DriftEvaluationStale is silent at two schedules (the run is
 // younger) and fires once the run is more than two schedules old.
+// A sharded model's shards all report in it.
 func stoppedDriftTest(m *compiler.Model, stale Alert, d, c time.Duration) unitTest {
-	lastRun := selector(m.DriftMetricNames().LastRun, compiler.Selector{{Name: "model", Op: "=", Value: m.Name}})
 	n := int((d + 2*c) / c)
+	var in []inputSeries
+	for _, lastRun := range lastRunSeries(m, m.Drift.ShardCount()) {
+		in = append(in, inputSeries{lastRun, "_ " + samples(fmt.Sprint(int64(c/time.Second)), n)})
+	}
 	return unitTest{
 		Name:        fmt.Sprintf("a first evaluation within the schedule keeps %s silent; when evaluations stop, it fires %s after the last", stale.Rule.Alert, win(d)),
 		Interval:    win(c),
-		InputSeries: []inputSeries{{lastRun, "_ " + samples(fmt.Sprint(int64(c/time.Second)), n)}},
+		InputSeries: in,
 		AlertTests: []alertRuleTest{
 			{EvalTime: win(d), Alertname: stale.Rule.Alert, ExpAlerts: []expAlert{}},
 			{EvalTime: win(d + 2*c), Alertname: stale.Rule.Alert, ExpAlerts: []expAlert{expected(stale, map[string]string{"model": m.Name}, "")}},
 		},
 	}
+}
+
+// missingShardTest: every shard but the last reports a run each
+// interval from one interval after deployment, the last never does.
+// DriftEvaluationStale waits, as for a fresh database, two schedules for
+// the late shard, then fires although the other shards are fresh.
+func missingShardTest(m *compiler.Model, stale Alert, d, c time.Duration) unitTest {
+	n := m.Drift.ShardCount()
+	var in []inputSeries
+	for _, lastRun := range lastRunSeries(m, n-1) {
+		in = append(in, inputSeries{lastRun, fmt.Sprintf("_ %d+%dx%d", int64(c/time.Second), int64(c/time.Second), int(d/c)-1)})
+	}
+	return unitTest{
+		Name:        fmt.Sprintf("shard %d of %d never reports: %s waits %s (twice the schedule), then fires although the other shards are fresh", n-1, n, stale.Rule.Alert, win(d)),
+		Interval:    win(c),
+		InputSeries: in,
+		AlertTests: []alertRuleTest{
+			{EvalTime: win(d - c), Alertname: stale.Rule.Alert, ExpAlerts: []expAlert{}},
+			{EvalTime: win(d), Alertname: stale.Rule.Alert, ExpAlerts: []expAlert{expected(stale, map[string]string{"model": m.Name}, "")}},
+		},
+	}
+}
+
+// lastRunSeries are the last-run series of the first k shards of a
+// model (unsharded: its one series).
+func lastRunSeries(m *compiler.Model, k int) []string {
+	name := m.DriftMetricNames().LastRun
+	sel := compiler.Selector{{Name: "model", Op: "=", Value: m.Name}}
+	if !m.Drift.Sharded() {
+		return []string{selector(name, sel)}
+	}
+	var out []string
+	for i := range k {
+		out = append(out, selector(name, append(slices.Clone(sel), compiler.Matcher{Name: "shard", Op: "=", Value: fmt.Sprint(i)})))
+	}
+	return out
 }
 
 // seasonalSwitchTest feeds the recorded value directly: 2 for the first

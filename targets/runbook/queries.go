@@ -334,8 +334,17 @@ func driftQueries(m *compiler.Model, f *compiler.Feature) []diagQuery {
 func driftStaleQueries(m *compiler.Model) []diagQuery {
 	dm := m.DriftMetricNames()
 	sel := "{model=" + compiler.Quote(m.Name) + "}"
+	first := diagQuery{title: "Seconds since the latest successful evaluation", expr: "time() - " + dm.LastRun + sel, last: driftRange(m, 1)}
+	if m.Drift != nil && m.Drift.Sharded() {
+		first = diagQuery{
+			title: fmt.Sprintf("Seconds since each shard's latest successful evaluation (%d shards)", m.Drift.Shards),
+			note:  fmt.Sprintf("A shard missing here has not reported a successful run: look at the pod of that index in the CronJob's latest Job. Shards %d and above are left over from a larger shard count: delete their Pushgateway groups.", m.Drift.Shards),
+			expr:  fmt.Sprintf("time() - max by (shard) (%s%s)", dm.LastRun, sel),
+			last:  driftRange(m, 1),
+		}
+	}
 	return []diagQuery{
-		{title: "Seconds since the latest successful evaluation", expr: "time() - " + dm.LastRun + sel, last: driftRange(m, 1)},
+		first,
 		{title: "Failed evaluations and features over the last day, by reason", expr: fmt.Sprintf("sum by (reason) (increase(%s%s[1d]))", dm.Errors, sel), last: driftRange(m, 1)},
 		{title: "Rows read per sample in each evaluation", note: "Zero current rows means the window's partition was missing or empty.", expr: dm.RowsRead + sel, last: driftRange(m, 1)},
 		{title: "Features that could not be tested", expr: dm.FeatureErrors + sel + " == 1", last: "1d"},
