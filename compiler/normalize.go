@@ -315,6 +315,8 @@ func (c *checker) normalizeModel(l loc, name string, r *rawModel, spec *Spec) *M
 	if m.Drift != nil && r.Drift.Shards != nil && *r.Drift.Shards > 1 {
 		if n := *r.Drift.Shards; n > len(r.Features) {
 			c.errorf(l.field("drift", "shards"), "shards is %d but the model has %d features: each shard needs at least one feature", n, len(r.Features))
+		} else if m.Drift.Correction != "none" {
+			c.errorf(l.field("drift", "shards"), "shards is %d but correction is %q, which adjusts every feature's p-value by all the others', and one shard sees only its own features; set correction: \"none\" or leave shards out", n, m.Drift.Correction)
 		} else {
 			m.Drift.Shards = n
 		}

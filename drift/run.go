@@ -138,6 +138,7 @@ func Run(ctx context.Context, c *config.Config, o Options) *Report {
 	if err != nil {
 		return fail("", err)
 	}
+	correct(c, results)
 	rep.Results = results
 	failed := 0
 	for _, r := range results {

@@ -39,7 +39,9 @@ type Config struct {
 	// Current is the production data; TimeColumn selects the window.
 	Current Source `json:"current" yaml:"current"`
 	// Correction for testing many features: none, bonferroni or
-	// benjamini_hochberg.
+	// benjamini_hochberg (CorrectionNone and so on). It adjusts the
+	// p-values of the features tested with a hypothesis test across the
+	// model, so it needs every feature in one process (no shards).
 	Correction string `json:"correction" yaml:"correction" jsonschema:"enum=none,enum=bonferroni,enum=benjamini_hochberg"`
 	// ShareThreshold is the percentage of drifting features that makes the
 	// model drift as a whole; absent when not configured.
@@ -240,6 +242,13 @@ func (c *Config) Check() error {
 	}
 	return nil
 }
+
+// The multiple-testing corrections (Config.Correction).
+const (
+	CorrectionNone              = "none"
+	CorrectionBonferroni        = "bonferroni"
+	CorrectionBenjaminiHochberg = "benjamini_hochberg"
+)
 
 // Parse reads a configuration, rejecting unknown fields and other
 // versions.

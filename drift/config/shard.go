@@ -19,6 +19,8 @@ func (c *Config) checkShards() error {
 		return fmt.Errorf("shards: %d is not a shard count (at least 2; leave it out for one process)", c.Shards)
 	case c.Shards > len(c.Features):
 		return fmt.Errorf("shards: %d shards for %d features: each shard needs at least one feature", c.Shards, len(c.Features))
+	case c.Shards > 1 && c.Correction != "" && c.Correction != CorrectionNone:
+		return fmt.Errorf("shards: correction %q adjusts every feature's p-value by the others', which one shard does not see; set correction: none or leave shards out", c.Correction)
 	}
 	return nil
 }
