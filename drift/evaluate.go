@@ -69,11 +69,10 @@ func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
 func evaluateTest(f config.Feature, ref, cur *data.Column) Result {
 	r := Result{Feature: f.Name, Method: f.Test.Method, MissingShare: cur.MissingShare()}
 	numeric := f.Type == "numeric"
-	if numeric {
-		r.RefRows, r.CurRows = len(ref.Numbers), len(cur.Numbers)
-	} else {
-		r.RefRows, r.CurRows = len(ref.Labels), len(cur.Labels)
+	if !numeric {
+		ref, cur = counted(ref), counted(cur)
 	}
+	r.RefRows, r.CurRows = ref.Len(), cur.Len()
 	if r.RefRows == 0 || r.CurRows == 0 {
 		r.Err = stats.ErrEmpty
 		return r
@@ -113,32 +112,30 @@ func evaluateTest(f config.Feature, ref, cur *data.Column) Result {
 		}
 		return r
 	}
+	if (ref.Binned != nil || cur.Binned != nil) && (evidently || !binnedMethods[r.Method]) {
+		// planBins keeps only vigil's binned tests' samples as counts.
+		r.Err = fmt.Errorf("%s: a sample kept as bin counts cannot be tested by %s (a vigil bug)", f.Name, r.Method)
+		return r
+	}
 	if evidently {
 		return evidentlyFeature(r, numeric, ref, cur)
 	}
 	var refCounts, curCounts []float64
 	if numeric {
-		bins := f.Test.Bins
-		if bins < 2 {
-			bins = 10
+		edges, err := binEdges(f, ref)
+		if err != nil {
+			r.Err = err
+			return r
 		}
-		var edges []float64
-		var err error
-		if f.Test.Binning == "equal_width" {
-			edges, err = stats.EqualWidthEdges(ref.Numbers, bins)
-		} else {
-			edges, err = stats.QuantileEdges(ref.Numbers, bins)
+		if refCounts, err = binCounts(edges, ref); err == nil {
+			curCounts, err = binCounts(edges, cur)
 		}
 		if err != nil {
 			r.Err = err
 			return r
 		}
-		rc, cc := stats.NewCounter(edges), stats.NewCounter(edges)
-		rc.Add(ref.Numbers)
-		cc.Add(cur.Numbers)
-		refCounts, curCounts = rc.Counts, cc.Counts
 	} else {
-		refCounts, curCounts = categoryCounts(ref.Labels, cur.Labels)
+		refCounts, curCounts = countCategories(ref.Counts, cur.Counts)
 	}
 	var err error
 	switch r.Method {
@@ -194,10 +191,87 @@ func evaluateTest(f config.Feature, ref, cur *data.Column) Result {
 // (numeric) or label (categorical, boolean).
 func singleValued(numeric bool, ref, cur *data.Column) bool {
 	if numeric {
-		return constant(ref.Numbers) && constant(cur.Numbers) && ref.Numbers[0] == cur.Numbers[0]
+		// A constant sample's values all equal its minimum (== also holds
+		// between -0 and 0, which constant counts as one value).
+		rlo, rhi, rok := extremes(ref)
+		clo, chi, cok := extremes(cur)
+		return rok && cok && rlo == rhi && clo == chi && rlo == clo
 	}
-	other := func(s string) bool { return s != ref.Labels[0] }
-	return !slices.ContainsFunc(ref.Labels, other) && !slices.ContainsFunc(cur.Labels, other)
+	rc, cc := ref.LabelCounts(), cur.LabelCounts()
+	if len(rc) != 1 {
+		return false
+	}
+	for l := range rc {
+		for m := range cc {
+			if m != l {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// extremes returns the smallest and largest of a numeric column's values
+// (math.Min and math.Max, as constant computes them, whether the values
+// are kept or binned); ok is false for an empty column.
+func extremes(c *data.Column) (lo, hi float64, ok bool) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	if b := c.Binned; b != nil && b.N > 0 {
+		lo, hi, ok = b.Min, b.Max, true
+	}
+	for _, v := range c.Numbers {
+		lo, hi, ok = math.Min(lo, v), math.Max(hi, v), true
+	}
+	return lo, hi, ok
+}
+
+// binnedMethods are the tests of a numeric feature (conventions vigil)
+// that read the samples only as counts in the reference's bins.
+var binnedMethods = map[string]bool{"psi": true, "kl": true, "jensen_shannon": true, "hellinger": true, "chi_square": true}
+
+// binEdges are the interior bin edges of a numeric feature's binned tests
+// and of its exported distribution: the feature's bins (default 10) at
+// the reference's quantiles, or of equal width.
+func binEdges(f config.Feature, ref *data.Column) ([]float64, error) {
+	bins := f.Test.Bins
+	if bins < 2 {
+		bins = 10
+	}
+	if f.Test.Binning == "equal_width" {
+		return stats.EqualWidthEdges(ref.Numbers, bins)
+	}
+	return stats.QuantileEdges(ref.Numbers, bins)
+}
+
+// binCounts counts a numeric column's values in the bins of edges: its
+// Numbers through stats.Counter, plus its Binned counts, which must have
+// been counted in the same bins.
+func binCounts(edges []float64, c *data.Column) ([]float64, error) {
+	ctr := stats.NewCounter(edges)
+	if b := c.Binned; b != nil {
+		if !sameEdges(edges, b.Edges) {
+			return nil, fmt.Errorf("the current sample was counted in other bins than the reference's (a vigil bug)")
+		}
+		copy(ctr.Counts, b.Counts)
+	}
+	ctr.Add(c.Numbers)
+	return ctr.Counts, nil
+}
+
+// sameEdges compares edges bit for bit (NaN edges, from infinite
+// reference values, are equal to themselves).
+func sameEdges(a, b []float64) bool {
+	return slices.EqualFunc(a, b, func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) })
+}
+
+// counted returns a categorical column with its labels counted.
+func counted(c *data.Column) *data.Column {
+	if c.Counts != nil {
+		return c
+	}
+	out := *c
+	out.Counts, out.Labels = c.LabelCounts(), nil
+	return &out
 }
 
 func stddev(x []float64) float64 {
@@ -216,11 +290,22 @@ func stddev(x []float64) float64 {
 // categoryCounts counts labels over the union of categories, sorted, so
 // unseen categories in the current sample get their own bins.
 func categoryCounts(ref, cur []string) (r, c []float64) {
+	return countCategories(tally(ref), tally(cur))
+}
+
+func tally(labels []string) map[string]int {
+	return (&data.Column{Labels: labels}).LabelCounts()
+}
+
+// countCategories is categoryCounts over counted labels. (Counts are
+// whole numbers, so a count added up one by one and one converted at
+// once are the same float64.)
+func countCategories(ref, cur map[string]int) (r, c []float64) {
 	set := map[string]int{}
-	for _, l := range ref {
+	for l := range ref {
 		set[l] = 0
 	}
-	for _, l := range cur {
+	for l := range cur {
 		set[l] = 0
 	}
 	names := make([]string, 0, len(set))
@@ -228,15 +313,9 @@ func categoryCounts(ref, cur []string) (r, c []float64) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for i, n := range names {
-		set[n] = i
-	}
 	r, c = make([]float64, len(names)), make([]float64, len(names))
-	for _, l := range ref {
-		r[set[l]]++
-	}
-	for _, l := range cur {
-		c[set[l]]++
+	for i, n := range names {
+		r[i], c[i] = float64(ref[n]), float64(cur[n])
 	}
 	return r, c
 }

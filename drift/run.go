@@ -33,6 +33,10 @@ type Options struct {
 	Progress time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// valuesOnly keeps every column as values (no counts), the path the
+	// differential tests compare the counting one with.
+	valuesOnly bool
 }
 
 // Report is the outcome of one evaluation of one model.
@@ -103,18 +107,7 @@ func Run(ctx context.Context, c *config.Config, o Options) *Report {
 		}
 		rep.Window = w
 	}
-	want := map[string]data.Kind{}
-	for _, f := range c.Features {
-		want[f.Column] = kindOf(f)
-	}
-	// The reference and the current data are read concurrently: reading
-	// text formats is CPU-bound, one core per file.
-	var ref, cur *source
-	var refErr, curErr error
-	var wg sync.WaitGroup
-	wg.Go(func() { ref, refErr = openSource(c.Reference, o.BaseDir, want, nil) })
-	cur, curErr = openSource(c.Current, o.BaseDir, want, rep.Window)
-	wg.Wait()
+	ref, cur, refErr, curErr := openSources(c, o.BaseDir, rep.Window, o.valuesOnly)
 	if ref != nil {
 		defer ref.close()
 	}

@@ -37,8 +37,70 @@ type Column struct {
 	// Numbers holds a numeric column's values, Labels a categorical one's.
 	Numbers []float64
 	Labels  []string
+	// Counts, when not nil, holds a categorical column as a count per
+	// label instead of Labels (see Spec.Count).
+	Counts map[string]int
+	// Binned, when not nil, holds a numeric column as counts in fixed
+	// bins instead of Numbers (see Spec.Edges).
+	Binned *Binned
 	// Missing counts rows without a usable value; Rows counts all rows.
 	Missing, Rows int
+}
+
+// Binned is a numeric column kept as the counts of its values in the bins
+// that Edges define (stats.Counter's bins: bin i holds
+// Edges[i-1] <= x < Edges[i]), with the smallest and largest value.
+type Binned struct {
+	Edges []float64
+	// Counts has len(Edges)+1 whole numbers.
+	Counts []float64
+	// N is the number of values; Min and Max are their math.Min and
+	// math.Max (meaningless when N is 0).
+	N        int
+	Min, Max float64
+}
+
+// Spec says which column to read and how to keep it.
+type Spec struct {
+	Kind Kind
+	// Count keeps a categorical column as Column.Counts.
+	Count bool
+	// Edges, when not nil, keeps a numeric column as Column.Binned in the
+	// bins these sorted interior edges define, instead of its values.
+	Edges []float64
+}
+
+// Specs is want with every column kept as values.
+func Specs(want map[string]Kind) map[string]Spec {
+	out := make(map[string]Spec, len(want))
+	for name, k := range want {
+		out[name] = Spec{Kind: k}
+	}
+	return out
+}
+
+// Len is the number of values: numbers or labels, counted or not.
+func (c *Column) Len() int {
+	n := len(c.Numbers) + len(c.Labels)
+	if c.Binned != nil {
+		n += c.Binned.N
+	}
+	for _, k := range c.Counts {
+		n += k
+	}
+	return n
+}
+
+// LabelCounts returns the count of each label: Counts, or Labels counted.
+func (c *Column) LabelCounts() map[string]int {
+	if c.Counts != nil {
+		return c.Counts
+	}
+	m := map[string]int{}
+	for _, l := range c.Labels {
+		m[l]++
+	}
+	return m
 }
 
 // MissingShare is the share of rows without a value.
@@ -49,12 +111,24 @@ func (c *Column) MissingShare() float64 {
 	return float64(c.Missing) / float64(c.Rows)
 }
 
-func newColumns(want map[string]Kind) map[string]*Column {
+func newColumns(want map[string]Spec) map[string]*Column {
 	out := make(map[string]*Column, len(want))
-	for name, k := range want {
-		out[name] = &Column{Kind: k}
+	for name, s := range want {
+		out[name] = newColumn(s)
 	}
 	return out
+}
+
+// newColumn is an empty column kept as s says.
+func newColumn(s Spec) *Column {
+	c := &Column{Kind: s.Kind}
+	switch {
+	case s.Kind == Categorical && s.Count:
+		c.Counts = map[string]int{}
+	case s.Kind == Numeric && s.Edges != nil:
+		c.Binned = &Binned{Edges: s.Edges, Counts: make([]float64, len(s.Edges)+1), Min: math.Inf(1), Max: math.Inf(-1)}
+	}
+	return c
 }
 
 // missingText reports values that mean "no value" in text formats:
@@ -85,7 +159,11 @@ func (c *Column) addText(s string, in *interner) error {
 	}
 	s = strings.TrimSpace(s)
 	if c.Kind == Categorical {
-		c.Labels = append(c.Labels, in.text(s))
+		if c.Counts != nil {
+			c.Counts[in.text(s)]++
+		} else {
+			c.Labels = append(c.Labels, in.text(s))
+		}
 		return nil
 	}
 	if len(s) <= 5 {
@@ -126,6 +204,11 @@ func ReadCSV(r io.Reader, want map[string]Kind) (map[string]*Column, error) {
 // ReadCSVWindow reads the wanted columns of a CSV file with a header row,
 // keeping only the rows inside the window (all rows when w is nil).
 func ReadCSVWindow(r io.Reader, want map[string]Kind, w *Window) (map[string]*Column, Selection, error) {
+	return ReadCSVSpecs(r, Specs(want), w)
+}
+
+// ReadCSVSpecs is ReadCSVWindow with each column kept as its Spec says.
+func ReadCSVSpecs(r io.Reader, want map[string]Spec, w *Window) (map[string]*Column, Selection, error) {
 	var sel Selection
 	// Records are parsed on other goroutines while the next ones are
 	// read, so each needs its own slice (no ReuseRecord).
@@ -203,6 +286,12 @@ func ReadJSONL(r io.Reader, want map[string]Kind) (map[string]*Column, error) {
 // the rows inside the window (all rows when w is nil). The time key holds
 // a string or a number (see ParseTime).
 func ReadJSONLWindow(r io.Reader, want map[string]Kind, w *Window) (map[string]*Column, Selection, error) {
+	return ReadJSONLSpecs(r, Specs(want), w)
+}
+
+// ReadJSONLSpecs is ReadJSONLWindow with each column kept as its Spec
+// says.
+func ReadJSONLSpecs(r io.Reader, want map[string]Spec, w *Window) (map[string]*Column, Selection, error) {
 	cols := newColumns(want)
 	var fields []wantedField
 	var colList []*Column

@@ -2,8 +2,11 @@ package data
 
 import (
 	"io"
+	"math"
 	"runtime"
 	"sync"
+
+	"github.com/vigil-dev/vigil/drift/stats"
 )
 
 // batchSize is how many records a worker parses at a time.
@@ -34,7 +37,17 @@ type batch[T any] struct {
 // The parts are appended to cols in input order, so the result, and the
 // error reported (the first in the file), are those of reading the
 // records one by one.
+//
+// Columns kept as counts (Column.Counts, Column.Binned) are counted per
+// batch and the counts added up; the values of a binned column are
+// counted into its bins at the end of each batch, so only a batch's worth
+// of them is ever held.
 func readParallel[T any](cols []*Column, next func() (T, int, error), parse func(item T, line int, p *part, in *interner) error) (Selection, error) {
+	return readParallelBatches(cols, batchSize, next, parse)
+}
+
+// readParallelBatches is readParallel with size items per batch.
+func readParallelBatches[T any](cols []*Column, size int, next func() (T, int, error), parse func(item T, line int, p *part, in *interner) error) (Selection, error) {
 	var sel Selection
 	workers := runtime.GOMAXPROCS(0)
 	todo := make(chan *batch[T], 2*workers)
@@ -46,8 +59,8 @@ func readParallel[T any](cols []*Column, next func() (T, int, error), parse func
 	wg.Go(func() {
 		defer close(todo)
 		for seq := 0; ; seq++ {
-			b := &batch[T]{seq: seq, items: make([]T, 0, batchSize)}
-			for len(b.items) < batchSize {
+			b := &batch[T]{seq: seq, items: make([]T, 0, size)}
+			for len(b.items) < size {
 				item, line, err := next()
 				if err == io.EOF {
 					break
@@ -63,7 +76,7 @@ func readParallel[T any](cols []*Column, next func() (T, int, error), parse func
 				return
 			}
 			// Decided before the send: a worker owns b after it.
-			last := b.readErr != nil || len(b.items) < batchSize
+			last := b.readErr != nil || len(b.items) < size
 			select {
 			case todo <- b:
 			case <-stop:
@@ -79,15 +92,26 @@ func readParallel[T any](cols []*Column, next func() (T, int, error), parse func
 	for range workers {
 		workersWG.Go(func() {
 			in := newInterner()
+			// scratch holds the binned columns' values of one batch.
+			scratch := make([][]float64, len(cols))
 			for b := range todo {
 				b.out.cols = make([]*Column, len(cols))
 				for i, c := range cols {
-					b.out.cols[i] = &Column{Kind: c.Kind}
+					b.out.cols[i] = emptyLike(c)
+					if c.Binned != nil {
+						b.out.cols[i].Numbers = scratch[i][:0]
+					}
 				}
 				for i, item := range b.items {
 					if err := parse(item, b.lines[i], &b.out, in); err != nil {
 						b.out.err = err
 						break
+					}
+				}
+				for i, c := range b.out.cols {
+					if c.Binned != nil {
+						c.fold()
+						scratch[i], c.Numbers = c.Numbers[:0], nil
 					}
 				}
 				b.items = nil
@@ -146,10 +170,94 @@ func readParallel[T any](cols []*Column, next func() (T, int, error), parse func
 		for _, p := range parts[i] {
 			c.Missing += p.Missing
 			c.Rows += p.Rows
+			c.addCounts(p)
 		}
 		parts[i] = nil // the parts of the columns still to assemble are all that is held twice
 	}
 	return sel, nil
+}
+
+// emptyLike is an empty column kept as c is.
+func emptyLike(c *Column) *Column {
+	e := &Column{Kind: c.Kind}
+	if c.Counts != nil {
+		e.Counts = map[string]int{}
+	}
+	if b := c.Binned; b != nil {
+		e.Binned = &Binned{Edges: b.Edges, Counts: make([]float64, len(b.Counts)), Min: math.Inf(1), Max: math.Inf(-1)}
+	}
+	return e
+}
+
+// fold counts a binned column's Numbers into its bins (stats.Counter, the
+// counter the binned tests use) and its extremes, as constant() in
+// package drift computes them.
+func (c *Column) fold() {
+	b := c.Binned
+	if len(c.Numbers) == 0 {
+		return
+	}
+	ctr := stats.NewCounter(b.Edges)
+	ctr.Add(c.Numbers)
+	for i, k := range ctr.Counts {
+		b.Counts[i] += k
+	}
+	for _, v := range c.Numbers {
+		b.Min, b.Max = math.Min(b.Min, v), math.Max(b.Max, v)
+	}
+	b.N += len(c.Numbers)
+}
+
+// addCounts adds p's counts (labels or bins) to c's. Counts are whole
+// numbers, so their sums do not depend on the order they are added in.
+func (c *Column) addCounts(p *Column) {
+	for l, k := range p.Counts {
+		c.Counts[l] += k
+	}
+	if b, pb := c.Binned, p.Binned; b != nil && pb != nil {
+		for i, k := range pb.Counts {
+			b.Counts[i] += k
+		}
+		b.N += pb.N
+		b.Min, b.Max = math.Min(b.Min, pb.Min), math.Max(b.Max, pb.Max)
+	}
+}
+
+// Merge returns the column of a whole sample from its files' columns, in
+// order: values concatenated, counts added up. When some files' columns
+// are kept as counts (a row-oriented file read with a Spec that asks for
+// it) and others as values (Parquet), the values are counted too.
+func Merge(k Kind, files []*Column) *Column {
+	all := &Column{Kind: k}
+	for _, c := range files {
+		if c.Counts != nil && all.Counts == nil {
+			all.Counts = map[string]int{}
+		}
+		if c.Binned != nil && all.Binned == nil {
+			all.Binned = emptyLike(c).Binned
+		}
+	}
+	for _, c := range files {
+		all.Missing += c.Missing
+		all.Rows += c.Rows
+		all.addCounts(c)
+		switch {
+		case all.Counts != nil:
+			for _, l := range c.Labels {
+				all.Counts[l]++
+			}
+		default:
+			all.Labels = append(all.Labels, c.Labels...)
+		}
+		switch {
+		case all.Binned != nil && len(c.Numbers) > 0:
+			v := &Column{Numbers: c.Numbers, Binned: all.Binned}
+			v.fold()
+		default:
+			all.Numbers = append(all.Numbers, c.Numbers...)
+		}
+	}
+	return all
 }
 
 // concat appends each part's values to dst in one allocation.
