@@ -209,10 +209,20 @@ func ReadCSVWindow(r io.Reader, want map[string]Kind, w *Window) (map[string]*Co
 
 // ReadCSVSpecs is ReadCSVWindow with each column kept as its Spec says.
 func ReadCSVSpecs(r io.Reader, want map[string]Spec, w *Window) (map[string]*Column, Selection, error) {
+	return readCSV(r, want, w, true)
+}
+
+// readCSV reads a CSV file. Chunked, the records after the header are
+// cut into chunks of whole records (see chunker), each parsed by its own
+// csv.Reader on a worker; otherwise one csv.Reader reads every record and
+// the workers parse their values (the reference the chunked reading is
+// tested against).
+func readCSV(r io.Reader, want map[string]Spec, w *Window, chunked bool) (map[string]*Column, Selection, error) {
 	var sel Selection
-	// Records are parsed on other goroutines while the next ones are
-	// read, so each needs its own slice (no ReuseRecord).
-	cr := csv.NewReader(bufio.NewReaderSize(r, 1<<20))
+	// csv.NewReader keeps br (a large enough *bufio.Reader) as its
+	// input, so after the header br is positioned at the first record.
+	br := bufio.NewReaderSize(r, 1<<20)
+	cr := csv.NewReader(br)
 	header, err := cr.Read()
 	if err != nil {
 		return nil, sel, fmt.Errorf("reading the header: %w", err)
@@ -243,12 +253,6 @@ func ReadCSVSpecs(r io.Reader, want map[string]Spec, w *Window) (map[string]*Col
 	for i, f := range fields {
 		colList[i] = f.col
 	}
-	line := 1
-	next := func() ([]string, int, error) {
-		rec, err := cr.Read()
-		line++
-		return rec, line, err
-	}
 	parse := func(rec []string, line int, p *part, in *interner) error {
 		if w != nil {
 			keep, err := w.keepText(rec[timeIndex])
@@ -268,7 +272,46 @@ func ReadCSVSpecs(r io.Reader, want map[string]Spec, w *Window) (map[string]*Col
 		}
 		return nil
 	}
-	sel, err = readParallel(colList, next, parse)
+	if chunked {
+		// The header's lines: those before its last field, plus that
+		// field's (a quoted field may hold line breaks).
+		last := len(header) - 1
+		headerLines, _ := cr.FieldPos(last)
+		headerLines += strings.Count(header[last], "\n")
+		next := newChunker(br, headerLines).next
+		parseChunk := func(ch chunk, _ int, p *part, in *interner) error {
+			defer ch.release()
+			cr := csv.NewReader(bytes.NewReader(ch.data))
+			cr.FieldsPerRecord = len(header) // as the file's reader sets it from the header
+			cr.ReuseRecord = true
+			for {
+				rec, err := cr.Read()
+				if err == io.EOF {
+					return nil
+				}
+				if err != nil {
+					return ch.shift(err)
+				}
+				line, _ := cr.FieldPos(0)
+				if err := parse(rec, ch.lines+line, p, in); err != nil {
+					return err
+				}
+			}
+		}
+		sel, err = readParallelBatches(colList, 1, next, parseChunk)
+	} else {
+		// Records are parsed on other goroutines while the next ones are
+		// read, so each needs its own slice (no ReuseRecord).
+		next := func() ([]string, int, error) {
+			rec, err := cr.Read()
+			if err != nil {
+				return nil, 0, err
+			}
+			line, _ := cr.FieldPos(0)
+			return rec, line, nil
+		}
+		sel, err = readParallel(colList, next, parse)
+	}
 	if err != nil {
 		return nil, sel, err
 	}
