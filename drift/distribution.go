@@ -40,7 +40,8 @@ const (
 // categorical and boolean features into their MaxCategoryBins most
 // frequent reference categories (ties by name), OtherBin and UnseenBin,
 // which are always present. Shares are of the sample's non-missing values.
-func distribution(f config.Feature, ref, cur *data.Column) []Bin {
+// e gives the bin edges of ref.
+func distribution(f config.Feature, ref, cur *data.Column, e *edgesOf) []Bin {
 	if f.Type != "numeric" {
 		return categoryDistribution(ref.LabelCounts(), cur.LabelCounts())
 	}
@@ -52,7 +53,7 @@ func distribution(f config.Feature, ref, cur *data.Column) []Bin {
 	if n < 2 {
 		n = 10
 	}
-	edges, err := binEdges(f, ref)
+	edges, err := e.get()
 	if err != nil {
 		return nil
 	}

@@ -58,15 +58,35 @@ func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
 		// src/evidently/legacy/calculations/data_drift.py).
 		ref, cur = finite(ref), finite(cur)
 	}
-	r := evaluateTest(f, ref, cur)
+	// The test and the distribution cut the same bins from the same
+	// reference: once.
+	e := &edgesOf{f: f, ref: ref}
+	r := evaluateTest(f, ref, cur, e)
 	if r.Err == nil {
-		r.Bins = distribution(f, ref, cur)
+		r.Bins = distribution(f, ref, cur, e)
 	}
 	return r
 }
 
-// evaluateTest runs a feature's test.
-func evaluateTest(f config.Feature, ref, cur *data.Column) Result {
+// edgesOf computes binEdges(f, ref) once.
+type edgesOf struct {
+	f     config.Feature
+	ref   *data.Column
+	done  bool
+	edges []float64
+	err   error
+}
+
+func (e *edgesOf) get() ([]float64, error) {
+	if !e.done {
+		e.edges, e.err = binEdges(e.f, e.ref)
+		e.done = true
+	}
+	return e.edges, e.err
+}
+
+// evaluateTest runs a feature's test; e gives the bin edges of ref.
+func evaluateTest(f config.Feature, ref, cur *data.Column, e *edgesOf) Result {
 	r := Result{Feature: f.Name, Method: f.Test.Method, MissingShare: cur.MissingShare()}
 	numeric := f.Type == "numeric"
 	if !numeric {
@@ -122,7 +142,7 @@ func evaluateTest(f config.Feature, ref, cur *data.Column) Result {
 	}
 	var refCounts, curCounts []float64
 	if numeric {
-		edges, err := binEdges(f, ref)
+		edges, err := e.get()
 		if err != nil {
 			r.Err = err
 			return r

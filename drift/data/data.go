@@ -153,6 +153,13 @@ func missingText(s string) bool {
 // record's fields as substrings of one string) alive.
 func (c *Column) addText(s string, in *interner) error {
 	c.Rows++
+	if c.Kind == Numeric && plainNumber(s) {
+		// The common case, without the checks below that cannot apply.
+		if v, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(v) {
+			c.Numbers = append(c.Numbers, v)
+			return nil
+		}
+	}
 	if missingText(s) {
 		c.Missing++
 		return nil
@@ -186,6 +193,19 @@ func (c *Column) addText(s string, in *interner) error {
 	}
 	c.Numbers = append(c.Numbers, v)
 	return nil
+}
+
+// plainNumber reports whether s starts with a sign, a digit or a point
+// and ends with a digit: then it is not a missing-value word or a
+// boolean, and has no surrounding space, so addText's answer is
+// strconv.ParseFloat's when that succeeds (it takes the general path
+// otherwise, which reports the error).
+func plainNumber(s string) bool {
+	if len(s) == 0 {
+		return false
+	}
+	first, last := s[0], s[len(s)-1]
+	return (first == '-' || first == '+' || first == '.' || '0' <= first && first <= '9') && '0' <= last && last <= '9'
 }
 
 // wantedField is a wanted column's position in a record.
