@@ -211,11 +211,12 @@ func evaluateTest(f config.Feature, ref, cur *data.Column, e *edgesOf) Result {
 // (numeric) or label (categorical, boolean).
 func singleValued(numeric bool, ref, cur *data.Column) bool {
 	if numeric {
-		// A constant sample's values all equal its minimum (== also holds
-		// between -0 and 0, which constant counts as one value).
-		rlo, rhi, rok := extremes(ref)
-		clo, chi, cok := extremes(cur)
-		return rok && cok && rlo == rhi && clo == chi && rlo == clo
+		r, ok := constantValue(ref)
+		if !ok {
+			return false
+		}
+		c, ok := constantValue(cur)
+		return ok && r == c
 	}
 	rc, cc := ref.LabelCounts(), cur.LabelCounts()
 	if len(rc) != 1 {
@@ -231,18 +232,28 @@ func singleValued(numeric bool, ref, cur *data.Column) bool {
 	return true
 }
 
-// extremes returns the smallest and largest of a numeric column's values
-// (math.Min and math.Max, as constant computes them, whether the values
-// are kept or binned); ok is false for an empty column.
-func extremes(c *data.Column) (lo, hi float64, ok bool) {
-	lo, hi = math.Inf(1), math.Inf(-1)
-	if b := c.Binned; b != nil && b.N > 0 {
-		lo, hi, ok = b.Min, b.Max, true
+// constantValue returns the value of a non-empty numeric column whose
+// values are all equal (==, so -0 and 0 are one value, as in constant),
+// whether they are kept or binned (then their minimum and maximum are
+// equal); ok is false otherwise.
+func constantValue(c *data.Column) (v float64, ok bool) {
+	switch b := c.Binned; {
+	case b != nil && b.N > 0:
+		if b.Min != b.Max {
+			return 0, false
+		}
+		v = b.Min
+	case len(c.Numbers) > 0:
+		v = c.Numbers[0]
+	default:
+		return 0, false
 	}
-	for _, v := range c.Numbers {
-		lo, hi, ok = math.Min(lo, v), math.Max(hi, v), true
+	for _, x := range c.Numbers {
+		if x != v {
+			return 0, false
+		}
 	}
-	return lo, hi, ok
+	return v, true
 }
 
 // binnedMethods are the tests of a numeric feature (conventions vigil)
