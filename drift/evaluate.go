@@ -234,15 +234,14 @@ func singleValued(numeric bool, ref, cur *data.Column) bool {
 
 // constantValue returns the value of a non-empty numeric column whose
 // values are all equal (==, so -0 and 0 are one value, as in constant),
-// whether they are kept or binned (then their minimum and maximum are
-// equal); ok is false otherwise.
+// whether they are kept or binned; ok is false otherwise.
 func constantValue(c *data.Column) (v float64, ok bool) {
 	switch b := c.Binned; {
 	case b != nil && b.N > 0:
-		if b.Min != b.Max {
+		if !b.Same {
 			return 0, false
 		}
-		v = b.Min
+		v = b.First
 	case len(c.Numbers) > 0:
 		v = c.Numbers[0]
 	default:

@@ -54,10 +54,12 @@ type Binned struct {
 	Edges []float64
 	// Counts has len(Edges)+1 whole numbers.
 	Counts []float64
-	// N is the number of values; Min and Max are their math.Min and
-	// math.Max (meaningless when N is 0).
-	N        int
-	Min, Max float64
+	// N is the number of values. First is one of them and Same reports
+	// whether all are == First (so -0 and 0 count as one value); both
+	// are meaningless when N is 0.
+	N     int
+	First float64
+	Same  bool
 }
 
 // Spec says which column to read and how to keep it.
@@ -126,7 +128,7 @@ func newColumn(s Spec) *Column {
 	case s.Kind == Categorical && s.Count:
 		c.Counts = map[string]int{}
 	case s.Kind == Numeric && s.Edges != nil:
-		c.Binned = &Binned{Edges: s.Edges, Counts: make([]float64, len(s.Edges)+1), Min: math.Inf(1), Max: math.Inf(-1)}
+		c.Binned = &Binned{Edges: s.Edges, Counts: make([]float64, len(s.Edges)+1)}
 	}
 	return c
 }

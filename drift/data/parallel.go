@@ -2,8 +2,8 @@ package data
 
 import (
 	"io"
-	"math"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/vigil-dev/vigil/drift/stats"
@@ -184,14 +184,13 @@ func emptyLike(c *Column) *Column {
 		e.Counts = map[string]int{}
 	}
 	if b := c.Binned; b != nil {
-		e.Binned = &Binned{Edges: b.Edges, Counts: make([]float64, len(b.Counts)), Min: math.Inf(1), Max: math.Inf(-1)}
+		e.Binned = &Binned{Edges: b.Edges, Counts: make([]float64, len(b.Counts))}
 	}
 	return e
 }
 
 // fold counts a binned column's Numbers into its bins (stats.Counter, the
-// counter the binned tests use) and its extremes, as constant() in
-// package drift computes them.
+// counter the binned tests use) and notes whether they are all equal.
 func (c *Column) fold() {
 	b := c.Binned
 	if len(c.Numbers) == 0 {
@@ -202,10 +201,18 @@ func (c *Column) fold() {
 	for i, k := range ctr.Counts {
 		b.Counts[i] += k
 	}
-	for _, v := range c.Numbers {
-		b.Min, b.Max = math.Min(b.Min, v), math.Max(b.Max, v)
+	b.join(c.Numbers[0], !slices.ContainsFunc(c.Numbers, func(v float64) bool { return v != c.Numbers[0] }), len(c.Numbers))
+}
+
+// join adds n values to b's First and Same: first is one of them, and
+// same says whether all are == first.
+func (b *Binned) join(first float64, same bool, n int) {
+	if b.N == 0 {
+		b.First, b.Same = first, same
+	} else {
+		b.Same = b.Same && same && first == b.First
 	}
-	b.N += len(c.Numbers)
+	b.N += n
 }
 
 // addCounts adds p's counts (labels or bins) to c's. Counts are whole
@@ -218,8 +225,9 @@ func (c *Column) addCounts(p *Column) {
 		for i, k := range pb.Counts {
 			b.Counts[i] += k
 		}
-		b.N += pb.N
-		b.Min, b.Max = math.Min(b.Min, pb.Min), math.Max(b.Max, pb.Max)
+		if pb.N > 0 {
+			b.join(pb.First, pb.Same, pb.N)
+		}
 	}
 }
 
