@@ -52,6 +52,12 @@ func Evaluate(c *config.Config, baseDir string) ([]Result, error) {
 }
 
 func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
+	return evaluateFeatureEdges(f, ref, cur, nil)
+}
+
+// evaluateFeatureEdges is evaluateFeature with the bin edges of ref, when
+// known (binEdges(f, ref)), or nil.
+func evaluateFeatureEdges(f config.Feature, ref, cur *data.Column, edges []float64) Result {
 	if f.Type == "numeric" && f.Test.Conventions == config.ConventionsEvidently {
 		// Evidently drops +-Inf with the missing values before testing
 		// (get_one_column_drift in
@@ -61,6 +67,9 @@ func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
 	// The test and the distribution cut the same bins from the same
 	// reference: once.
 	e := &edgesOf{f: f, ref: ref}
+	if edges != nil {
+		e.edges, e.done = edges, true
+	}
 	r := evaluateTest(f, ref, cur, e)
 	if r.Err == nil {
 		r.Bins = distribution(f, ref, cur, e)

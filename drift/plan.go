@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"runtime"
 	"sync"
 
 	"github.com/vigil-dev/vigil/drift/config"
@@ -94,17 +95,45 @@ func openSources(c *config.Config, baseDir string, w *data.Window, valuesOnly bo
 	for name, s := range want {
 		curWant[name] = s
 	}
-	for name, f := range bins {
-		rc, err := ref.column(name, data.Numeric)
-		if err != nil {
-			continue // the feature reports it
-		}
-		edges, err := binEdges(f, rc)
-		if err != nil {
-			continue // read the values; the feature reports the error
-		}
-		curWant[name] = data.Spec{Kind: data.Numeric, Edges: edges}
+	// The edges are cut on every core: this runs before the current data
+	// is read.
+	type plan struct {
+		name  string
+		ref   *data.Column
+		edges []float64
+	}
+	plans := make(chan plan, len(bins))
+	names := make(chan string)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(bins)) {
+		wg.Go(func() {
+			for name := range names {
+				rc, err := ref.column(name, data.Numeric)
+				if err != nil {
+					continue // the feature reports it
+				}
+				edges, err := binEdges(bins[name], rc)
+				if err != nil {
+					continue // read the values; the feature reports the error
+				}
+				plans <- plan{name, rc, edges}
+			}
+		})
+	}
+	for name := range bins {
+		names <- name
+	}
+	close(names)
+	wg.Wait()
+	close(plans)
+	binnedFrom := map[string]*data.Column{}
+	for p := range plans {
+		curWant[p.name] = data.Spec{Kind: data.Numeric, Edges: p.edges}
+		binnedFrom[p.name] = p.ref
 	}
 	cur, curErr = openSource(c.Current, baseDir, curWant, w)
+	if cur != nil {
+		cur.binnedFrom = binnedFrom
+	}
 	return ref, cur, refErr, curErr
 }

@@ -228,7 +228,13 @@ func testFeature(f config.Feature, ref, cur *source) (r Result) {
 	if err != nil {
 		return Result{Feature: f.Name, Method: f.Test.Method, Err: fmt.Errorf("current data: %w", err), Reason: ReasonReadError}
 	}
-	r = evaluateFeature(f, rc, cc)
+	var edges []float64
+	if b := cc.Binned; b != nil && cur.binnedFrom[f.Column] == rc {
+		// The edges the current sample was counted in were cut from this
+		// very reference column, with this feature's bins (binnable).
+		edges = b.Edges
+	}
+	r = evaluateFeatureEdges(f, rc, cc, edges)
 	if r.Err != nil {
 		r.Reason = featureReason(r.Err, k == data.Numeric, rc.Numbers)
 		switch {

@@ -23,6 +23,9 @@ import (
 type source struct {
 	files []sourceFile
 	sel   data.Selection
+	// binnedFrom holds, for each current column kept as bin counts, the
+	// reference column its edges were cut from (see openSources).
+	binnedFrom map[string]*data.Column
 }
 
 // sourceFile is one file of a source.
