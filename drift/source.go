@@ -169,7 +169,7 @@ func (s *source) column(name string, k data.Kind) (*data.Column, error) {
 
 func (f sourceFile) column(name string, k data.Kind) (*data.Column, error) {
 	if f.parquet != nil {
-		c, err := f.parquet.Column(name, k)
+		c, err := f.parquet.ColumnSpec(name, data.Spec{Kind: k, Count: k == data.Categorical})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.path, err)
 		}
