@@ -15,7 +15,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -185,7 +184,7 @@ func (c *Column) addText(s string, in *interner) error {
 			return nil
 		}
 	}
-	v, err := strconv.ParseFloat(s, 64)
+	v, err := parseNumber(s)
 	if err != nil {
 		return fmt.Errorf("%q is not a number", s)
 	}
