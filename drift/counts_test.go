@@ -53,7 +53,7 @@ func TestCountsMatchValues(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, cur, refErr, curErr := openSources(c, dir, w, false)
+		ref, cur, refErr, curErr := openSources(c, dir, w, false)
 		if refErr != nil || curErr != nil {
 			t.Fatalf("seed %d: %v, %v", seed, refErr, curErr)
 		}
@@ -61,6 +61,10 @@ func TestCountsMatchValues(t *testing.T) {
 			col, err := cur.column(name, kindOf(config.Feature{Type: "numeric"}))
 			if err == nil && col.Binned != nil {
 				binnedSeen++
+				// The reference (one file) is kept as counts too.
+				if rc, err := ref.column(name, col.Kind); err != nil || rc.Binned == nil {
+					t.Fatalf("seed %d: reference column %s not binned (%v)", seed, name, err)
+				}
 			}
 		}
 		for _, f := range c.Features {

@@ -67,6 +67,11 @@ func evaluateFeatureEdges(f config.Feature, ref, cur *data.Column, edges []float
 	// The test and the distribution cut the same bins from the same
 	// reference: once.
 	e := &edgesOf{f: f, ref: ref}
+	if edges == nil && ref.Binned != nil {
+		// A reference kept as counts was counted in the bins cut from its
+		// values for this feature's bins (openSources).
+		edges = ref.Binned.Edges
+	}
 	if edges != nil {
 		e.edges, e.done = edges, true
 	}
@@ -242,7 +247,7 @@ func singleValued(numeric bool, ref, cur *data.Column) bool {
 }
 
 // constantValue returns the value of a non-empty numeric column whose
-// values are all equal (==, so -0 and 0 are one value, as in constant),
+// values are all equal (==, so -0 and 0 are one value; NaN never equals),
 // whether they are kept or binned; ok is false otherwise.
 func constantValue(c *data.Column) (v float64, ok bool) {
 	switch b := c.Binned; {

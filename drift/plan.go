@@ -130,6 +130,13 @@ func openSources(c *config.Config, baseDir string, w *data.Window, valuesOnly bo
 	for p := range plans {
 		curWant[p.name] = data.Spec{Kind: data.Numeric, Edges: p.edges}
 		binnedFrom[p.name] = p.ref
+		if f := ref.files; len(f) == 1 && f[0].cols[p.name] == p.ref {
+			// The reference column is needed only as counts in its own
+			// bins too: keep those instead of its values.
+			b := data.BinColumn(p.ref, p.edges)
+			f[0].cols[p.name] = b
+			binnedFrom[p.name] = b
+		}
 	}
 	cur, curErr = openSource(c.Current, baseDir, curWant, w)
 	if cur != nil {

@@ -236,7 +236,7 @@ func testFeature(f config.Feature, ref, cur *source) (r Result) {
 	}
 	r = evaluateFeatureEdges(f, rc, cc, edges)
 	if r.Err != nil {
-		r.Reason = featureReason(r.Err, k == data.Numeric, rc.Numbers)
+		r.Reason = columnReason(r.Err, k == data.Numeric, rc)
 		switch {
 		case r.Reason != ReasonEmptyColumn:
 		case r.RefRows == 0:

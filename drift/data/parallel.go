@@ -225,6 +225,16 @@ func (b *Binned) join(first float64, same bool, n int) {
 	b.N += n
 }
 
+// BinColumn returns c (numeric, kept as values) kept as counts in the
+// bins of edges instead, as a read with Spec.Edges would have kept it.
+func BinColumn(c *Column, edges []float64) *Column {
+	out := &Column{Kind: c.Kind, Missing: c.Missing, Rows: c.Rows}
+	out.Binned = newColumn(Spec{Kind: Numeric, Edges: edges}).Binned
+	v := &Column{Numbers: c.Numbers, Binned: out.Binned}
+	v.fold()
+	return out
+}
+
 // addCounts adds p's counts (labels or bins) to c's. Counts are whole
 // numbers, so their sums do not depend on the order they are added in.
 func (c *Column) addCounts(p *Column) {
