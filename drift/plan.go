@@ -13,10 +13,12 @@ import (
 // column is kept as a count per label, and the current sample of a
 // numeric column that only vigil's binned tests read (psi, kl,
 // jensen_shannon, hellinger, chi_square with conventions vigil) as counts
-// in the reference's bins. Only the columns of sample-based tests (ks,
-// wasserstein, ..., and every test with conventions evidently, which
-// bins over both samples) are kept as float64 values. Parquet files are
-// read a column at a time and always yield values.
+// in the reference's bins (and, once the edges are cut, the reference's
+// column as its counts in the same bins). Only the columns of
+// sample-based tests (ks, wasserstein, ..., and every test with
+// conventions evidently, which bins over both samples) are kept as
+// float64 values. Parquet files are read a column at a time, when a
+// feature is tested, and yield values (categorical ones counted).
 
 // readSpecs is how the row-oriented formats keep each column read by a
 // feature: categorical columns counted, numeric ones as values.
@@ -30,7 +32,7 @@ func readSpecs(features []config.Feature) map[string]data.Spec {
 }
 
 // binnable returns, for each numeric column whose every feature is a
-// binned test with conventions vigil and the same bins, one of those
+// binned test with conventions vigil and the same bins and binning, one of those
 // features: the current sample of such a column need only be counted in
 // the bins that feature's binEdges cut from the reference.
 func binnable(features []config.Feature) map[string]config.Feature {
