@@ -2,10 +2,12 @@ package data
 
 import (
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"runtime"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -16,7 +18,7 @@ import (
 // encoding/csv Reader over the whole file: on random files with quoted
 // fields holding commas, line breaks and doubled quotes, CRLF and LF line
 // ends, blank lines, a byte-order mark, no final line break, records
-// longer than a chunk, and malformed input (bare and stray quotes, an
+// longer than a chunk, short reads, and malformed input (bare and stray quotes, an
 // unclosed quote, a wrong number of fields, an unparsable number or
 // time), both give the same columns (values in order, counts, bins),
 // selection and error text (line numbers included).
@@ -40,7 +42,18 @@ func TestChunkedCSVMatchesRecordReader(t *testing.T) {
 		if windowed {
 			win = w
 		}
-		c1, s1, e1 := readCSV(strings.NewReader(src), want, win, true)
+		// Short reads (one byte, half the asked size) and data returned
+		// with io.EOF, as slow or unusual readers do.
+		var in io.Reader = strings.NewReader(src)
+		switch seed % 4 {
+		case 1:
+			in = iotest.OneByteReader(in)
+		case 2:
+			in = iotest.HalfReader(in)
+		case 3:
+			in = iotest.DataErrReader(in)
+		}
+		c1, s1, e1 := readCSV(in, want, win, true)
 		c2, s2, e2 := readCSV(strings.NewReader(src), want, win, false)
 		if fmt.Sprint(e1) != fmt.Sprint(e2) {
 			t.Fatalf("seed %d: chunked error %v, record reader's %v\n%q", seed, e1, e2, src)
