@@ -8,7 +8,6 @@ import (
 
 	"github.com/vigil-dev/vigil/drift/config"
 	"github.com/vigil-dev/vigil/drift/data"
-	"github.com/vigil-dev/vigil/drift/stats"
 )
 
 // Bin is one bin of a feature's distribution, with the share of each
@@ -41,30 +40,31 @@ const (
 // categorical and boolean features into their MaxCategoryBins most
 // frequent reference categories (ties by name), OtherBin and UnseenBin,
 // which are always present. Shares are of the sample's non-missing values.
-func distribution(f config.Feature, ref, cur *data.Column) []Bin {
+// e gives the bin edges of ref.
+func distribution(f config.Feature, ref, cur *data.Column, e *edgesOf) []Bin {
 	if f.Type != "numeric" {
-		return categoryDistribution(ref.Labels, cur.Labels)
+		return categoryDistribution(ref.LabelCounts(), cur.LabelCounts())
 	}
-	if len(ref.Numbers) == 0 || len(cur.Numbers) == 0 {
+	nRef, nCur := ref.Len(), cur.Len()
+	if nRef == 0 || nCur == 0 {
 		return nil
 	}
 	n := f.Test.Bins
 	if n < 2 {
 		n = 10
 	}
-	var edges []float64
-	var err error
-	if f.Test.Binning == "equal_width" {
-		edges, err = stats.EqualWidthEdges(ref.Numbers, n)
-	} else {
-		edges, err = stats.QuantileEdges(ref.Numbers, n)
-	}
+	edges, err := e.get()
 	if err != nil {
 		return nil
 	}
-	rc, cc := stats.NewCounter(edges), stats.NewCounter(edges)
-	rc.Add(ref.Numbers)
-	cc.Add(cur.Numbers)
+	rc, err := binCounts(edges, ref)
+	if err != nil {
+		return nil
+	}
+	cc, err := binCounts(edges, cur)
+	if err != nil {
+		return nil
+	}
 	width := len(strconv.Itoa(n))
 	bound := func(i int) string {
 		switch {
@@ -79,23 +79,26 @@ func distribution(f config.Feature, ref, cur *data.Column) []Bin {
 	for i := range out {
 		out[i] = Bin{
 			Label: fmt.Sprintf("%0*d [%s, %s)", width, i+1, bound(i-1), bound(i)),
-			Ref:   rc.Counts[i] / float64(len(ref.Numbers)),
-			Cur:   cc.Counts[i] / float64(len(cur.Numbers)),
+			Ref:   rc[i] / float64(nRef),
+			Cur:   cc[i] / float64(nCur),
 		}
 	}
 	return out
 }
 
-func categoryDistribution(ref, cur []string) []Bin {
-	if len(ref) == 0 || len(cur) == 0 {
+func categoryDistribution(refCounts, curCounts map[string]int) []Bin {
+	var nRef, nCur int
+	rc, cc := make(map[string]float64, len(refCounts)), make(map[string]float64, len(curCounts))
+	for l, k := range refCounts {
+		rc[l] = float64(k)
+		nRef += k
+	}
+	for l, k := range curCounts {
+		cc[l] = float64(k)
+		nCur += k
+	}
+	if nRef == 0 || nCur == 0 {
 		return nil
-	}
-	rc, cc := map[string]float64{}, map[string]float64{}
-	for _, l := range ref {
-		rc[l]++
-	}
-	for _, l := range cur {
-		cc[l]++
 	}
 	cats := make([]string, 0, len(rc))
 	for c := range rc {
@@ -104,7 +107,7 @@ func categoryDistribution(ref, cur []string) []Bin {
 	slices.SortFunc(cats, func(a, b string) int {
 		return cmp.Or(cmp.Compare(rc[b], rc[a]), cmp.Compare(a, b))
 	})
-	nr, nc := float64(len(ref)), float64(len(cur))
+	nr, nc := float64(nRef), float64(nCur)
 	var out []Bin
 	// Counts are whole numbers, so their sums do not depend on the order
 	// they are added in.

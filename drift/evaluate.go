@@ -52,28 +52,61 @@ func Evaluate(c *config.Config, baseDir string) ([]Result, error) {
 }
 
 func evaluateFeature(f config.Feature, ref, cur *data.Column) Result {
+	return evaluateFeatureEdges(f, ref, cur, nil)
+}
+
+// evaluateFeatureEdges is evaluateFeature with the bin edges of ref, when
+// known (binEdges(f, ref)), or nil.
+func evaluateFeatureEdges(f config.Feature, ref, cur *data.Column, edges []float64) Result {
 	if f.Type == "numeric" && f.Test.Conventions == config.ConventionsEvidently {
 		// Evidently drops +-Inf with the missing values before testing
 		// (get_one_column_drift in
 		// src/evidently/legacy/calculations/data_drift.py).
 		ref, cur = finite(ref), finite(cur)
 	}
-	r := evaluateTest(f, ref, cur)
+	// The test and the distribution cut the same bins from the same
+	// reference: once.
+	e := &edgesOf{f: f, ref: ref}
+	if edges == nil && ref.Binned != nil {
+		// A reference kept as counts was counted in the bins cut from its
+		// values for this feature's bins (openSources).
+		edges = ref.Binned.Edges
+	}
+	if edges != nil {
+		e.edges, e.done = edges, true
+	}
+	r := evaluateTest(f, ref, cur, e)
 	if r.Err == nil {
-		r.Bins = distribution(f, ref, cur)
+		r.Bins = distribution(f, ref, cur, e)
 	}
 	return r
 }
 
-// evaluateTest runs a feature's test.
-func evaluateTest(f config.Feature, ref, cur *data.Column) Result {
+// edgesOf computes binEdges(f, ref) once.
+type edgesOf struct {
+	f     config.Feature
+	ref   *data.Column
+	done  bool
+	edges []float64
+	err   error
+}
+
+func (e *edgesOf) get() ([]float64, error) {
+	if !e.done {
+		e.edges, e.err = binEdges(e.f, e.ref)
+		e.done = true
+	}
+	return e.edges, e.err
+}
+
+// evaluateTest runs a feature's test; e gives the bin edges of ref.
+func evaluateTest(f config.Feature, ref, cur *data.Column, e *edgesOf) Result {
 	r := Result{Feature: f.Name, Method: f.Test.Method, MissingShare: cur.MissingShare()}
 	numeric := f.Type == "numeric"
-	if numeric {
-		r.RefRows, r.CurRows = len(ref.Numbers), len(cur.Numbers)
-	} else {
-		r.RefRows, r.CurRows = len(ref.Labels), len(cur.Labels)
+	if !numeric {
+		ref, cur = counted(ref), counted(cur)
 	}
+	r.RefRows, r.CurRows = ref.Len(), cur.Len()
 	if r.RefRows == 0 || r.CurRows == 0 {
 		r.Err = stats.ErrEmpty
 		return r
@@ -113,32 +146,30 @@ func evaluateTest(f config.Feature, ref, cur *data.Column) Result {
 		}
 		return r
 	}
+	if (ref.Binned != nil || cur.Binned != nil) && (evidently || !binnedMethods[r.Method]) {
+		// planBins keeps only vigil's binned tests' samples as counts.
+		r.Err = fmt.Errorf("%s: a sample kept as bin counts cannot be tested by %s (a vigil bug)", f.Name, r.Method)
+		return r
+	}
 	if evidently {
 		return evidentlyFeature(r, numeric, ref, cur)
 	}
 	var refCounts, curCounts []float64
 	if numeric {
-		bins := f.Test.Bins
-		if bins < 2 {
-			bins = 10
+		edges, err := e.get()
+		if err != nil {
+			r.Err = err
+			return r
 		}
-		var edges []float64
-		var err error
-		if f.Test.Binning == "equal_width" {
-			edges, err = stats.EqualWidthEdges(ref.Numbers, bins)
-		} else {
-			edges, err = stats.QuantileEdges(ref.Numbers, bins)
+		if refCounts, err = binCounts(edges, ref); err == nil {
+			curCounts, err = binCounts(edges, cur)
 		}
 		if err != nil {
 			r.Err = err
 			return r
 		}
-		rc, cc := stats.NewCounter(edges), stats.NewCounter(edges)
-		rc.Add(ref.Numbers)
-		cc.Add(cur.Numbers)
-		refCounts, curCounts = rc.Counts, cc.Counts
 	} else {
-		refCounts, curCounts = categoryCounts(ref.Labels, cur.Labels)
+		refCounts, curCounts = countCategories(ref.Counts, cur.Counts)
 	}
 	var err error
 	switch r.Method {
@@ -194,10 +225,97 @@ func evaluateTest(f config.Feature, ref, cur *data.Column) Result {
 // (numeric) or label (categorical, boolean).
 func singleValued(numeric bool, ref, cur *data.Column) bool {
 	if numeric {
-		return constant(ref.Numbers) && constant(cur.Numbers) && ref.Numbers[0] == cur.Numbers[0]
+		r, ok := constantValue(ref)
+		if !ok {
+			return false
+		}
+		c, ok := constantValue(cur)
+		return ok && r == c
 	}
-	other := func(s string) bool { return s != ref.Labels[0] }
-	return !slices.ContainsFunc(ref.Labels, other) && !slices.ContainsFunc(cur.Labels, other)
+	rc, cc := ref.LabelCounts(), cur.LabelCounts()
+	if len(rc) != 1 {
+		return false
+	}
+	for l := range rc {
+		for m := range cc {
+			if m != l {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// constantValue returns the value of a non-empty numeric column whose
+// values are all equal (==, so -0 and 0 are one value; NaN never equals),
+// whether they are kept or binned; ok is false otherwise.
+func constantValue(c *data.Column) (v float64, ok bool) {
+	switch b := c.Binned; {
+	case b != nil && b.N > 0:
+		if !b.Same {
+			return 0, false
+		}
+		v = b.First
+	case len(c.Numbers) > 0:
+		v = c.Numbers[0]
+	default:
+		return 0, false
+	}
+	for _, x := range c.Numbers {
+		if x != v {
+			return 0, false
+		}
+	}
+	return v, true
+}
+
+// binnedMethods are the tests of a numeric feature (conventions vigil)
+// that read the samples only as counts in the reference's bins.
+var binnedMethods = map[string]bool{"psi": true, "kl": true, "jensen_shannon": true, "hellinger": true, "chi_square": true}
+
+// binEdges are the interior bin edges of a numeric feature's binned tests
+// and of its exported distribution: the feature's bins (default 10) at
+// the reference's quantiles, or of equal width.
+func binEdges(f config.Feature, ref *data.Column) ([]float64, error) {
+	bins := f.Test.Bins
+	if bins < 2 {
+		bins = 10
+	}
+	if f.Test.Binning == "equal_width" {
+		return stats.EqualWidthEdges(ref.Numbers, bins)
+	}
+	return stats.QuantileEdges(ref.Numbers, bins)
+}
+
+// binCounts counts a numeric column's values in the bins of edges: its
+// Numbers through stats.Counter, plus its Binned counts, which must have
+// been counted in the same bins.
+func binCounts(edges []float64, c *data.Column) ([]float64, error) {
+	ctr := stats.NewCounter(edges)
+	if b := c.Binned; b != nil {
+		if !sameEdges(edges, b.Edges) {
+			return nil, fmt.Errorf("the current sample was counted in other bins than the reference's (a vigil bug)")
+		}
+		copy(ctr.Counts, b.Counts)
+	}
+	ctr.Add(c.Numbers)
+	return ctr.Counts, nil
+}
+
+// sameEdges compares edges bit for bit (NaN edges, from infinite
+// reference values, are equal to themselves).
+func sameEdges(a, b []float64) bool {
+	return slices.EqualFunc(a, b, func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) })
+}
+
+// counted returns a categorical column with its labels counted.
+func counted(c *data.Column) *data.Column {
+	if c.Counts != nil {
+		return c
+	}
+	out := *c
+	out.Counts, out.Labels = c.LabelCounts(), nil
+	return &out
 }
 
 func stddev(x []float64) float64 {
@@ -216,11 +334,22 @@ func stddev(x []float64) float64 {
 // categoryCounts counts labels over the union of categories, sorted, so
 // unseen categories in the current sample get their own bins.
 func categoryCounts(ref, cur []string) (r, c []float64) {
+	return countCategories(tally(ref), tally(cur))
+}
+
+func tally(labels []string) map[string]int {
+	return (&data.Column{Labels: labels}).LabelCounts()
+}
+
+// countCategories is categoryCounts over counted labels. (Counts are
+// whole numbers, so a count added up one by one and one converted at
+// once are the same float64.)
+func countCategories(ref, cur map[string]int) (r, c []float64) {
 	set := map[string]int{}
-	for _, l := range ref {
+	for l := range ref {
 		set[l] = 0
 	}
-	for _, l := range cur {
+	for l := range cur {
 		set[l] = 0
 	}
 	names := make([]string, 0, len(set))
@@ -228,15 +357,9 @@ func categoryCounts(ref, cur []string) (r, c []float64) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for i, n := range names {
-		set[n] = i
-	}
 	r, c = make([]float64, len(names)), make([]float64, len(names))
-	for _, l := range ref {
-		r[set[l]]++
-	}
-	for _, l := range cur {
-		c[set[l]]++
+	for i, n := range names {
+		r[i], c[i] = float64(ref[n]), float64(cur[n])
 	}
 	return r, c
 }

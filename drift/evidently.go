@@ -106,7 +106,7 @@ func distinctUpTo(limit int, numeric bool, ref, cur *data.Column) int {
 		if c == nil {
 			continue
 		}
-		for _, l := range c.Labels {
+		for l := range c.LabelCounts() {
 			seen[l] = struct{}{}
 			if len(seen) >= limit {
 				return limit
@@ -120,7 +120,7 @@ func distinctUpTo(limit int, numeric bool, ref, cur *data.Column) int {
 // columns, over their union in sorted order.
 func valueCounts(numeric bool, ref, cur *data.Column) (rc, cc []float64) {
 	if !numeric {
-		return categoryCounts(ref.Labels, cur.Labels)
+		return countCategories(ref.LabelCounts(), cur.LabelCounts())
 	}
 	keys := slices.Concat(ref.Numbers, cur.Numbers)
 	for i := range keys {

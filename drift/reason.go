@@ -2,8 +2,8 @@ package drift
 
 import (
 	"errors"
-	"math"
 
+	"github.com/vigil-dev/vigil/drift/data"
 	"github.com/vigil-dev/vigil/drift/stats"
 )
 
@@ -31,27 +31,24 @@ const (
 // follow (a test or conventions it does not know).
 var errFeatureConfig = errors.New("invalid feature config")
 
-// featureReason classifies a feature's test error.
+// featureReason classifies a feature's test error (ref: the reference
+// sample's values).
 func featureReason(err error, numeric bool, ref []float64) string {
+	return columnReason(err, numeric, &data.Column{Numbers: ref})
+}
+
+// columnReason is featureReason for a reference column kept as values or
+// as bin counts: a constant reference (every value == the first) makes
+// the error a constant_column one.
+func columnReason(err error, numeric bool, ref *data.Column) string {
 	switch {
 	case errors.Is(err, errFeatureConfig):
 		return ReasonInvalidConfig
 	case errors.Is(err, stats.ErrEmpty):
 		return ReasonEmptyColumn
-	case numeric && constant(ref):
+	}
+	if _, c := constantValue(ref); numeric && c {
 		return ReasonConstantColumn
 	}
 	return ReasonTestError
-}
-
-// constant reports whether a non-empty sample holds one value only.
-func constant(x []float64) bool {
-	if len(x) == 0 {
-		return false
-	}
-	lo, hi := x[0], x[0]
-	for _, v := range x {
-		lo, hi = math.Min(lo, v), math.Max(hi, v)
-	}
-	return lo == hi
 }

@@ -33,6 +33,10 @@ type Options struct {
 	Progress time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// valuesOnly keeps every column as values (no counts), the path the
+	// differential tests compare the counting one with.
+	valuesOnly bool
 }
 
 // Report is the outcome of one evaluation of one model.
@@ -103,18 +107,7 @@ func Run(ctx context.Context, c *config.Config, o Options) *Report {
 		}
 		rep.Window = w
 	}
-	want := map[string]data.Kind{}
-	for _, f := range c.Features {
-		want[f.Column] = kindOf(f)
-	}
-	// The reference and the current data are read concurrently: reading
-	// text formats is CPU-bound, one core per file.
-	var ref, cur *source
-	var refErr, curErr error
-	var wg sync.WaitGroup
-	wg.Go(func() { ref, refErr = openSource(c.Reference, o.BaseDir, want, nil) })
-	cur, curErr = openSource(c.Current, o.BaseDir, want, rep.Window)
-	wg.Wait()
+	ref, cur, refErr, curErr := openSources(c, o.BaseDir, rep.Window, o.valuesOnly)
 	if ref != nil {
 		defer ref.close()
 	}
@@ -236,9 +229,15 @@ func testFeature(f config.Feature, ref, cur *source) (r Result) {
 	if err != nil {
 		return Result{Feature: f.Name, Method: f.Test.Method, Err: fmt.Errorf("current data: %w", err), Reason: ReasonReadError}
 	}
-	r = evaluateFeature(f, rc, cc)
+	var edges []float64
+	if b := cc.Binned; b != nil && cur.binnedFrom[f.Column] == rc {
+		// The edges the current sample was counted in were cut from this
+		// very reference column, with this feature's bins (binnable).
+		edges = b.Edges
+	}
+	r = evaluateFeatureEdges(f, rc, cc, edges)
 	if r.Err != nil {
-		r.Reason = featureReason(r.Err, k == data.Numeric, rc.Numbers)
+		r.Reason = columnReason(r.Err, k == data.Numeric, rc)
 		switch {
 		case r.Reason != ReasonEmptyColumn:
 		case r.RefRows == 0:

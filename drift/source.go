@@ -23,6 +23,9 @@ import (
 type source struct {
 	files []sourceFile
 	sel   data.Selection
+	// binnedFrom holds, for each current column kept as bin counts, the
+	// reference column its edges were cut from (see openSources).
+	binnedFrom map[string]*data.Column
 }
 
 // sourceFile is one file of a source.
@@ -40,8 +43,9 @@ var errNoFiles = errors.New("no files match")
 
 // openSource opens every file of s (relative paths are relative to
 // baseDir), selecting the rows of the window (all rows when w is nil).
-// want lists the columns and kinds the row-oriented formats read.
-func openSource(s config.Source, baseDir string, want map[string]data.Kind, w *data.Window) (*source, error) {
+// want lists the columns the row-oriented formats read and how they keep
+// them (values or counts).
+func openSource(s config.Source, baseDir string, want map[string]data.Spec, w *data.Window) (*source, error) {
 	pattern := s.Path
 	if !filepath.IsAbs(pattern) {
 		pattern = filepath.Join(baseDir, pattern)
@@ -85,7 +89,7 @@ func format(path, configured string) string {
 	return "csv"
 }
 
-func openFile(path, configured string, want map[string]data.Kind, w *data.Window) (sourceFile, error) {
+func openFile(path, configured string, want map[string]data.Spec, w *data.Window) (sourceFile, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return sourceFile{}, err
@@ -106,13 +110,13 @@ func openFile(path, configured string, want map[string]data.Kind, w *data.Window
 		sf.parquet, sf.osFile = p, f
 		return sf, nil
 	case "jsonl":
-		sf.cols, sf.sel, err = data.ReadJSONLWindow(f, want, w)
+		sf.cols, sf.sel, err = data.ReadJSONLSpecs(f, want, w)
 	default:
 		// A column missing from the header fails only the features that
 		// read it, as with Parquet, not the whole file.
-		var present map[string]data.Kind
+		var present map[string]data.Spec
 		if present, err = presentColumns(f, want); err == nil {
-			sf.cols, sf.sel, err = data.ReadCSVWindow(f, present, w)
+			sf.cols, sf.sel, err = data.ReadCSVSpecs(f, present, w)
 		}
 	}
 	f.Close()
@@ -121,7 +125,7 @@ func openFile(path, configured string, want map[string]data.Kind, w *data.Window
 
 // presentColumns returns the wanted columns a CSV file's header has, and
 // rewinds the file.
-func presentColumns(f *os.File, want map[string]data.Kind) (map[string]data.Kind, error) {
+func presentColumns(f *os.File, want map[string]data.Spec) (map[string]data.Spec, error) {
 	header, err := csv.NewReader(bufio.NewReader(f)).Read()
 	if err != nil {
 		return nil, fmt.Errorf("reading the header: %w", err)
@@ -129,7 +133,7 @@ func presentColumns(f *os.File, want map[string]data.Kind) (map[string]data.Kind
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return nil, err
 	}
-	present := map[string]data.Kind{}
+	present := map[string]data.Spec{}
 	for _, h := range header {
 		if k, ok := want[h]; ok {
 			present[h] = k
@@ -152,23 +156,20 @@ func (s *source) column(name string, k data.Kind) (*data.Column, error) {
 	if len(s.files) == 1 {
 		return s.files[0].column(name, k)
 	}
-	all := &data.Column{Kind: k}
-	for _, f := range s.files {
+	cols := make([]*data.Column, len(s.files))
+	for i, f := range s.files {
 		c, err := f.column(name, k)
 		if err != nil {
 			return nil, err
 		}
-		all.Numbers = append(all.Numbers, c.Numbers...)
-		all.Labels = append(all.Labels, c.Labels...)
-		all.Missing += c.Missing
-		all.Rows += c.Rows
+		cols[i] = c
 	}
-	return all, nil
+	return data.Merge(k, cols), nil
 }
 
 func (f sourceFile) column(name string, k data.Kind) (*data.Column, error) {
 	if f.parquet != nil {
-		c, err := f.parquet.Column(name, k)
+		c, err := f.parquet.ColumnSpec(name, data.Spec{Kind: k, Count: k == data.Categorical})
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f.path, err)
 		}

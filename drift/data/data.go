@@ -15,7 +15,6 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 )
 
@@ -37,8 +36,72 @@ type Column struct {
 	// Numbers holds a numeric column's values, Labels a categorical one's.
 	Numbers []float64
 	Labels  []string
+	// Counts, when not nil, holds a categorical column as a count per
+	// label instead of Labels (see Spec.Count).
+	Counts map[string]int
+	// Binned, when not nil, holds a numeric column as counts in fixed
+	// bins instead of Numbers (see Spec.Edges).
+	Binned *Binned
 	// Missing counts rows without a usable value; Rows counts all rows.
 	Missing, Rows int
+}
+
+// Binned is a numeric column kept as the counts of its values in the bins
+// that Edges define (stats.Counter's bins: bin i holds
+// Edges[i-1] <= x < Edges[i]), with the smallest and largest value.
+type Binned struct {
+	Edges []float64
+	// Counts has len(Edges)+1 whole numbers.
+	Counts []float64
+	// N is the number of values. First is one of them and Same reports
+	// whether all are == First (so -0 and 0 count as one value); both
+	// are meaningless when N is 0.
+	N     int
+	First float64
+	Same  bool
+}
+
+// Spec says which column to read and how to keep it.
+type Spec struct {
+	Kind Kind
+	// Count keeps a categorical column as Column.Counts.
+	Count bool
+	// Edges, when not nil, keeps a numeric column as Column.Binned in the
+	// bins these sorted interior edges define, instead of its values.
+	Edges []float64
+}
+
+// Specs is want with every column kept as values.
+func Specs(want map[string]Kind) map[string]Spec {
+	out := make(map[string]Spec, len(want))
+	for name, k := range want {
+		out[name] = Spec{Kind: k}
+	}
+	return out
+}
+
+// Len is the number of values: numbers or labels, counted or not.
+func (c *Column) Len() int {
+	n := len(c.Numbers) + len(c.Labels)
+	if c.Binned != nil {
+		n += c.Binned.N
+	}
+	for _, k := range c.Counts {
+		n += k
+	}
+	return n
+}
+
+// LabelCounts returns the count of each label: Counts, or Labels counted.
+func (c *Column) LabelCounts() map[string]int {
+	if c.Counts != nil {
+		return c.Counts
+	}
+	m := map[string]int{}
+	for _, l := range c.Labels {
+		m[l]++
+	}
+	return m
 }
 
 // MissingShare is the share of rows without a value.
@@ -49,12 +112,24 @@ func (c *Column) MissingShare() float64 {
 	return float64(c.Missing) / float64(c.Rows)
 }
 
-func newColumns(want map[string]Kind) map[string]*Column {
+func newColumns(want map[string]Spec) map[string]*Column {
 	out := make(map[string]*Column, len(want))
-	for name, k := range want {
-		out[name] = &Column{Kind: k}
+	for name, s := range want {
+		out[name] = newColumn(s)
 	}
 	return out
+}
+
+// newColumn is an empty column kept as s says.
+func newColumn(s Spec) *Column {
+	c := &Column{Kind: s.Kind}
+	switch {
+	case s.Kind == Categorical && s.Count:
+		c.Counts = map[string]int{}
+	case s.Kind == Numeric && s.Edges != nil:
+		c.Binned = &Binned{Edges: s.Edges, Counts: make([]float64, len(s.Edges)+1)}
+	}
+	return c
 }
 
 // missingText reports values that mean "no value" in text formats:
@@ -79,13 +154,24 @@ func missingText(s string) bool {
 // record's fields as substrings of one string) alive.
 func (c *Column) addText(s string, in *interner) error {
 	c.Rows++
+	if c.Kind == Numeric && plainNumber(s) {
+		// The common case, without the checks below that cannot apply.
+		if v, err := parseNumber(s); err == nil && !math.IsNaN(v) {
+			c.Numbers = append(c.Numbers, v)
+			return nil
+		}
+	}
 	if missingText(s) {
 		c.Missing++
 		return nil
 	}
 	s = strings.TrimSpace(s)
 	if c.Kind == Categorical {
-		c.Labels = append(c.Labels, in.text(s))
+		if c.Counts != nil {
+			c.Counts[in.text(s)]++
+		} else {
+			c.Labels = append(c.Labels, in.text(s))
+		}
 		return nil
 	}
 	if len(s) <= 5 {
@@ -98,7 +184,7 @@ func (c *Column) addText(s string, in *interner) error {
 			return nil
 		}
 	}
-	v, err := strconv.ParseFloat(s, 64)
+	v, err := parseNumber(s)
 	if err != nil {
 		return fmt.Errorf("%q is not a number", s)
 	}
@@ -108,6 +194,19 @@ func (c *Column) addText(s string, in *interner) error {
 	}
 	c.Numbers = append(c.Numbers, v)
 	return nil
+}
+
+// plainNumber reports whether s starts with a sign, a digit or a point
+// and ends with a digit: then it is not a missing-value word or a
+// boolean, and has no surrounding space, so addText's answer is
+// strconv.ParseFloat's (parseNumber) when that succeeds (it takes the
+// general path otherwise, which reports the error).
+func plainNumber(s string) bool {
+	if len(s) == 0 {
+		return false
+	}
+	first, last := s[0], s[len(s)-1]
+	return (first == '-' || first == '+' || first == '.' || '0' <= first && first <= '9') && '0' <= last && last <= '9'
 }
 
 // wantedField is a wanted column's position in a record.
@@ -126,10 +225,25 @@ func ReadCSV(r io.Reader, want map[string]Kind) (map[string]*Column, error) {
 // ReadCSVWindow reads the wanted columns of a CSV file with a header row,
 // keeping only the rows inside the window (all rows when w is nil).
 func ReadCSVWindow(r io.Reader, want map[string]Kind, w *Window) (map[string]*Column, Selection, error) {
+	return ReadCSVSpecs(r, Specs(want), w)
+}
+
+// ReadCSVSpecs is ReadCSVWindow with each column kept as its Spec says.
+func ReadCSVSpecs(r io.Reader, want map[string]Spec, w *Window) (map[string]*Column, Selection, error) {
+	return readCSV(r, want, w, true)
+}
+
+// readCSV reads a CSV file. Chunked, the records after the header are
+// cut into chunks of whole records (see chunker), each parsed by its own
+// csv.Reader on a worker; otherwise one csv.Reader reads every record and
+// the workers parse their values (the reference the chunked reading is
+// tested against).
+func readCSV(r io.Reader, want map[string]Spec, w *Window, chunked bool) (map[string]*Column, Selection, error) {
 	var sel Selection
-	// Records are parsed on other goroutines while the next ones are
-	// read, so each needs its own slice (no ReuseRecord).
-	cr := csv.NewReader(bufio.NewReaderSize(r, 1<<20))
+	// csv.NewReader keeps br (a large enough *bufio.Reader) as its
+	// input, so after the header br is positioned at the first record.
+	br := bufio.NewReaderSize(r, 1<<20)
+	cr := csv.NewReader(br)
 	header, err := cr.Read()
 	if err != nil {
 		return nil, sel, fmt.Errorf("reading the header: %w", err)
@@ -160,12 +274,6 @@ func ReadCSVWindow(r io.Reader, want map[string]Kind, w *Window) (map[string]*Co
 	for i, f := range fields {
 		colList[i] = f.col
 	}
-	line := 1
-	next := func() ([]string, int, error) {
-		rec, err := cr.Read()
-		line++
-		return rec, line, err
-	}
 	parse := func(rec []string, line int, p *part, in *interner) error {
 		if w != nil {
 			keep, err := w.keepText(rec[timeIndex])
@@ -185,7 +293,46 @@ func ReadCSVWindow(r io.Reader, want map[string]Kind, w *Window) (map[string]*Co
 		}
 		return nil
 	}
-	sel, err = readParallel(colList, next, parse)
+	if chunked {
+		// The header's lines: those before its last field, plus that
+		// field's (a quoted field may hold line breaks).
+		last := len(header) - 1
+		headerLines, _ := cr.FieldPos(last)
+		headerLines += strings.Count(header[last], "\n")
+		next := newChunker(br, headerLines).next
+		parseChunk := func(ch chunk, _ int, p *part, in *interner) error {
+			defer ch.release()
+			cr := csv.NewReader(bytes.NewReader(ch.data))
+			cr.FieldsPerRecord = len(header) // as the file's reader sets it from the header
+			cr.ReuseRecord = true
+			for {
+				rec, err := cr.Read()
+				if err == io.EOF {
+					return nil
+				}
+				if err != nil {
+					return ch.shift(err)
+				}
+				line, _ := cr.FieldPos(0)
+				if err := parse(rec, ch.lines+line, p, in); err != nil {
+					return err
+				}
+			}
+		}
+		sel, err = readParallelBatches(colList, 1, next, parseChunk)
+	} else {
+		// Records are parsed on other goroutines while the next ones are
+		// read, so each needs its own slice (no ReuseRecord).
+		next := func() ([]string, int, error) {
+			rec, err := cr.Read()
+			if err != nil {
+				return nil, 0, err
+			}
+			line, _ := cr.FieldPos(0)
+			return rec, line, nil
+		}
+		sel, err = readParallel(colList, next, parse)
+	}
 	if err != nil {
 		return nil, sel, err
 	}
@@ -203,6 +350,12 @@ func ReadJSONL(r io.Reader, want map[string]Kind) (map[string]*Column, error) {
 // the rows inside the window (all rows when w is nil). The time key holds
 // a string or a number (see ParseTime).
 func ReadJSONLWindow(r io.Reader, want map[string]Kind, w *Window) (map[string]*Column, Selection, error) {
+	return ReadJSONLSpecs(r, Specs(want), w)
+}
+
+// ReadJSONLSpecs is ReadJSONLWindow with each column kept as its Spec
+// says.
+func ReadJSONLSpecs(r io.Reader, want map[string]Spec, w *Window) (map[string]*Column, Selection, error) {
 	cols := newColumns(want)
 	var fields []wantedField
 	var colList []*Column

@@ -1,6 +1,10 @@
 package data
 
 import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -61,5 +65,63 @@ func TestReadJSONL(t *testing.T) {
 	}
 	if _, err := ReadJSONL(strings.NewReader("{\"a\": 1}\n{oops\n"), map[string]Kind{"a": Numeric}); err == nil || !strings.Contains(err.Error(), "line 2") {
 		t.Errorf("bad line: %v", err)
+	}
+}
+
+// addTextBefore is addText as it was before its fast path for plain
+// numbers (numeric columns), the reference TestAddTextFastPath compares
+// with.
+func addTextBefore(c *Column, s string) error {
+	c.Rows++
+	if missingText(s) {
+		c.Missing++
+		return nil
+	}
+	s = strings.TrimSpace(s)
+	if len(s) <= 5 {
+		switch strings.ToLower(s) {
+		case "true":
+			c.Numbers = append(c.Numbers, 1)
+			return nil
+		case "false":
+			c.Numbers = append(c.Numbers, 0)
+			return nil
+		}
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("%q is not a number", s)
+	}
+	if math.IsNaN(v) {
+		c.Missing++
+		return nil
+	}
+	c.Numbers = append(c.Numbers, v)
+	return nil
+}
+
+// TestAddTextFastPath: numeric cells read the same (value bits, missing,
+// error) with and without addText's fast path, on chosen cells and on
+// random strings over the characters numbers, booleans and missing words
+// are made of.
+func TestAddTextFastPath(t *testing.T) {
+	cells := []string{"", "1", "-1", "+1", ".5", "5.", "-0", "1e5", "1E-5", "0x1p-2", "1_000", "0x_1p0", "-", "+", ".", "1 2", " 1", "1 ", "nan", "NaN", "-nan", "inf", "-Inf", "+infinity", "1e400", "-1e-400", "4.9e-324", "00012", "true", "False", "n/a", "None", "1.7976931348623157e308", "0.1000000000000000055511151231257827", "9007199254740993"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	const alphabet = "0123456789+-.eE_xXpPinfatyINFATY \t/"
+	for range 200000 {
+		b := make([]byte, rng.IntN(9))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		cells = append(cells, string(b))
+	}
+	in := newInterner()
+	for _, s := range cells {
+		fast, before := &Column{Kind: Numeric}, &Column{Kind: Numeric}
+		e1, e2 := fast.addText(s, in), addTextBefore(before, s)
+		same := len(fast.Numbers) == len(before.Numbers) && (len(fast.Numbers) == 0 || math.Float64bits(fast.Numbers[0]) == math.Float64bits(before.Numbers[0]))
+		if fmt.Sprint(e1) != fmt.Sprint(e2) || !same || fast.Missing != before.Missing || fast.Rows != before.Rows {
+			t.Fatalf("%q: %+v, %v; before: %+v, %v", s, fast, e1, before, e2)
+		}
 	}
 }

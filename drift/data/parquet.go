@@ -170,14 +170,25 @@ func (p *ParquetFile) Selection() Selection { return p.sel }
 
 // Column reads one top-level column, keeping the rows in the window.
 func (p *ParquetFile) Column(name string, k Kind) (*Column, error) {
+	return p.ColumnSpec(name, Spec{Kind: k})
+}
+
+// ColumnSpec is Column keeping a categorical column as counts when
+// s.Count is set (s.Edges does not apply: a Parquet column is read when
+// its feature is tested, so its values are not held for long).
+func (p *ParquetFile) ColumnSpec(name string, s Spec) (*Column, error) {
+	k := s.Kind
 	leaf, ok := p.f.Schema().Lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("column %q is not in the file", name)
 	}
 	c := &Column{Kind: k}
-	if k == Numeric {
+	switch {
+	case k == Numeric:
 		c.Numbers = make([]float64, 0, p.sel.Rows)
-	} else {
+	case s.Count:
+		c.Counts = map[string]int{}
+	default:
 		c.Labels = make([]string, 0, p.sel.Rows)
 	}
 	// Required (non-null) DOUBLE columns, the common case for numeric
@@ -362,7 +373,11 @@ func add(c *Column, v parquet.Value, labels *interner) {
 		return
 	}
 	if c.Kind == Categorical {
-		c.Labels = append(c.Labels, label(v, labels))
+		if c.Counts != nil {
+			c.Counts[label(v, labels)]++
+		} else {
+			c.Labels = append(c.Labels, label(v, labels))
+		}
 		return
 	}
 	var f float64

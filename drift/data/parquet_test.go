@@ -49,7 +49,36 @@ func TestReadParquet(t *testing.T) {
 	if d := cmp.Diff([]float64{1, 0, 1, 0}, cols["flag"].Numbers); d != "" {
 		t.Errorf("flag: %s", d)
 	}
+	pf, err := OpenParquet(bytes.NewReader(b), int64(len(b)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"country", "items", "flag"} {
+		counted, err := pf.ColumnSpec(name, Spec{Kind: Categorical, Count: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		labels, err := pf.Column(name, Categorical)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(labels.LabelCounts(), counted.Counts); d != "" || counted.Labels != nil || counted.Rows != 4 || counted.Missing != labels.Missing {
+			t.Errorf("%s counted: %s %+v", name, d, counted)
+		}
+	}
+	if d := cmp.Diff(map[string]int{"DE": 2, "FR": 1, "IT": 1}, mustColumn(t, pf, "country").Counts); d != "" {
+		t.Errorf("country counts: %s", d)
+	}
 	if _, err := ReadParquet(bytes.NewReader(b), int64(len(b)), map[string]Kind{"nope": Numeric}); err == nil {
 		t.Error("an unknown column must be an error")
 	}
+}
+
+func mustColumn(t *testing.T, pf *ParquetFile, name string) *Column {
+	t.Helper()
+	c, err := pf.ColumnSpec(name, Spec{Kind: Categorical, Count: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -3,7 +3,6 @@ package data
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -80,7 +79,7 @@ var timeLayouts = []string{
 // (told apart by magnitude, see UnixTime).
 func ParseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	if v, err := strconv.ParseFloat(s, 64); err == nil {
+	if v, err := parseNumber(s); err == nil {
 		return UnixTime(v)
 	}
 	for _, l := range timeLayouts {
