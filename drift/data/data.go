@@ -15,6 +15,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -156,7 +157,7 @@ func (c *Column) addText(s string, in *interner) error {
 	c.Rows++
 	if c.Kind == Numeric && plainNumber(s) {
 		// The common case, without the checks below that cannot apply.
-		if v, err := parseNumber(s); err == nil && !math.IsNaN(v) {
+		if v, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(v) {
 			c.Numbers = append(c.Numbers, v)
 			return nil
 		}
@@ -184,7 +185,7 @@ func (c *Column) addText(s string, in *interner) error {
 			return nil
 		}
 	}
-	v, err := parseNumber(s)
+	v, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		return fmt.Errorf("%q is not a number", s)
 	}
@@ -199,8 +200,8 @@ func (c *Column) addText(s string, in *interner) error {
 // plainNumber reports whether s starts with a sign, a digit or a point
 // and ends with a digit: then it is not a missing-value word or a
 // boolean, and has no surrounding space, so addText's answer is
-// strconv.ParseFloat's (parseNumber) when that succeeds (it takes the
-// general path otherwise, which reports the error).
+// strconv.ParseFloat's when that succeeds (it takes the general path
+// otherwise, which reports the error).
 func plainNumber(s string) bool {
 	if len(s) == 0 {
 		return false

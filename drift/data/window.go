@@ -3,6 +3,7 @@ package data
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -79,7 +80,7 @@ var timeLayouts = []string{
 // (told apart by magnitude, see UnixTime).
 func ParseTime(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
-	if v, err := parseNumber(s); err == nil {
+	if v, err := strconv.ParseFloat(s, 64); err == nil {
 		return UnixTime(v)
 	}
 	for _, l := range timeLayouts {
