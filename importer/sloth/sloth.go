@@ -65,7 +65,6 @@ type service struct {
 	files []string
 	// sloLabels counts, per label key and value, the SLOs that set it.
 	sloLabels []map[string]entryAt
-	labelNode importer.Node
 }
 
 type entryAt struct {
