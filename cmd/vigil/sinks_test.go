@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -109,11 +108,7 @@ func TestDriftInfluxDB(t *testing.T) {
 	base := extserver.StartInfluxDB(t)
 	_, out, now := compileDriftSpec(t)
 	var stderr strings.Builder
-	resp, err := http.Post(base+"/query?q=CREATE+DATABASE+drift", "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	extserver.CreateInfluxDatabase(t, base, "drift")
 	args := []string{"drift", "run", "--config", filepath.Join(out, "drift", "m.yaml"), "--at", now.Add(time.Minute).Format(time.RFC3339)}
 	// --influxdb and --influxdb-db go together.
 	if code := run(context.Background(), append(args, "--influxdb", base), io.Discard, io.Discard); code != exitUsage {

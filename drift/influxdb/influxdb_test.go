@@ -168,7 +168,7 @@ func query(t *testing.T, base, db, q string) (columns []string, rows [][]any) {
 // InfluxDB's own message.
 func TestWriteToRealInfluxDB(t *testing.T) {
 	base := extserver.StartInfluxDB(t)
-	query(t, base, "", "CREATE DATABASE vigil")
+	extserver.CreateInfluxDatabase(t, base, "vigil")
 	at := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 	b, err := Encode(gather(t, oddValues), at)
 	if err != nil {

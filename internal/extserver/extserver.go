@@ -11,9 +11,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -182,4 +184,68 @@ bind-address = %q
 			t.Fatalf("influxd did not answer /ping: %v", err)
 		}
 	}
+}
+
+// CreateInfluxDatabase creates database name on the InfluxDB server at
+// base and returns once SHOW DATABASES lists it. influxd answers /ping
+// before its meta store takes statements, so a statement that fails is
+// retried until a 30-second deadline; an error in the response fails the
+// test then, with InfluxDB's own message.
+func CreateInfluxDatabase(t testing.TB, base, name string) {
+	t.Helper()
+	var last string
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if _, err := influxQuery(base, "CREATE DATABASE "+name); err != nil {
+			last = err.Error()
+		} else if names, err := influxQuery(base, "SHOW DATABASES"); err != nil {
+			last = err.Error()
+		} else if slices.Contains(names, name) {
+			return
+		} else {
+			last = fmt.Sprintf("SHOW DATABASES lists %v", names)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("InfluxDB did not create database %q within 30s: %s", name, last)
+		}
+	}
+}
+
+// influxQuery posts an InfluxQL statement (POST: InfluxDB 1.x refuses
+// statements that write by GET) and returns the first column of its
+// first series, or the statement's error.
+func influxQuery(base, q string) ([]string, error) {
+	resp, err := http.Post(base+"/query?"+url.Values{"q": {q}}.Encode(), "", nil)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var res struct {
+		Error   string `json:"error"`
+		Results []struct {
+			Error  string `json:"error"`
+			Series []struct {
+				Values [][]any `json:"values"`
+			} `json:"series"`
+		} `json:"results"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		return nil, fmt.Errorf("%s: HTTP %d: %v", q, resp.StatusCode, err)
+	}
+	switch {
+	case res.Error != "":
+		return nil, fmt.Errorf("%s: %s", q, res.Error)
+	case len(res.Results) == 0:
+		return nil, fmt.Errorf("%s: no result (HTTP %d)", q, resp.StatusCode)
+	case res.Results[0].Error != "":
+		return nil, fmt.Errorf("%s: %s", q, res.Results[0].Error)
+	}
+	var out []string
+	for _, s := range res.Results[0].Series {
+		for _, v := range s.Values {
+			if len(v) > 0 {
+				out = append(out, fmt.Sprint(v[0]))
+			}
+		}
+	}
+	return out, nil
 }
