@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -118,22 +117,15 @@ func TestDriftInfluxDB(t *testing.T) {
 	if code := run(context.Background(), append(args, "--influxdb", base, "--influxdb-db", "drift"), io.Discard, &stderr); code != 0 {
 		t.Fatalf("drift run --influxdb: exit %d\n%s", code, stderr.String())
 	}
-	var res struct {
-		Results []struct {
-			Series []struct {
-				Columns []string `json:"columns"`
-				Values  [][]any  `json:"values"`
-			} `json:"series"`
-		} `json:"results"`
-	}
 	q := `SELECT "value" FROM "vigil_drift_detected" WHERE "model" = 'm' AND "feature" = 'price' AND "test" = 'psi'`
-	if err := extserver.GetJSON(base+"/query?db=drift&q="+url.QueryEscape(q), &res); err != nil {
+	_, rows, err := extserver.InfluxQuery(base, "drift", q)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Results) != 1 || len(res.Results[0].Series) != 1 || len(res.Results[0].Series[0].Values) != 1 {
-		t.Fatalf("%s: %+v", q, res)
+	if len(rows) != 1 {
+		t.Fatalf("%s: %v", q, rows)
 	}
-	if v := res.Results[0].Series[0].Values[0][1]; v != 1.0 {
+	if v := rows[0][1]; v != 1.0 {
 		t.Fatalf("vigil_drift_detected for price read back as %v, want 1", v)
 	}
 	// A database that does not exist: exit 1 with InfluxDB's message.

@@ -2,10 +2,7 @@ package influxdb
 
 import (
 	"context"
-	"encoding/json"
 	"math"
-	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -131,35 +128,13 @@ func TestEncodeRefusesNaN(t *testing.T) {
 	}
 }
 
-// query runs an InfluxQL statement and returns the first series' rows.
 func query(t *testing.T, base, db, q string) (columns []string, rows [][]any) {
 	t.Helper()
-	var res struct {
-		Results []struct {
-			Error  string `json:"error"`
-			Series []struct {
-				Columns []string `json:"columns"`
-				Values  [][]any  `json:"values"`
-			} `json:"series"`
-		} `json:"results"`
-	}
-	u := base + "/query?" + url.Values{"db": {db}, "q": {q}, "epoch": {"ns"}}.Encode()
-	// POST: InfluxDB 1.x refuses statements that write (CREATE) by GET.
-	resp, err := http.Post(u, "", nil)
+	columns, rows, err := extserver.InfluxQuery(base, db, q)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
-		t.Fatal(err)
-	}
-	if len(res.Results) == 0 || res.Results[0].Error != "" {
-		t.Fatalf("%s: %+v", q, res)
-	}
-	if len(res.Results[0].Series) == 0 {
-		return nil, nil
-	}
-	return res.Results[0].Series[0].Columns, res.Results[0].Series[0].Values
+	return columns, rows
 }
 
 // TestWriteToRealInfluxDB writes the points to Debian's InfluxDB and

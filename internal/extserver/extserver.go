@@ -195,14 +195,14 @@ func CreateInfluxDatabase(t testing.TB, base, name string) {
 	t.Helper()
 	var last string
 	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if _, err := influxQuery(base, "CREATE DATABASE "+name); err != nil {
+		if _, _, err := InfluxQuery(base, "", "CREATE DATABASE "+name); err != nil {
 			last = err.Error()
-		} else if names, err := influxQuery(base, "SHOW DATABASES"); err != nil {
+		} else if _, rows, err := InfluxQuery(base, "", "SHOW DATABASES"); err != nil {
 			last = err.Error()
-		} else if slices.Contains(names, name) {
+		} else if slices.ContainsFunc(rows, func(r []any) bool { return len(r) > 0 && r[0] == name }) {
 			return
 		} else {
-			last = fmt.Sprintf("SHOW DATABASES lists %v", names)
+			last = fmt.Sprintf("SHOW DATABASES lists %v", rows)
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("InfluxDB did not create database %q within 30s: %s", name, last)
@@ -210,13 +210,19 @@ func CreateInfluxDatabase(t testing.TB, base, name string) {
 	}
 }
 
-// influxQuery posts an InfluxQL statement (POST: InfluxDB 1.x refuses
-// statements that write by GET) and returns the first column of its
-// first series, or the statement's error.
-func influxQuery(base, q string) ([]string, error) {
-	resp, err := http.Post(base+"/query?"+url.Values{"q": {q}}.Encode(), "", nil)
+// InfluxQuery posts an InfluxQL statement to the InfluxDB server at base
+// (POST: InfluxDB 1.x refuses statements that write by GET), in database
+// db (none when empty), with times as epoch nanoseconds, and returns the
+// columns and rows of the first series (none when the result is empty),
+// or the statement's error.
+func InfluxQuery(base, db, q string) (columns []string, rows [][]any, err error) {
+	v := url.Values{"q": {q}, "epoch": {"ns"}}
+	if db != "" {
+		v.Set("db", db)
+	}
+	resp, err := http.Post(base+"/query?"+v.Encode(), "", nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer resp.Body.Close()
 	var res struct {
@@ -224,28 +230,23 @@ func influxQuery(base, q string) ([]string, error) {
 		Results []struct {
 			Error  string `json:"error"`
 			Series []struct {
-				Values [][]any `json:"values"`
+				Columns []string `json:"columns"`
+				Values  [][]any  `json:"values"`
 			} `json:"series"`
 		} `json:"results"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
-		return nil, fmt.Errorf("%s: HTTP %d: %v", q, resp.StatusCode, err)
+		return nil, nil, fmt.Errorf("%s: HTTP %d: %v", q, resp.StatusCode, err)
 	}
 	switch {
 	case res.Error != "":
-		return nil, fmt.Errorf("%s: %s", q, res.Error)
+		return nil, nil, fmt.Errorf("%s: %s", q, res.Error)
 	case len(res.Results) == 0:
-		return nil, fmt.Errorf("%s: no result (HTTP %d)", q, resp.StatusCode)
+		return nil, nil, fmt.Errorf("%s: no result (HTTP %d)", q, resp.StatusCode)
 	case res.Results[0].Error != "":
-		return nil, fmt.Errorf("%s: %s", q, res.Results[0].Error)
+		return nil, nil, fmt.Errorf("%s: %s", q, res.Results[0].Error)
+	case len(res.Results[0].Series) == 0:
+		return nil, nil, nil
 	}
-	var out []string
-	for _, s := range res.Results[0].Series {
-		for _, v := range s.Values {
-			if len(v) > 0 {
-				out = append(out, fmt.Sprint(v[0]))
-			}
-		}
-	}
-	return out, nil
+	return res.Results[0].Series[0].Columns, res.Results[0].Series[0].Values, nil
 }
