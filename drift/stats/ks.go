@@ -97,7 +97,9 @@ const ksParallelMin = 1 << 16
 
 // ksMaxDiff is max |(i0+i)/n - (j0+j)/m| over the distinct values of the
 // sorted ranges a and b, i and j counting the values of each range up to
-// and including the value, as tieWalk visits them.
+// and including the value, as tieWalk visits them. It is tieWalk's loop
+// written out: on 1M x 1M values the walk through tieWalk.next took 27-28
+// ms against 21-22 ms here (BenchmarkKS1Mx1M's data, one goroutine).
 func ksMaxDiff(a, b []float64, i0, j0 int, n, m float64) float64 {
 	d := 0.0
 	i, j := 0, 0

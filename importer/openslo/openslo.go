@@ -882,10 +882,15 @@ func ratesOf(e parser.Expr) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return strings.ReplaceAll(out.String(), "["+model.Duration(sentinelRange).String()+"]", "[$window]"), true
+	return withWindow(out), true
 }
 
 const sentinelRange = 7777 * time.Second
+
+// withWindow prints e with every sentinelRange written as [$window].
+func withWindow(e parser.Expr) string {
+	return strings.ReplaceAll(e.String(), "["+model.Duration(sentinelRange).String()+"]", "["+importer.WindowVar+"]")
+}
 
 // hasRanges reports whether e holds a range: a matrix selector or a
 // subquery.
@@ -943,7 +948,7 @@ func windowedRates(e parser.Expr) (q string, ranges []string, ok bool) {
 	if !ok {
 		return "", ranges, false
 	}
-	return strings.ReplaceAll(e.String(), "["+model.Duration(sentinelRange).String()+"]", "[$window]"), ranges, true
+	return withWindow(e), ranges, true
 }
 
 // specFields are the spec fields of each kind (OpenSLO v1), for objects
