@@ -76,15 +76,8 @@ func writeBenchFile(path string, rows int, seed uint64, shift float64) error {
 	}
 	schema := parquet.NewSchema("bench", group)
 	// Group columns are sorted by name: f000..f099, then ts.
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	w := parquet.NewWriter(f, schema)
 	rng := rand.New(rand.NewPCG(seed, 7))
-	batch := make([]parquet.Row, 0, 1024)
-	for r := range rows {
+	return writeParquet(path, schema, rows, 1024, nil, func(r int) parquet.Row {
 		row := make(parquet.Row, 0, benchFeatures+1)
 		for i := range benchFeatures {
 			var v parquet.Value
@@ -97,8 +90,22 @@ func writeBenchFile(path string, rows int, seed uint64, shift float64) error {
 			row = append(row, v.Level(0, 0, i))
 		}
 		ts := benchDay.Add(time.Duration(r) * (24 * time.Hour / time.Duration(rows)))
-		row = append(row, parquet.Int64Value(ts.UnixMilli()).Level(0, 0, benchFeatures))
-		batch = append(batch, row)
+		return append(row, parquet.Int64Value(ts.UnixMilli()).Level(0, 0, benchFeatures))
+	})
+}
+
+// writeParquet writes rows rows, row(r) for r = 0, 1, ..., to a new
+// Parquet file at path, batchSize rows per write.
+func writeParquet(path string, schema *parquet.Schema, rows, batchSize int, opts []parquet.WriterOption, row func(r int) parquet.Row) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	w := parquet.NewWriter(f, append([]parquet.WriterOption{schema}, opts...)...)
+	batch := make([]parquet.Row, 0, batchSize)
+	for r := range rows {
+		batch = append(batch, row(r))
 		if len(batch) == cap(batch) {
 			if _, err := w.WriteRows(batch); err != nil {
 				return err

@@ -50,39 +50,19 @@ func writeWideFile(path string, rows, columns int, seed uint64, shift float64) e
 		group[benchColumn(i)] = parquet.Leaf(parquet.DoubleType)
 	}
 	schema := parquet.NewSchema("wide", group)
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
 	// Row groups of 100k rows, as writers of large files use: one group
 	// of millions of rows would be buffered whole in memory.
-	w := parquet.NewWriter(f, schema, parquet.PageBufferSize(1<<20), parquet.MaxRowsPerRowGroup(100_000))
+	opts := []parquet.WriterOption{parquet.PageBufferSize(1 << 20), parquet.MaxRowsPerRowGroup(100_000)}
 	rng := rand.New(rand.NewPCG(seed, 11))
-	batch := make([]parquet.Row, 0, 256)
-	for r := range rows {
+	return writeParquet(path, schema, rows, 256, opts, func(r int) parquet.Row {
 		row := make(parquet.Row, 0, columns+1)
 		for i := range columns {
 			v := math.Round((rng.NormFloat64()*(1+float64(i%5))+shift*float64(i%3))*1000) / 1000
 			row = append(row, parquet.DoubleValue(v).Level(0, 0, i))
 		}
 		ts := benchDay.Add(time.Duration(r) * (24 * time.Hour / time.Duration(rows)))
-		row = append(row, parquet.Int64Value(ts.UnixMilli()).Level(0, 0, columns))
-		batch = append(batch, row)
-		if len(batch) == cap(batch) {
-			if _, err := w.WriteRows(batch); err != nil {
-				return err
-			}
-			batch = batch[:0]
-		}
-	}
-	if _, err := w.WriteRows(batch); err != nil {
-		return err
-	}
-	if err := w.Close(); err != nil {
-		return err
-	}
-	return f.Close()
+		return append(row, parquet.Int64Value(ts.UnixMilli()).Level(0, 0, columns))
+	})
 }
 
 // BenchmarkEvaluateWide evaluates COLUMNS numeric features with the
