@@ -40,18 +40,11 @@ func (im *imp) alertPolicies(m *importer.Model, s *importer.SLO, n importer.Node
 	var page, ticket []condWindow
 	pageFor, ticketFor := "", ""
 	for _, it := range items {
-		var pol *object
 		io, ok := r.AsObj(it)
 		if !ok {
 			continue
 		}
-		if io.Has("alertPolicyRef") {
-			pol = im.ref("AlertPolicy", io.Get("alertPolicyRef"))
-			io.Unknown(r, "an alertPolicies entry")
-		} else {
-			io.Skip("apiVersion", "kind")
-			pol = im.object("AlertPolicy", io)
-		}
+		pol := im.refOrInline("AlertPolicy", io, "alertPolicyRef", "an alertPolicies entry")
 		if pol == nil {
 			continue
 		}
@@ -155,13 +148,7 @@ func (im *imp) notificationTarget(n importer.Node) (t *object, target, desc stri
 	if !ok {
 		return nil, "", ""
 	}
-	if o.Has("targetRef") {
-		t = im.ref("AlertNotificationTarget", o.Get("targetRef"))
-		o.Unknown(r, "a notificationTargets entry")
-	} else {
-		o.Skip("apiVersion", "kind")
-		t = im.object("AlertNotificationTarget", o)
-	}
+	t = im.refOrInline("AlertNotificationTarget", o, "targetRef", "a notificationTargets entry")
 	if t == nil {
 		return nil, "", ""
 	}
@@ -222,14 +209,7 @@ func (im *imp) condition(n importer.Node) (cw condWindow, class, sev, after stri
 	if !isObj {
 		return
 	}
-	var c *object
-	if o.Has("conditionRef") {
-		c = im.ref("AlertCondition", o.Get("conditionRef"))
-		o.Unknown(r, "a conditions entry")
-	} else {
-		o.Skip("apiVersion", "kind")
-		c = im.object("AlertCondition", o)
-	}
+	c := im.refOrInline("AlertCondition", o, "conditionRef", "a conditions entry")
 	if c == nil {
 		return
 	}

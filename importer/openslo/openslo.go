@@ -231,9 +231,8 @@ func (im *imp) meta(n importer.Node) *meta {
 	return m
 }
 
-// resolve returns the object an inline definition or a reference gives.
-// inline is the node of an inline object (with metadata and spec), ref
-// the reference's node.
+// ref returns the object of the given kind a reference names, marked
+// used, or reports the reference when no file given defines it.
 func (im *imp) ref(kind string, ref importer.Node) *object {
 	name, _ := im.r.Str(ref)
 	ob := im.objects[kind][name]
@@ -245,6 +244,20 @@ func (im *imp) ref(kind string, ref importer.Node) *object {
 	return ob
 }
 
+// refOrInline returns the object a list entry gives: the one its
+// refField names (the entry then holds nothing else; what names the
+// entry in reports), or the entry itself as an inline definition.
+func (im *imp) refOrInline(kind string, o *importer.Obj, refField, what string) *object {
+	if o.Has(refField) {
+		ob := im.ref(kind, o.Get(refField))
+		o.Unknown(&im.r, what)
+		return ob
+	}
+	o.Skip("apiVersion", "kind")
+	return im.object(kind, o)
+}
+
+// inline reads node n as an inline object of the given kind.
 func (im *imp) inline(kind string, n importer.Node) *object {
 	o, ok := im.r.AsObj(n)
 	if !ok {
